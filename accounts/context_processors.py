@@ -1,0 +1,21 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .policy import allowed
+
+# (label, url name, action that must be allowed)
+NAVIGATION = [
+    (_("Patients"), "patients:list", "patient.view"),
+    (_("Procedures"), "procedures:catalogue", "catalogue.view"),
+    (_("My sessions"), "portal:home", "portal.use"),
+    (_("Administration"), "admin:index", "admin.site"),
+    (_("API"), "api-docs", "catalogue.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(label, reverse(name)) for label, name, action in NAVIGATION if allowed(user, action)]
+    return {"nav_items": items}

@@ -1,0 +1,140 @@
+"""Demo data for a laptop: one location, staff of every role, patients. Safe to run again."""
+
+import datetime
+import random
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Location, User
+from accounts.roles import Role
+
+PASSWORD = "demo-pass-2026"
+STAFF = [
+    ("admin", "Анна", "Администраторова", Role.ADMINISTRATOR),
+    ("registrar", "Регина", "Регистраторова", Role.REGISTRAR),
+    ("doctor", "Ольга", "Трихологова", Role.CLINICIAN),
+    ("doctor2", "Игорь", "Косметологов", Role.CLINICIAN),
+]
+PORTAL_PATIENTS = [
+    ("patient", "Мария Петровна Иванова", datetime.date(1988, 3, 14), "female", "+79161234567"),
+    ("patient2", "Елена Сергеевна Смирнова", datetime.date(1992, 7, 2), "female", "+79167654321"),
+]
+FIRST = ["Алексей", "Дмитрий", "Сергей", "Андрей", "Наталья", "Ирина", "Светлана", "Татьяна", "Павел", "Юлия"]
+LAST = ["Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Лебедев"]
+
+
+class Command(BaseCommand):
+    help = "Create demo users and patients (refuses to run with DEBUG off)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates known passwords; it refuses to run with DEBUG off.")
+        with transaction.atomic():
+            location = self._location()
+            staff = {
+                username: self._user(username, first, last, role, location) for username, first, last, role in STAFF
+            }
+            self._portal_patients(location, staff["registrar"])
+            self._more_patients(location, staff["registrar"])
+            self._clinical_records(staff["doctor"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready. Logins: {', '.join(u for u, *_ in STAFF)}, patient, patient2; password {PASSWORD}"
+            )
+        )
+
+    def _location(self) -> Location:
+        location, _ = Location.objects.get_or_create(
+            name="Клиника на Тверской",
+            defaults={"address": "Москва, ул. Тверская, 1", "phone": "+7 495 123-45-67", "time_zone": "Europe/Moscow"},
+        )
+        return location
+
+    def _user(self, username, first, last, role, location) -> User:
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        if role != Role.PATIENT:
+            user.locations.add(location)
+        return user
+
+    def _portal_patients(self, location, registrar):
+        from patients.models import Patient
+        from patients.services import patient_register
+
+        for username, name, dob, sex, phone in PORTAL_PATIENTS:
+            user = self._user(username, name.split()[0], name.split()[-1], Role.PATIENT, location)
+            if not Patient.objects.filter(user=user).exists():
+                patient = patient_register(
+                    actor=registrar,
+                    confirm_duplicate=True,
+                    full_name=name,
+                    date_of_birth=dob,
+                    sex=sex,
+                    phone=phone,
+                    email=f"{username}@example.com",
+                    consent_email=True,
+                    consent_sms=True,
+                    home_location=location,
+                )
+                Patient.objects.filter(pk=patient.pk).update(user=user)
+
+    def _more_patients(self, location, registrar):
+        from patients.models import Patient
+        from patients.services import patient_register
+
+        rng = random.Random(2026)
+        for i in range(40):
+            phone = f"+7903{i:07d}"
+            if Patient.objects.filter(phone=phone).exists():
+                continue
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            female = first in {"Наталья", "Ирина", "Светлана", "Татьяна", "Юлия"}
+            patient_register(
+                actor=registrar,
+                confirm_duplicate=True,
+                full_name=f"{last}{'а' if female else ''} {first}",
+                date_of_birth=datetime.date(1960 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 28)),
+                sex="female" if female else "male",
+                phone=phone,
+                home_location=location,
+                consent_email=False,
+                consent_sms=bool(i % 2),
+            )
+
+    def _clinical_records(self, doctor):
+        """The first portal patient is cleared for cryomassage; the second failed the ice test."""
+        from patients.models import Patient
+        from procedures.models import Contraindication, Procedure, Screening
+        from procedures.services import ice_test_record, screening_sign
+
+        cryo = Procedure.objects.get(slug="cryomassage-contact")
+        answers = {c.id: (False, "") for c in Contraindication.objects.filter(procedures=cryo, active=True)}
+        when = timezone.now() - datetime.timedelta(days=2)
+        for username, failed in (("patient", False), ("patient2", True)):
+            patient = Patient.objects.get(user__username=username)
+            if Screening.objects.filter(patient=patient).exists():
+                continue
+            screening_sign(
+                actor=doctor,
+                patient=patient,
+                procedures=[cryo],
+                answers=answers,
+                fitzpatrick=2,
+                complaints="Выпадение волос",
+                examined_at=when,
+            )
+            ice_test_record(
+                actor=doctor,
+                patient=patient,
+                area="Затылочная область",
+                exposure_seconds=10,
+                redness=failed,
+                performed_at=when,
+            )

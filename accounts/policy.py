@@ -1,0 +1,70 @@
+"""Who may do what. Pages, the API and the admin all ask this module; nothing else decides.
+
+Deny by default: an action that is not listed here is allowed to nobody.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from .roles import Role
+
+ADMIN, REGISTRAR, CLINICIAN, PATIENT = Role.ADMINISTRATOR, Role.REGISTRAR, Role.CLINICIAN, Role.PATIENT
+
+RULES: dict[str, frozenset[str]] = {
+    # identity and contact details of patients
+    "patient.view": frozenset({REGISTRAR, CLINICIAN}),
+    "patient.register": frozenset({REGISTRAR, CLINICIAN}),
+    "patient.edit": frozenset({REGISTRAR, CLINICIAN}),
+    # outcome of screenings and eligibility with reasons (no clinical answers)
+    "eligibility.view": frozenset({REGISTRAR, CLINICIAN}),
+    # the clinical answers of screenings and ice tests: clinicians only
+    "clinical.view": frozenset({CLINICIAN}),
+    "clinical.record": frozenset({CLINICIAN}),
+    # catalogues, rooms, staff: administrators
+    "catalogue.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
+    "catalogue.edit": frozenset({ADMIN}),
+    "admin.site": frozenset({ADMIN}),
+    # the patient's own portal
+    "portal.use": frozenset({PATIENT}),
+}
+
+
+def allowed(user, action: str) -> bool:
+    roles = RULES.get(action)
+    if roles is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.has_role(*roles)
+
+
+def require(user, action: str) -> None:
+    if not allowed(user, action):
+        raise PermissionDenied
+
+
+def permission_required(action: str):
+    """Decorator for function views: 403 unless the user may do `action`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(request.user, action)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def api_permission(*actions: str, safe: str | None = None) -> type[BasePermission]:
+    """A DRF permission class: all `actions` are needed; `safe` alone suffices for GET/HEAD."""
+
+    class _Permission(BasePermission):
+        def has_permission(self, request, view):
+            if safe is not None and request.method in ("GET", "HEAD", "OPTIONS"):
+                return allowed(request.user, safe)
+            return all(allowed(request.user, action) for action in actions)
+
+    _Permission.__name__ = f"Allowed_{'_'.join(a.replace('.', '_') for a in actions)}"
+    return _Permission

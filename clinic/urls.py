@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from accounts import views as account_views
+from clinic.admin_site import guard_admin_site
+from procedures import views as procedure_views
+
+guard_admin_site(admin.site)
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("patients.api_urls")),
+    path("", include("procedures.api_urls")),
+]
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("patients/", include("patients.urls")),
+    path("patients/<int:pk>/", procedure_views.patient_record_view, name="patient-detail"),
+    path("procedures/", include("procedures.urls")),
+    path("portal/", include("portal.urls")),
+    path("api/v1/", include(api_v1)),
+]
+
+handler403 = "accounts.views.permission_denied"
+handler404 = "accounts.views.page_not_found"
+handler500 = "accounts.views.server_error"

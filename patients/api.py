@@ -1,0 +1,95 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+
+from accounts.models import Location
+from accounts.policy import api_permission
+
+from .models import Patient
+from .selectors import patient_list
+from .services import patient_register, patient_update
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    phone = PhoneNumberField(region="RU")
+    home_location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "preferred_language",
+            "consent_sms",
+            "consent_email",
+            "notes",
+            "home_location",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["phone"] = instance.phone.as_e164 if instance.phone else ""
+        return data
+
+
+class PatientCreateSerializer(PatientSerializer):
+    confirm_duplicate = serializers.BooleanField(
+        default=False, write_only=True, help_text="Register even though a likely duplicate exists."
+    )
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "confirm_duplicate"]
+
+
+class PatientListCreateApi(generics.ListCreateAPIView):
+    permission_classes = [api_permission("patient.register", safe="patient.view")]
+
+    def get_serializer_class(self):
+        return PatientCreateSerializer if self.request.method == "POST" else PatientSerializer
+
+    def get_queryset(self):
+        return patient_list(query=self.request.query_params.get("q", "")[:100], limit=200)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Any part of the name, or the phone in any format")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        confirm = data.pop("confirm_duplicate", False)
+        serializer.instance = patient_register(
+            actor=self.request.user, request=self.request, confirm_duplicate=confirm, **data
+        )
+
+
+class PatientDetailApi(generics.RetrieveUpdateAPIView):
+    permission_classes = [api_permission("patient.edit", safe="patient.view")]
+    serializer_class = PatientSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return get_object_or_404(Patient.objects.select_related("home_location"), pk=self.kwargs["pk"])
+
+    def retrieve(self, request, *args, **kwargs):
+        from audit.models import Action
+        from audit.services import audit_record
+
+        patient = self.get_object()
+        audit_record(request=request, action=Action.VIEW, patient=patient, record=patient)
+        return Response(self.get_serializer(patient).data)
+
+    def perform_update(self, serializer):
+        serializer.instance = patient_update(
+            actor=self.request.user, request=self.request, patient=serializer.instance, **serializer.validated_data
+        )

@@ -1,0 +1,41 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Patient
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or phone"), required=False, max_length=100)
+
+
+class PatientForm(forms.ModelForm):
+    confirm_duplicate = forms.BooleanField(
+        label=_("I have checked: this is a different person, register anyway"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "preferred_language",
+            "consent_sms",
+            "consent_email",
+            "home_location",
+            "notes",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def show_duplicate_confirmation(self) -> None:
+        self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,0 +1,90 @@
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class Language(models.TextChoices):
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+
+
+def validate_not_future(value: datetime.date) -> None:
+    from django.utils import timezone
+
+    if value > timezone.localdate():
+        raise ValidationError(_("The date of birth cannot be in the future."), code="date_of_birth_in_future")
+    if value.year < 1900:
+        raise ValidationError(_("The date of birth is too far in the past."), code="date_of_birth_too_old")
+
+
+class PatientQuerySet(models.QuerySet):
+    def search(self, query: str):
+        from .search import patient_search_filter
+
+        return self.filter(patient_search_filter(query))
+
+
+class Patient(models.Model):
+    full_name = models.CharField(_("full name"), max_length=200)
+    date_of_birth = models.DateField(_("date of birth"), validators=[validate_not_future])
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    phone = PhoneNumberField(_("phone"), region="RU")
+    # Digits of the national number ("9161234567"): what forgiving phone search matches on.
+    phone_digits = models.CharField(max_length=20, editable=False, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.RUSSIAN
+    )
+    consent_sms = models.BooleanField(_("reminders by SMS"), default=False)
+    consent_email = models.BooleanField(_("reminders by email"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    home_location = models.ForeignKey(
+        "accounts.Location", on_delete=models.PROTECT, related_name="patients", verbose_name=_("home location")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient",
+        verbose_name=_("portal login"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        indexes = [
+            GinIndex(fields=["full_name"], name="patient_name_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["phone_digits"], name="patient_phone_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(Lower("full_name"), "date_of_birth", name="patient_name_dob"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(full_name=""), name="patient_full_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("patient-detail", args=[self.pk])

@@ -1,0 +1,86 @@
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.policy import allowed, permission_required
+
+from .forms import PatientForm, PatientSearchForm
+from .models import Patient
+from .selectors import patient_list
+from .services import patient_register, patient_update
+
+
+def patient_for_user(user, pk: int) -> Patient:
+    """Fetch a patient the user may see, or 404/403: the one way views reach a patient."""
+    from accounts.policy import require
+
+    require(user, "patient.view")
+    return get_object_or_404(Patient.objects.select_related("home_location"), pk=pk)
+
+
+def apply_service_error(form, error: ValidationError) -> None:
+    """Put a service's ValidationError onto the form: field errors where named, else the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@permission_required("patient.view")
+def patient_list_view(request):
+    form = PatientSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    patients = list(patient_list(query=query, limit=50))
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "form": form,
+            "patients": patients,
+            "query": query,
+            "can_register": allowed(request.user, "patient.register"),
+        },
+    )
+
+
+@permission_required("patient.register")
+@require_http_methods(["GET", "POST"])
+def patient_create_view(request):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = patient_register(
+                actor=request.user,
+                request=request,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            apply_service_error(form, error)
+            if any(e.code == "possible_duplicate" for e in getattr(error, "error_list", [])):
+                form.show_duplicate_confirmation()
+        else:
+            from django.contrib import messages
+
+            messages.success(request, _("The patient is registered."))
+            return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "title": _("Register a patient")})
+
+
+@permission_required("patient.edit")
+@require_http_methods(["GET", "POST"])
+def patient_edit_view(request, pk: int):
+    patient = patient_for_user(request.user, pk)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_update(
+                actor=request.user, request=request, patient=Patient.objects.get(pk=pk), **form.service_fields()
+            )
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "title": _("Edit patient"), "patient": patient})

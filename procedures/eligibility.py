@@ -1,0 +1,106 @@
+"""Gather a patient's clinical facts from the database and ask procedures.rules.decide().
+
+`eligibility()` is what every caller uses (patient page, API, the course planner). Facts are
+loaded in a fixed number of queries and can be reused for every session of a course.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .models import IceTest, Procedure, Screening, ScreeningAnswer, Severity
+from .rules import Decision, IceTestFacts, ProcedureFacts, ScreeningFacts, decide
+
+
+@dataclass(frozen=True)
+class ClinicalFacts:
+    screenings: tuple[ScreeningFacts, ...]  # newest first, current versions only
+    ice_tests: tuple[IceTestFacts, ...]  # newest first, current versions only
+
+    def screening_for(self, procedure_id: int, when: datetime.datetime) -> ScreeningFacts | None:
+        return next((s for s in self.screenings if procedure_id in s.procedure_ids and s.examined_at <= when), None)
+
+    def ice_test_before(self, when: datetime.datetime) -> IceTestFacts | None:
+        return next((t for t in self.ice_tests if t.performed_at <= when), None)
+
+
+def load_clinical_facts(patient_id: int) -> ClinicalFacts:
+    """Three queries: current screenings (with procedures and answers) and current ice tests."""
+    answers = ScreeningAnswer.objects.filter(present=True).select_related("contraindication")
+    screenings = (
+        Screening.objects.filter(patient_id=patient_id, amended_by__isnull=True)
+        .prefetch_related(Prefetch("answers", queryset=answers, to_attr="present_answers"))
+        .prefetch_related(Prefetch("procedures", queryset=Procedure.objects.only("id")))
+        .order_by("-examined_at", "-id")
+    )
+    screening_facts = tuple(
+        ScreeningFacts(
+            examined_at=s.examined_at,
+            procedure_ids=frozenset(p.id for p in s.procedures.all()),
+            absolute_present=tuple(
+                a.contraindication.name for a in s.present_answers if a.severity == Severity.ABSOLUTE
+            ),
+            relative_present_not_cleared=tuple(
+                a.contraindication.name
+                for a in s.present_answers
+                if a.severity == Severity.RELATIVE and not a.override_reason
+            ),
+        )
+        for s in screenings
+    )
+    ice_tests = IceTest.objects.filter(patient_id=patient_id, amended_by__isnull=True).order_by("-performed_at", "-id")
+    ice_facts = tuple(
+        IceTestFacts(performed_at=t.performed_at, passed=t.passed) for t in ice_tests.only("performed_at", "passed")
+    )
+    return ClinicalFacts(screenings=screening_facts, ice_tests=ice_facts)
+
+
+def procedure_facts(procedure: Procedure) -> ProcedureFacts:
+    return ProcedureFacts(
+        id=procedure.id,
+        name=procedure.name,
+        active=procedure.active,
+        requires_ice_test=procedure.requires_ice_test,
+        screening_valid_days=procedure.screening_valid_days,
+        ice_test_valid_days=procedure.ice_test_valid_days,
+        ice_test_min_hours_before=procedure.ice_test_min_hours_before,
+    )
+
+
+def as_moment(when: datetime.date | datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    """A bare date means 'some time that day': judge it at the day's end in the location's zone."""
+    if isinstance(when, datetime.datetime):
+        return when if timezone.is_aware(when) else when.replace(tzinfo=tz)
+    return datetime.datetime.combine(when, datetime.time(23, 59, 59), tzinfo=tz)
+
+
+def eligibility(
+    *,
+    patient,
+    procedure: Procedure,
+    when: datetime.date | datetime.datetime,
+    facts: ClinicalFacts | None = None,
+    tz: zoneinfo.ZoneInfo | None = None,
+) -> Decision:
+    """May `patient` have `procedure` at `when`? Yes, or the reasons in the active language."""
+    tz = tz or _patient_tz(patient)
+    facts = facts if facts is not None else load_clinical_facts(patient.pk)
+    moment = as_moment(when, tz)
+    return decide(
+        procedure=procedure_facts(procedure),
+        screening=facts.screening_for(procedure.id, moment),
+        ice_test=facts.ice_test_before(moment),
+        when=moment,
+        tz=tz,
+    )
+
+
+def _patient_tz(patient) -> zoneinfo.ZoneInfo:
+    location = getattr(patient, "home_location", None)
+    return location.tz if location is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)

@@ -1,0 +1,276 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Bilingual(models.Model):
+    """A catalogue entry named in Russian and English; `name` follows the active language."""
+
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
+
+
+class ResourceKind(Bilingual):
+    """A kind of room or device a procedure needs: a treatment room, a nitrogen dewar, a centrifuge."""
+
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("resource kind")
+        verbose_name_plural = _("resource kinds")
+
+
+class Procedure(Bilingual):
+    slug = models.SlugField(unique=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    preparation_ru = models.TextField(_("what to do before (Russian)"), blank=True)
+    preparation_en = models.TextField(_("what to do before (English)"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("session duration, minutes"), validators=[MinValueValidator(5)]
+    )
+    min_sessions = models.PositiveSmallIntegerField(_("fewest sessions in a course"), validators=[MinValueValidator(1)])
+    max_sessions = models.PositiveSmallIntegerField(_("most sessions in a course"), validators=[MinValueValidator(1)])
+    spacing_days = models.PositiveSmallIntegerField(
+        _("days between sessions"), default=2, help_text=_("2 means alternate days."), validators=[MinValueValidator(1)]
+    )
+    max_gap_days = models.PositiveSmallIntegerField(_("largest gap allowed, days"), default=4)
+    price_per_session = models.DecimalField(_("price per session, RUB"), max_digits=10, decimal_places=2)
+    course_discount_percent = models.DecimalField(
+        _("course discount, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    requires_ice_test = models.BooleanField(_("requires a passed ice test"), default=False)
+    screening_valid_days = models.PositiveSmallIntegerField(_("a screening stays valid, days"), default=30)
+    ice_test_valid_days = models.PositiveSmallIntegerField(_("an ice test stays valid, days"), default=30)
+    ice_test_min_hours_before = models.PositiveSmallIntegerField(
+        _("hours between the ice test and the first session, at least"), default=24
+    )
+    combined_lead_minutes = models.PositiveSmallIntegerField(
+        _("when combined, ends this many minutes before the other procedure"), null=True, blank=True
+    )
+    requires_certification = models.BooleanField(_("clinician must be certified"), default=True)
+    resource_kinds = models.ManyToManyField(
+        ResourceKind, blank=True, related_name="procedures", verbose_name=_("rooms and devices needed")
+    )
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        constraints = [
+            models.CheckConstraint(condition=Q(min_sessions__lte=F("max_sessions")), name="procedure_session_range"),
+            models.CheckConstraint(condition=Q(spacing_days__lte=F("max_gap_days")), name="procedure_gap_range"),
+            models.CheckConstraint(
+                condition=Q(course_discount_percent__gte=0, course_discount_percent__lte=100),
+                name="procedure_discount_range",
+            ),
+            models.CheckConstraint(condition=Q(price_per_session__gte=0), name="procedure_price_not_negative"),
+        ]
+
+    @property
+    def description(self) -> str:
+        return self.description_en if (get_language() or "ru").startswith("en") else self.description_ru
+
+    @property
+    def preparation(self) -> str:
+        return self.preparation_en if (get_language() or "ru").startswith("en") else self.preparation_ru
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.min_sessions and self.max_sessions and self.min_sessions > self.max_sessions:
+            raise ValidationError({"max_sessions": _("Must not be fewer than the fewest sessions.")})
+        if self.spacing_days and self.max_gap_days is not None and self.max_gap_days < self.spacing_days:
+            raise ValidationError({"max_gap_days": _("Must not be shorter than the days between sessions.")})
+
+
+class Severity(models.TextChoices):
+    ABSOLUTE = "absolute", _("absolute: blocks the procedure")
+    RELATIVE = "relative", _("relative: a clinician may clear it with a reason")
+
+
+class Contraindication(Bilingual):
+    slug = models.SlugField(unique=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.ABSOLUTE)
+    procedures = models.ManyToManyField(Procedure, related_name="contraindications", verbose_name=_("procedures"))
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("contraindication")
+        verbose_name_plural = _("contraindications")
+
+
+class Indication(Bilingual):
+    slug = models.SlugField(unique=True)
+    procedures = models.ManyToManyField(Procedure, related_name="indications", verbose_name=_("procedures"))
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("indication")
+        verbose_name_plural = _("indications")
+
+
+class VersionedRecord(models.Model):
+    """A medical record that is never edited: a correction is a new version of the same chain."""
+
+    chain = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by", editable=False
+    )
+    amendment_reason = models.TextField(_("reason for the correction"), blank=True)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_current(self) -> bool:
+        return not hasattr(self, "amended_by")
+
+
+class FitzpatrickType(models.IntegerChoices):
+    I = 1, "I"  # noqa: E741
+    II = 2, "II"
+    III = 3, "III"
+    IV = 4, "IV"
+    V = 5, "V"
+    VI = 6, "VI"
+
+
+class Screening(VersionedRecord):
+    """A trichologist's contraindication screening, signed. One row per version."""
+
+    examined_at = models.DateTimeField(_("examined at"))
+    procedures = models.ManyToManyField(Procedure, related_name="screenings", verbose_name=_("procedures"))
+    indications = models.ManyToManyField(Indication, blank=True, related_name="+", verbose_name=_("indications found"))
+    complaints = models.TextField(_("complaints"), blank=True)
+    scalp_notes = models.TextField(_("scalp and hair notes"), blank=True)
+    fitzpatrick = models.PositiveSmallIntegerField(_("Fitzpatrick skin type"), choices=FitzpatrickType.choices)
+    cleared = models.BooleanField(_("cleared"))
+
+    class Meta:
+        ordering = ["-examined_at", "-version"]
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "version"], name="screening_chain_version_unique"),
+            models.CheckConstraint(
+                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
+                name="screening_version_amends",
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(amendment_reason=""), name="screening_amendment_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-examined_at"])]
+
+    def __str__(self):
+        return f"{self.patient} {self.examined_at:%Y-%m-%d} v{self.version}"
+
+
+class ScreeningAnswer(models.Model):
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="answers")
+    contraindication = models.ForeignKey(Contraindication, on_delete=models.PROTECT, related_name="+")
+    severity = models.CharField(max_length=10, choices=Severity.choices)  # as it was when signed
+    present = models.BooleanField()
+    override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["contraindication__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "contraindication"], name="screening_answer_unique"),
+            models.CheckConstraint(
+                condition=Q(override_reason="") | Q(present=True, severity=Severity.RELATIVE),
+                name="screening_override_only_relative_present",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contraindication}: {'present' if self.present else 'absent'}"
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.present and self.override_reason)
+
+
+class IceTest(VersionedRecord):
+    """A short cold application before cryomassage; passed only when nothing was observed."""
+
+    performed_at = models.DateTimeField(_("performed at"))
+    area = models.CharField(_("area"), max_length=200)
+    exposure_seconds = models.PositiveSmallIntegerField(
+        _("exposure, seconds"), validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    discomfort = models.BooleanField(_("discomfort"), default=False)
+    redness = models.BooleanField(_("redness"), default=False)
+    itching = models.BooleanField(_("itching"), default=False)
+    other_reaction = models.TextField(_("another reaction"), blank=True)
+    passed = models.BooleanField(_("passed"))
+
+    class Meta:
+        ordering = ["-performed_at", "-version"]
+        verbose_name = _("ice test")
+        verbose_name_plural = _("ice tests")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "version"], name="icetest_chain_version_unique"),
+            models.CheckConstraint(
+                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
+                name="icetest_version_amends",
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(amendment_reason=""), name="icetest_amendment_has_reason"
+            ),
+            # The database has the last word on the rule "passed only when nothing was observed".
+            models.CheckConstraint(
+                condition=Q(passed=False) | Q(discomfort=False, redness=False, itching=False, other_reaction=""),
+                name="icetest_passed_only_without_reaction",
+            ),
+            models.CheckConstraint(condition=Q(exposure_seconds__gte=1), name="icetest_exposure_positive"),
+        ]
+        indexes = [models.Index(fields=["patient", "-performed_at"])]
+
+    def __str__(self):
+        return f"{self.patient} {self.performed_at:%Y-%m-%d} v{self.version}"
+
+    @property
+    def observations(self) -> list[str]:
+        found = [
+            str(label)
+            for flag, label in (
+                (self.discomfort, _("discomfort")),
+                (self.redness, _("redness")),
+                (self.itching, _("itching")),
+            )
+            if flag
+        ]
+        if self.other_reaction:
+            found.append(self.other_reaction)
+        return found

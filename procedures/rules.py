@@ -1,0 +1,154 @@
+"""The eligibility decision, given the facts. Pure: no database, no clock.
+
+The one place where the clinic's gate lives: `decide()` answers whether a procedure may be
+done at a moment, and why not. procedures.eligibility gathers the facts and calls it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class ProcedureFacts:
+    id: int
+    name: str
+    active: bool
+    requires_ice_test: bool
+    screening_valid_days: int
+    ice_test_valid_days: int
+    ice_test_min_hours_before: int
+
+
+@dataclass(frozen=True)
+class ScreeningFacts:
+    examined_at: datetime.datetime
+    procedure_ids: frozenset[int]
+    absolute_present: tuple[str, ...] = ()
+    relative_present_not_cleared: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IceTestFacts:
+    performed_at: datetime.datetime
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass(frozen=True)
+class Decision:
+    eligible: bool
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict:
+        return {
+            "eligible": self.eligible,
+            "reasons": [r.message for r in self.reasons],
+            "codes": [r.code for r in self.reasons],
+        }
+
+
+def _day(moment: datetime.datetime, tz) -> datetime.date:
+    return moment.astimezone(tz).date()
+
+
+def _fmt(moment: datetime.datetime, tz) -> str:
+    return date_format(_day(moment, tz), "j M Y")
+
+
+def _screening_reasons(procedure, screening, when, tz) -> list[Reason]:
+    days = procedure.screening_valid_days
+    if screening is None:
+        return [Reason("no_screening", _("No signed screening in the last %(days)d days") % {"days": days})]
+    age = (_day(when, tz) - _day(screening.examined_at, tz)).days
+    if age > days:
+        return [
+            Reason(
+                "screening_expired",
+                _("No signed screening valid on %(date)s: the last, on %(last)s, is valid for %(days)d days")
+                % {"date": _fmt(when, tz), "last": _fmt(screening.examined_at, tz), "days": days},
+            )
+        ]
+    reasons = [
+        Reason("contraindication", _("Contraindication present: %(name)s") % {"name": name})
+        for name in screening.absolute_present
+    ]
+    reasons += [
+        Reason(
+            "contraindication_not_cleared",
+            _("Contraindication present: %(name)s (not cleared by the clinician)") % {"name": name},
+        )
+        for name in screening.relative_present_not_cleared
+    ]
+    return reasons
+
+
+def _ice_test_reasons(procedure, ice_test, when, tz) -> list[Reason]:
+    if not procedure.requires_ice_test:
+        return []
+    if ice_test is None:
+        return [Reason("no_ice_test", _("No ice test on record"))]
+    if not ice_test.passed:
+        return [Reason("ice_test_failed", _("Ice test failed on %(date)s") % {"date": _fmt(ice_test.performed_at, tz)})]
+    age = (_day(when, tz) - _day(ice_test.performed_at, tz)).days
+    if age > procedure.ice_test_valid_days:
+        return [
+            Reason(
+                "ice_test_expired",
+                _("The ice test of %(last)s is not valid on %(date)s: an ice test is valid for %(days)d days")
+                % {
+                    "last": _fmt(ice_test.performed_at, tz),
+                    "date": _fmt(when, tz),
+                    "days": procedure.ice_test_valid_days,
+                },
+            )
+        ]
+    hours = procedure.ice_test_min_hours_before
+    if when - ice_test.performed_at < datetime.timedelta(hours=hours):
+        return [
+            Reason(
+                "ice_test_too_recent",
+                _("The ice test must be at least %(hours)d hours before the first session") % {"hours": hours},
+            )
+        ]
+    return []
+
+
+def decide(
+    *,
+    procedure: ProcedureFacts,
+    screening: ScreeningFacts | None,
+    ice_test: IceTestFacts | None,
+    when: datetime.datetime,
+    tz,
+) -> Decision:
+    """May the procedure be done at `when` (aware), given the patient's latest records before it?"""
+    reasons: list[Reason] = []
+    if not procedure.active:
+        reasons.append(Reason("procedure_inactive", _("%(name)s is not offered at present") % {"name": procedure.name}))
+    reasons += _screening_reasons(procedure, screening, when, tz)
+    reasons += _ice_test_reasons(procedure, ice_test, when, tz)
+    return Decision(eligible=not reasons, reasons=tuple(reasons))
+
+
+def screening_outcome(answers: list[tuple[str, bool, str]]) -> bool:
+    """Cleared unless an absolute contraindication is present or a relative one is present without a reason.
+
+    `answers` holds (severity, present, override_reason) for each contraindication asked.
+    """
+    for severity, present, reason in answers:
+        if present and (severity == "absolute" or not reason.strip()):
+            return False
+    return True

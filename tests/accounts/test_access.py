@@ -1,0 +1,125 @@
+"""Each role against each page: allowed, 403, or a redirect to the login page."""
+
+import pytest
+from django.urls import reverse
+
+from procedures.services import ice_test_record, screening_sign
+
+from ..conftest import login
+
+OK, DENIED, LOGIN = 200, 403, 302
+ROLES = ["administrator", "registrar", "clinician", "patient", "anonymous"]
+
+# page -> expected status for administrator, registrar, clinician, patient, anonymous
+MATRIX = {
+    "patients:list": (DENIED, OK, OK, DENIED, LOGIN),
+    "patients:create": (DENIED, OK, OK, DENIED, LOGIN),
+    "patient-detail": (DENIED, OK, OK, DENIED, LOGIN),
+    "patients:edit": (DENIED, OK, OK, DENIED, LOGIN),
+    "procedures:catalogue": (OK, OK, OK, DENIED, LOGIN),
+    "procedures:screening-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "procedures:screening": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "procedures:screening-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "procedures:ice-test-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "procedures:ice-test": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "procedures:ice-test-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "portal:home": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "admin:index": (OK, DENIED, DENIED, DENIED, LOGIN),
+    "password_change": (OK, OK, OK, OK, LOGIN),
+    "login": (LOGIN, LOGIN, LOGIN, LOGIN, OK),  # signed-in users are sent on
+    "password_reset": (OK, OK, OK, OK, OK),
+}
+
+
+@pytest.fixture
+def users(administrator, registrar, clinician, patient_user):
+    return {
+        "administrator": administrator,
+        "registrar": registrar,
+        "clinician": clinician,
+        "patient": patient_user,
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def records(patient, clinician, cryo, all_absent):
+    screening = screening_sign(actor=clinician, patient=patient, procedures=[cryo], answers=all_absent, fitzpatrick=2)
+    test = ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10)
+    return {"patient": patient.pk, "screening": screening.pk, "ice-test": test.pk}
+
+
+def _url(name, records):
+    if name in {"patient-detail", "patients:edit"}:
+        return reverse(name, args=[records["patient"]])
+    if name in {"procedures:screening-create", "procedures:ice-test-create"}:
+        return reverse(name, args=[records["patient"]])
+    if name.startswith("procedures:screening"):
+        return reverse(name, args=[records["screening"]])
+    if name.startswith("procedures:ice-test"):
+        return reverse(name, args=[records["ice-test"]])
+    return reverse(name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_the_expected_answer_on_each_page(name, users, records, client):
+    for role, expected in zip(ROLES, MATRIX[name], strict=True):
+        user = users[role]
+        response = (login(user) if user else client).get(_url(name, records))
+        assert response.status_code == expected, f"{role} on {name}: {response.status_code}, expected {expected}"
+        if expected == LOGIN and role == "anonymous":
+            landed = client.get(_url(name, records), follow=True)
+            assert landed.request["PATH_INFO"] == reverse("login")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "target"),
+    [
+        ("registrar", "patients:list"),
+        ("clinician", "patients:list"),
+        ("administrator", "admin:index"),
+        ("patient", "portal:home"),
+    ],
+)
+def test_each_demo_role_lands_on_its_home_page(role, target, users):
+    response = login(users[role]).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse(target)
+
+
+def test_a_user_without_a_role_is_refused_not_shown_an_empty_page(db):
+    from ..factories import UserFactory
+
+    assert login(UserFactory(username="norole")).get("/").status_code == 403
+
+
+def test_a_wrong_password_shows_a_plain_error_and_signs_nobody_in(registrar, client):
+    response = client.post(reverse("login"), {"username": "registrar1", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_url_gets_the_apps_404_page(as_registrar):
+    response = as_registrar.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_pages_with_patient_data_are_never_cached(as_registrar, patient):
+    response = as_registrar.get(reverse("patient-detail", args=[patient.pk]))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_signing_out_needs_a_post_and_ends_the_session(as_registrar):
+    assert as_registrar.get(reverse("logout")).status_code == 405
+    as_registrar.post(reverse("logout"))
+    assert as_registrar.get(reverse("patients:list")).status_code == 302
+
+
+def test_the_language_switcher_changes_the_interface_language(as_registrar):
+    as_registrar.post(reverse("set_language"), {"language": "ru", "next": "/patients/"})
+    response = as_registrar.get(reverse("patients:list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="ru">' in response.content.decode()

@@ -1,0 +1,35 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import User
+from patients.models import Patient
+from procedures.eligibility import eligibility
+from procedures.models import Procedure
+
+
+def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_creates_every_role_and_can_run_twice(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (User.objects.count(), Patient.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Patient.objects.count()) == counts
+    assert counts[1] >= 40
+    roles = {u.username: set(u.roles) for u in User.objects.prefetch_related("groups")}
+    assert roles["admin"] == {"administrator"}
+    assert roles["registrar"] == {"registrar"}
+    assert roles["doctor"] == {"clinician"}
+    assert roles["patient"] == roles["patient2"] == {"patient"}
+    cryo = Procedure.objects.get(slug="cryomassage-contact")
+    cleared = Patient.objects.get(user__username="patient")
+    failed = Patient.objects.get(user__username="patient2")
+    now = timezone.now()
+    assert eligibility(patient=cleared, procedure=cryo, when=now).eligible is True
+    assert [r.code for r in eligibility(patient=failed, procedure=cryo, when=now).reasons] == ["ice_test_failed"]
