@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.contrib.postgres.indexes import OpClass
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -73,7 +74,8 @@ class Patient(models.Model):
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         indexes = [
-            GinIndex(fields=["full_name"], name="patient_name_trgm", opclasses=["gin_trgm_ops"]),
+            # icontains compiles to UPPER(full_name::text) LIKE UPPER(...): index that expression.
+            GinIndex(OpClass(Upper("full_name"), name="gin_trgm_ops"), name="patient_name_trgm"),
             GinIndex(fields=["phone_digits"], name="patient_phone_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(Lower("full_name"), "date_of_birth", name="patient_name_dob"),
         ]

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
@@ -65,7 +66,8 @@ def _day(moment: datetime.datetime, tz) -> datetime.date:
 
 
 def _fmt(moment: datetime.datetime, tz) -> str:
-    return date_format(_day(moment, tz), "j M Y")
+    # "12 Nov 2026" in English, "12 ноября 2026" in Russian (E is the genitive month name).
+    return date_format(_day(moment, tz), "j E Y" if (get_language() or "").startswith("ru") else "j M Y")
 
 
 def _screening_reasons(procedure, screening, when, tz) -> list[Reason]:
