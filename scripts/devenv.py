@@ -183,8 +183,11 @@ def main(argv: list[str]) -> int:
     mode, rest = argv[0], argv[1:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
+    # Ctrl-C and SIGTERM both end in KeyboardInterrupt, so the same cleanup runs. SIGINT is set
+    # explicitly: a process started in the background inherits it ignored, and would never stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = prepare_environment("clinic")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         return run_app() if mode == "run" else run_one(rest)
     finally:
