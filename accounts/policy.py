@@ -26,6 +26,12 @@ RULES: dict[str, frozenset[str]] = {
     "catalogue.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     "catalogue.edit": frozenset({ADMIN}),
     "admin.site": frozenset({ADMIN}),
+    # courses and sessions
+    "booking.view": frozenset({REGISTRAR, CLINICIAN}),
+    "booking.manage": frozenset({REGISTRAR}),
+    "session.record": frozenset({CLINICIAN}),
+    "calendar.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
+    "requests.handle": frozenset({REGISTRAR}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
 }

@@ -1,0 +1,317 @@
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Deferrable, F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(models.Model):
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["location", "weekday"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "weekday"], name="opening_hours_one_per_day"),
+            models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="opening_hours_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.location}: {self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Closure(models.Model):
+    """A holiday or closure of a location, whole days."""
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="closures")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("closure or holiday")
+        verbose_name_plural = _("closures and holidays")
+        constraints = [models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="closure_order")]
+
+    def __str__(self):
+        return f"{self.location}: {self.starts_on}–{self.ends_on} {self.reason}"
+
+
+class Resource(models.Model):
+    """A room or device that serves one session at a time."""
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="resources")
+    kind = models.ForeignKey("procedures.ResourceKind", on_delete=models.PROTECT, related_name="resources")
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["location", "kind", "name"]
+        verbose_name = _("room or device")
+        verbose_name_plural = _("rooms and devices")
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="resource_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffHours(models.Model):
+    """When a clinician works, per weekday; one location a day."""
+
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
+
+    class Meta:
+        ordering = ["clinician", "weekday"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.UniqueConstraint(fields=["clinician", "weekday"], name="staff_hours_one_per_day"),
+            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="staff_hours_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.clinician}: {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class Leave(models.Model):
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaves")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("leave")
+        verbose_name_plural = _("leave")
+        constraints = [models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="leave_order")]
+
+    def __str__(self):
+        return f"{self.clinician}: {self.starts_on}–{self.ends_on}"
+
+
+class Certification(models.Model):
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certifications")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="certifications")
+    valid_until = models.DateField(_("valid until"))
+
+    class Meta:
+        ordering = ["clinician", "procedure"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        constraints = [models.UniqueConstraint(fields=["clinician", "procedure"], name="certification_unique")]
+
+    def __str__(self):
+        return f"{self.clinician}: {self.procedure} until {self.valid_until}"
+
+
+class CourseStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Course(models.Model):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="courses")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="courses")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="courses")
+    status = models.CharField(_("status"), max_length=10, choices=CourseStatus.choices, default=CourseStatus.ACTIVE)
+    session_count = models.PositiveSmallIntegerField(_("sessions"))
+    price_per_session = models.DecimalField(_("price per session"), max_digits=10, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount, %"), max_digits=5, decimal_places=2, validators=[MaxValueValidator(100)]
+    )
+    total_price = models.DecimalField(_("price of the course"), max_digits=12, decimal_places=2)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.CheckConstraint(condition=Q(total_price__gte=0), name="course_price_not_negative"),
+            models.CheckConstraint(condition=Q(session_count__gte=1), name="course_has_sessions"),
+        ]
+
+    def __str__(self):
+        return f"{self.procedure} · {self.patient}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("scheduling:course", args=[self.pk])
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    COMPLETED = "completed", _("completed")
+    NO_SHOW = "no_show", _("no-show")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Sessions in these states hold their clinician, patient and resources.
+ACTIVE_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.COMPLETED)
+_ACTIVE = Q(status__in=ACTIVE_STATUSES)
+
+
+class SessionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(_ACTIVE)
+
+    def overlapping(self, start, end):
+        return self.filter(start__lt=end, end__gt=start)
+
+    def on_local_day(self, day, tz):
+        import datetime
+
+        begin = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+        return self.filter(start__gte=begin, start__lt=begin + datetime.timedelta(days=1))
+
+
+class Session(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
+    # Denormalised from the course so that the database can refuse a patient's overlapping sessions.
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="sessions")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="sessions")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    sequence = models.PositiveIntegerField(default=0, help_text="Raised on every move (iCalendar SEQUENCE).")
+    cancel_reason = models.TextField(_("reason"), blank=True)
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [
+            models.Index(fields=["location", "start"], name="session_location_start"),
+            models.Index(fields=["clinician", "start"], name="session_clinician_start"),
+            models.Index(fields=["patient", "start"], name="session_patient_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start"),
+            ExclusionConstraint(
+                name="session_clinician_no_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("clinician", RangeOperators.EQUAL)],
+                condition=_ACTIVE,
+                # Checked at commit, so a course can be shifted session by session inside one transaction.
+                deferrable=Deferrable.DEFERRED,
+            ),
+            ExclusionConstraint(
+                name="session_patient_no_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("patient", RangeOperators.EQUAL)],
+                condition=_ACTIVE,
+                # Checked at commit, so a course can be shifted session by session inside one transaction.
+                deferrable=Deferrable.DEFERRED,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.course} · {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class ResourceBooking(models.Model):
+    """A session's hold on one room or device; the database refuses two active holds at once."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="bookings")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("room or device booking")
+        verbose_name_plural = _("room and device bookings")
+        indexes = [models.Index(fields=["resource", "start"], name="booking_resource_start")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "resource"], name="booking_unique"),
+            ExclusionConstraint(
+                name="booking_resource_no_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("resource", RangeOperators.EQUAL)],
+                condition=Q(active=True),
+                deferrable=Deferrable.DEFERRED,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resource} · {self.start:%Y-%m-%d %H:%M}"
+
+
+class BookingRequestStatus(models.TextChoices):
+    NEW = "new", _("new")
+    HANDLED = "handled", _("handled")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class BookingRequest(models.Model):
+    """A request left on the clinic's website, waiting for a registrar."""
+
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=40)
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("procedure"),
+    )
+    preferred_time = models.CharField(_("preferred time"), max_length=200, blank=True)
+    message = models.TextField(_("message"), blank=True, max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingRequestStatus.choices, default=BookingRequestStatus.NEW
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("website request")
+        verbose_name_plural = _("website requests")
+        indexes = [models.Index(fields=["status", "-created_at"], name="request_status_created")]
+
+    def __str__(self):
+        return f"{self.name} {self.phone}"

@@ -1,0 +1,316 @@
+"""The course planner: pure functions over an Availability snapshot. No database, no clock.
+
+Rules it keeps: consecutive sessions are `spacing_days` apart by local date, never more than
+`max_gap_days`; every session lies in opening hours and the clinician's hours, with a clinician
+certified on that day, free rooms/devices of every needed kind, and a free patient. When the ideal
+day does not work, the session goes to the next feasible day and says why.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from .availability import Availability
+
+STEP = datetime.timedelta(minutes=15)
+FIRST_SESSION_SEARCH_DAYS = 14
+
+# How far a failed attempt got: the furthest stage names the most useful reason.
+CLOSED, NO_CLINICIAN, LEAVE, NOT_WORKING, CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY = range(7)
+
+
+@dataclass(frozen=True)
+class Rules:
+    duration: datetime.timedelta
+    min_sessions: int
+    max_sessions: int
+    spacing_days: int
+    max_gap_days: int
+
+    @classmethod
+    def of(cls, procedure) -> Rules:
+        return cls(
+            datetime.timedelta(minutes=procedure.duration_minutes),
+            procedure.min_sessions,
+            procedure.max_sessions,
+            procedure.spacing_days,
+            procedure.max_gap_days,
+        )
+
+
+@dataclass
+class Slot:
+    start: datetime.datetime
+    end: datetime.datetime
+    clinician_id: int
+    resource_ids: list[int]
+
+
+@dataclass
+class ProposedSession:
+    number: int
+    start: datetime.datetime
+    end: datetime.datetime
+    clinician_id: int
+    clinician_name: str
+    resource_ids: list[int]
+    resource_names: list[str]
+    moved_from: datetime.date | None = None
+    notes: list[str] = field(default_factory=list)
+    ineligible: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    sessions: list[ProposedSession]
+    problems: list[str]
+
+    @property
+    def bookable(self) -> bool:
+        return not self.problems and not any(s.ineligible for s in self.sessions)
+
+
+def course_price(price_per_session: Decimal, count: int, discount_percent: Decimal) -> Decimal:
+    total = price_per_session * count * (Decimal(100) - discount_percent) / Decimal(100)
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def local(moment: datetime.datetime, av: Availability) -> datetime.datetime:
+    return moment.astimezone(av.tz)
+
+
+def short(day: datetime.date) -> str:
+    return date_format(day, "j M")
+
+
+def closed_reason(av: Availability, day: datetime.date) -> str | None:
+    for first, last, reason in av.closures:
+        if first <= day <= last:
+            return _("the clinic is closed: %(reason)s") % {"reason": reason}
+    if day.weekday() not in av.opening:
+        return _("the clinic is closed on %(weekday)s") % {"weekday": date_format(day, "l")}
+    return None
+
+
+def _overlaps(intervals, start, end) -> bool:
+    return any(s < end and start < e for s, e in intervals)
+
+
+def _free_resources(av, start, end, wanted: list[int] | None) -> tuple[list[int] | None, str | None]:
+    chosen = []
+    for kind_id, kind_name in av.needed_kinds:
+        candidates = av.resources_by_kind.get(kind_id, [])
+        if wanted is not None:
+            candidates = [r for r in candidates if r.id in wanted]
+        free = next((r for r in candidates if not _overlaps(av.busy_resource.get(r.id, ()), start, end)), None)
+        if free is None:
+            return None, _("no free %(kind)s at that time") % {"kind": kind_name.lower()}
+        chosen.append(free.id)
+    return chosen, None
+
+
+def check_slot(
+    av: Availability,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    clinician_id: int,
+    resource_ids: list[int] | None = None,
+) -> tuple[int, str | None, list[int]]:
+    """(stage reached, reason or None, resources chosen) for one clinician at one time."""
+    start_l, end_l = local(start, av), local(end, av)
+    day = start_l.date()
+    reason = closed_reason(av, day)
+    if reason:
+        return CLOSED, reason, []
+    opens, closes = av.opening[day.weekday()]
+    if start_l.time() < opens or end_l.time() > closes or end_l.date() != day:
+        return (
+            CLOSED,
+            _("outside opening hours (%(opens)s–%(closes)s)")
+            % {"opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")},
+            [],
+        )
+    info = av.clinicians.get(clinician_id)
+    if info is None or (info.certified_until is not None and info.certified_until < day):
+        return NO_CLINICIAN, _("the clinician is not certified for this procedure on that day"), []
+    for first, last, _why in info.leaves:
+        if first <= day <= last:
+            return LEAVE, _("%(name)s is on leave") % {"name": info.name}, []
+    hours = info.hours.get(day.weekday())
+    if hours is None or start_l.time() < hours[0] or end_l.time() > hours[1]:
+        return NOT_WORKING, _("%(name)s does not work at that time") % {"name": info.name}, []
+    if _overlaps(av.busy_clinician.get(clinician_id, ()), start, end):
+        return CLINICIAN_BUSY, _("%(name)s has another session at that time") % {"name": info.name}, []
+    chosen, reason = _free_resources(av, start, end, resource_ids)
+    if reason:
+        return RESOURCE_BUSY, reason, []
+    if _overlaps(av.busy_patient, start, end):
+        return PATIENT_BUSY, _("the patient has another session at that time"), []
+    return PATIENT_BUSY + 1, None, chosen
+
+
+def _candidate_starts(av, day, duration, preferred: datetime.time | None, window):
+    opens, closes = av.opening[day.weekday()]
+    lo = max(opens, window[0]) if window and window[0] else opens
+    hi = min(closes, window[1]) if window and window[1] else closes
+    first = datetime.datetime.combine(day, lo, tzinfo=av.tz)
+    last_start = datetime.datetime.combine(day, hi, tzinfo=av.tz) - duration
+    starts = []
+    moment = first
+    while moment <= last_start:
+        starts.append(moment)
+        moment += STEP
+    if preferred is not None:
+        target = datetime.datetime.combine(day, preferred, tzinfo=av.tz)
+        starts.sort(key=lambda s: (abs((s - target).total_seconds()), s))
+    return starts
+
+
+def find_slot(
+    av: Availability,
+    day: datetime.date,
+    duration: datetime.timedelta,
+    *,
+    preferred_time: datetime.time | None = None,
+    window=None,
+    clinician_order: list[int],
+) -> tuple[Slot | None, str]:
+    reason = closed_reason(av, day)
+    if reason:
+        return None, reason
+    if not clinician_order:
+        return None, _("no clinician is certified for this procedure")
+    best = (-1, _("no free time that day"))
+    for start in _candidate_starts(av, day, duration, preferred_time, window):
+        end = start + duration
+        for clinician_id in clinician_order:
+            stage, why, resources = check_slot(av, start, end, clinician_id)
+            if why is None:
+                return Slot(start.astimezone(datetime.UTC), end.astimezone(datetime.UTC), clinician_id, resources), ""
+            if stage > best[0]:
+                best = (stage, why)
+    return None, best[1]
+
+
+def clinician_order(av: Availability, preferred: int | None) -> list[int]:
+    others = sorted(cid for cid in av.clinicians if cid != preferred)
+    return ([preferred] if preferred in av.clinicians else []) + others
+
+
+def _propose(av, number, slot, moved_from, notes) -> ProposedSession:
+    names = {r.id: r.name for rs in av.resources_by_kind.values() for r in rs}
+    return ProposedSession(
+        number=number,
+        start=slot.start,
+        end=slot.end,
+        clinician_id=slot.clinician_id,
+        clinician_name=av.clinicians[slot.clinician_id].name,
+        resource_ids=slot.resource_ids,
+        resource_names=[names[r] for r in slot.resource_ids],
+        moved_from=moved_from,
+        notes=notes,
+    )
+
+
+def plan_course(
+    av: Availability,
+    rules: Rules,
+    *,
+    count: int,
+    first_day: datetime.date,
+    preferred_time: datetime.time | None = None,
+    window=None,
+    preferred_clinician: int | None = None,
+    eligibility=None,
+) -> Plan:
+    """Propose `count` sessions; `eligibility(start)` returns the reasons a session may not happen."""
+    problems = count_problems(rules, count)
+    if problems:
+        return Plan([], problems)
+    sessions: list[ProposedSession] = []
+    clinician, time_of_day = preferred_clinician, preferred_time
+    ideal = first_day
+    for number in range(1, count + 1):
+        latest = ideal + datetime.timedelta(
+            days=FIRST_SESSION_SEARCH_DAYS if number == 1 else rules.max_gap_days - rules.spacing_days
+        )
+        notes, day, slot = [], ideal, None
+        while day <= latest:
+            slot, why = find_slot(
+                av,
+                day,
+                rules.duration,
+                preferred_time=time_of_day,
+                window=window,
+                clinician_order=clinician_order(av, clinician),
+            )
+            if slot:
+                break
+            notes.append(_("%(day)s: %(why)s") % {"day": short(day), "why": why})
+            day += datetime.timedelta(days=1)
+        if slot is None:
+            problems.append(
+                _("Session %(n)d: no feasible day from %(first)s to %(last)s (%(why)s)")
+                % {"n": number, "first": short(ideal), "last": short(latest), "why": "; ".join(notes[-3:])}
+            )
+            break
+        av.reserve(start=slot.start, end=slot.end, clinician_id=slot.clinician_id, resource_ids=slot.resource_ids)
+        proposed = _propose(av, number, slot, ideal if day != ideal else None, notes)
+        if eligibility is not None:
+            proposed.ineligible = [str(r) for r in eligibility(slot.start)]
+        sessions.append(proposed)
+        if number == 1:
+            clinician, time_of_day = slot.clinician_id, local(slot.start, av).time()
+        ideal = day + datetime.timedelta(days=rules.spacing_days)
+    return Plan(sessions, problems)
+
+
+def count_problems(rules: Rules, count: int) -> list[str]:
+    if not rules.min_sessions <= count <= rules.max_sessions:
+        return [
+            _("A course of this procedure has %(a)d to %(b)d sessions.")
+            % {"a": rules.min_sessions, "b": rules.max_sessions}
+        ]
+    return []
+
+
+def spacing_problems(av: Availability, rules: Rules, starts: list[datetime.datetime]) -> list[str]:
+    problems = []
+    days = [local(s, av).date() for s in starts]
+    for number, (before, after) in enumerate(zip(days, days[1:], strict=False), start=2):
+        gap = (after - before).days
+        if gap < rules.spacing_days:
+            problems.append(
+                _("Session %(n)d is %(gap)d days after the one before; at least %(min)d are needed.")
+                % {"n": number, "gap": gap, "min": rules.spacing_days}
+            )
+        elif gap > rules.max_gap_days:
+            problems.append(
+                _("Session %(n)d is %(gap)d days after the one before; at most %(max)d are allowed.")
+                % {"n": number, "gap": gap, "max": rules.max_gap_days}
+            )
+    return problems
+
+
+def check_sessions(av: Availability, rules: Rules, specs) -> tuple[list[str], list[list[int]]]:
+    """Check sessions chosen by a person: (problems, resources for each). `specs` hold start, clinician_id,
+    resource_ids (None: pick free ones). Sessions are checked against each other too."""
+    problems, chosen = [], []
+    for number, spec in enumerate(specs, start=1):
+        end = spec.start + rules.duration
+        _stage, why, resources = check_slot(av, spec.start, end, spec.clinician_id, spec.resource_ids)
+        if why:
+            when = local(spec.start, av)
+            problems.append(
+                _("Session %(n)d (%(when)s): %(why)s") % {"n": number, "when": date_format(when, "j M H:i"), "why": why}
+            )
+            chosen.append([])
+            continue
+        av.reserve(start=spec.start, end=end, clinician_id=spec.clinician_id, resource_ids=resources)
+        chosen.append(resources)
+    return problems, chosen

@@ -1,0 +1,66 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from procedures.models import Procedure, ResourceKind
+from procedures.services import ice_test_record, screening_sign
+from scheduling.models import Certification, OpeningHours, Resource, StaffHours
+
+from ..factories import UserFactory, days_ago
+
+
+def next_weekday(weekday: int, tz, after_days: int = 3) -> datetime.date:
+    """A date at least `after_days` ahead that falls on `weekday` (0 = Monday)."""
+    day = timezone.localdate(timezone=tz) + datetime.timedelta(days=after_days)
+    while day.weekday() != weekday:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def at(day: datetime.date, hour: int, minute: int, tz) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz)
+
+
+@pytest.fixture
+def clinic(location, cryo):
+    """Open Mon-Sat 09:00-20:00, two rooms, one nitrogen dewar, two certified trichologists."""
+    for weekday in range(6):
+        OpeningHours.objects.create(
+            location=location, weekday=weekday, opens=datetime.time(9), closes=datetime.time(20)
+        )
+    room, dewar = ResourceKind.objects.get(slug="treatment-room"), ResourceKind.objects.get(slug="nitrogen-dewar")
+    Resource.objects.create(location=location, kind=room, name="Room 1")
+    Resource.objects.create(location=location, kind=room, name="Room 2")
+    Resource.objects.create(location=location, kind=dewar, name="Dewar A")
+    doctors = []
+    for name in ("doc_a", "doc_b"):
+        doctor = UserFactory(username=name, role="clinician")
+        doctor.locations.add(location)
+        for weekday in range(6):
+            StaffHours.objects.create(
+                clinician=doctor, location=location, weekday=weekday, starts=datetime.time(9), ends=datetime.time(18)
+            )
+        Certification.objects.create(
+            clinician=doctor, procedure=cryo, valid_until=timezone.localdate() + datetime.timedelta(days=365)
+        )
+        doctors.append(doctor)
+    return doctors
+
+
+@pytest.fixture
+def eligible_patient(patient, clinician, cryo, all_absent):
+    # A whole course spans about 24 days; the clinic's validity periods here cover it.
+    Procedure.objects.filter(pk=cryo.pk).update(screening_valid_days=60, ice_test_valid_days=60)
+    cryo.refresh_from_db()
+    prp = Procedure.objects.get(slug="plasmolifting")
+    screening_sign(
+        actor=clinician,
+        patient=patient,
+        procedures=[cryo, prp],
+        answers=all_absent,
+        fitzpatrick=2,
+        examined_at=days_ago(2),
+    )
+    ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
+    return patient
