@@ -6,6 +6,11 @@ from .policy import allowed
 # (label, url name, action that must be allowed)
 NAVIGATION = [
     (_("Patients"), "patients:list", "patient.view"),
+    (_("My day"), "scheduling:worklist", "session.record"),
+    (_("Calendar"), "scheduling:calendar", "calendar.view"),
+    (_("Free slots"), "scheduling:free-slots", "booking.view"),
+    (_("Requests"), "scheduling:requests", "requests.handle"),
+    (_("Closures"), "scheduling:closures", "booking.manage"),
     (_("Procedures"), "procedures:catalogue", "catalogue.view"),
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),

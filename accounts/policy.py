@@ -30,7 +30,7 @@ RULES: dict[str, frozenset[str]] = {
     "booking.view": frozenset({REGISTRAR, CLINICIAN}),
     "booking.manage": frozenset({REGISTRAR}),
     "session.record": frozenset({CLINICIAN}),
-    "calendar.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
+    "calendar.view": frozenset({REGISTRAR, CLINICIAN}),
     "requests.handle": frozenset({REGISTRAR}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),

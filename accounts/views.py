@@ -5,7 +5,7 @@ from .roles import Role
 
 ROLE_HOMES = [
     (Role.REGISTRAR, "patients:list"),
-    (Role.CLINICIAN, "patients:list"),
+    (Role.CLINICIAN, "scheduling:worklist"),
     (Role.ADMINISTRATOR, "admin:index"),
     (Role.PATIENT, "portal:home"),
 ]

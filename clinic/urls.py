@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import views as account_views
 from clinic.admin_site import guard_admin_site
-from procedures import views as procedure_views
+from scheduling import views as scheduling_views
 
 guard_admin_site(admin.site)
 
@@ -16,6 +16,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("patients.api_urls")),
     path("", include("procedures.api_urls")),
+    path("", include("scheduling.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,8 +26,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
-    path("patients/<int:pk>/", procedure_views.patient_record_view, name="patient-detail"),
+    path("patients/<int:pk>/", scheduling_views.patient_record_view, name="patient-detail"),
     path("procedures/", include("procedures.urls")),
+    path("scheduling/", include("scheduling.urls")),
+    path("request/", scheduling_views.public_request_view, name="public-request"),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_v1)),
 ]

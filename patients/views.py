@@ -48,7 +48,8 @@ def patient_list_view(request):
 @permission_required("patient.register")
 @require_http_methods(["GET", "POST"])
 def patient_create_view(request):
-    form = PatientForm(request.POST or None)
+    prefill = {k: request.GET[k][:200] for k in ("full_name", "phone") if request.GET.get(k)}
+    form = PatientForm(request.POST or None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         try:
             patient = patient_register(

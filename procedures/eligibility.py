@@ -32,33 +32,40 @@ class ClinicalFacts:
 
 def load_clinical_facts(patient_id: int) -> ClinicalFacts:
     """Three queries: current screenings (with procedures and answers) and current ice tests."""
+    return load_clinical_facts_bulk([patient_id]).get(patient_id, ClinicalFacts((), ()))
+
+
+def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
+    """The same facts for many patients at once (a day's worklist), still in three queries."""
     answers = ScreeningAnswer.objects.filter(present=True).select_related("contraindication")
     screenings = (
-        Screening.objects.filter(patient_id=patient_id, amended_by__isnull=True)
+        Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
         .prefetch_related(Prefetch("answers", queryset=answers, to_attr="present_answers"))
         .prefetch_related(Prefetch("procedures", queryset=Procedure.objects.only("id")))
         .order_by("-examined_at", "-id")
     )
-    screening_facts = tuple(
-        ScreeningFacts(
-            examined_at=s.examined_at,
-            procedure_ids=frozenset(p.id for p in s.procedures.all()),
-            absolute_present=tuple(
-                a.contraindication.name for a in s.present_answers if a.severity == Severity.ABSOLUTE
-            ),
-            relative_present_not_cleared=tuple(
-                a.contraindication.name
-                for a in s.present_answers
-                if a.severity == Severity.RELATIVE and not a.override_reason
-            ),
+    by_patient: dict[int, tuple[list, list]] = {pid: ([], []) for pid in patient_ids}
+    for s in screenings:
+        by_patient[s.patient_id][0].append(
+            ScreeningFacts(
+                examined_at=s.examined_at,
+                procedure_ids=frozenset(p.id for p in s.procedures.all()),
+                absolute_present=tuple(
+                    a.contraindication.name for a in s.present_answers if a.severity == Severity.ABSOLUTE
+                ),
+                relative_present_not_cleared=tuple(
+                    a.contraindication.name
+                    for a in s.present_answers
+                    if a.severity == Severity.RELATIVE and not a.override_reason
+                ),
+            )
         )
-        for s in screenings
+    ice_tests = IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).order_by(
+        "-performed_at", "-id"
     )
-    ice_tests = IceTest.objects.filter(patient_id=patient_id, amended_by__isnull=True).order_by("-performed_at", "-id")
-    ice_facts = tuple(
-        IceTestFacts(performed_at=t.performed_at, passed=t.passed) for t in ice_tests.only("performed_at", "passed")
-    )
-    return ClinicalFacts(screenings=screening_facts, ice_tests=ice_facts)
+    for t in ice_tests.only("patient_id", "performed_at", "passed"):
+        by_patient[t.patient_id][1].append(IceTestFacts(performed_at=t.performed_at, passed=t.passed))
+    return {pid: ClinicalFacts(tuple(s), tuple(t)) for pid, (s, t) in by_patient.items()}
 
 
 def procedure_facts(procedure: Procedure) -> ProcedureFacts:

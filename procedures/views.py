@@ -24,30 +24,6 @@ def _ice_test_for_user(user, pk: int) -> IceTest:
     return get_object_or_404(IceTest.objects.select_related("patient"), pk=pk)
 
 
-@permission_required("patient.view")
-def patient_record_view(request, pk: int):
-    """The patient page: identity, eligibility per procedure, screenings and ice tests."""
-    patient = patient_for_user(request.user, pk)
-    summary = selectors.patient_clinical_summary(patient=patient, viewer=request.user)
-    audit_record(
-        request=request,
-        action=Action.VIEW,
-        patient=patient,
-        record=patient,
-        detail={"screenings": summary.screening_ids, "ice_tests": summary.ice_test_ids, "clinical": summary.clinical},
-    )
-    return render(
-        request,
-        "procedures/patient_record.html",
-        {
-            "patient": patient,
-            "summary": summary,
-            "can_edit": allowed(request.user, "patient.edit"),
-            "can_record": allowed(request.user, "clinical.record"),
-        },
-    )
-
-
 @permission_required("catalogue.view")
 def catalogue_view(request):
     return render(request, "procedures/catalogue.html", {"procedures": selectors.catalogue()})

@@ -435,3 +435,91 @@ def session_replace(*, actor, session: Session, request=None) -> Session:
     except IntegrityError:
         raise BookingConflict(_("Another booking took that time. Try again.")) from None
     return new
+
+
+REQUESTS_PER_IP_PER_HOUR = 5
+
+
+def booking_request_submit(*, data: dict, ip: str | None):
+    """Store a website request. Refused past the hourly limit per IP; the caller handles the honeypot."""
+    from django.core.cache import cache
+
+    from .models import BookingRequest
+
+    key = f"booking-request-ip:{ip or 'unknown'}"
+    cache.add(key, 0, timeout=3600)
+    if cache.incr(key) > REQUESTS_PER_IP_PER_HOUR:
+        raise ValidationError(
+            _("Too many requests from your address. Please call the clinic instead."), code="throttled"
+        )
+    booking_request = BookingRequest(ip=ip, **data)
+    booking_request.full_clean()
+    booking_request.save()
+    return booking_request
+
+
+def booking_request_close(*, actor, booking_request, status: str, patient=None):
+    from .models import BookingRequest, BookingRequestStatus
+
+    _require(actor, "requests.handle")
+    if status not in (BookingRequestStatus.HANDLED, BookingRequestStatus.DISMISSED):
+        raise ValidationError(_("Unknown status."), code="invalid_status")
+    updated = BookingRequest.objects.filter(pk=booking_request.pk, status=BookingRequestStatus.NEW).update(
+        status=status, handled_by=actor, patient=patient
+    )
+    if not updated:
+        raise ValidationError(_("This request has already been handled."), code="already_handled")
+
+
+def closure_affected_sessions(closure):
+    tz = closure.location.tz
+    begin = datetime.datetime.combine(closure.starts_on, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(closure.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return (
+        Session.objects.filter(
+            location=closure.location, status=SessionStatus.SCHEDULED, start__gte=begin, start__lt=end
+        )
+        .select_related("patient", "clinician", "course__procedure")
+        .order_by("start")
+    )
+
+
+def closure_replan(*, actor, closure, request=None) -> list[tuple[Session, str]]:
+    """Move each course's first session hit by a closure to the next feasible day, shifting the rest."""
+    _require(actor, "booking.manage")
+    results, seen = [], set()
+    tz = closure.location.tz
+    for session in closure_affected_sessions(closure):
+        if session.course_id in seen:
+            continue
+        seen.add(session.course_id)
+        procedure = session.course.procedure
+        first_day = closure.ends_on + datetime.timedelta(days=1)
+        rules = Rules.of(procedure)
+        av = load_availability(
+            location=closure.location,
+            procedure=procedure,
+            patient_id=session.patient_id,
+            first_day=first_day,
+            last_day=first_day + datetime.timedelta(days=rules.max_gap_days),
+            exclude_session_ids=[session.pk],
+        )
+        plan = plan_course(
+            av,
+            Rules(rules.duration, 1, 1, rules.spacing_days, rules.max_gap_days),
+            count=1,
+            first_day=first_day,
+            preferred_time=session.start.astimezone(tz).time(),
+            preferred_clinician=session.clinician_id,
+        )
+        if not plan.sessions:
+            results.append((session, "; ".join(plan.problems)))
+            continue
+        try:
+            session_move(
+                actor=actor, session=session, new_start=plan.sessions[0].start, shift_following=True, request=request
+            )
+            results.append((session, ""))
+        except (ValidationError, BookingConflict) as error:
+            results.append((session, "; ".join(getattr(error, "messages", [str(error)]))))
+    return results

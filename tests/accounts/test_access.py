@@ -78,7 +78,7 @@ def test_each_role_gets_the_expected_answer_on_each_page(name, users, records, c
     ("role", "target"),
     [
         ("registrar", "patients:list"),
-        ("clinician", "patients:list"),
+        ("clinician", "scheduling:worklist"),
         ("administrator", "admin:index"),
         ("patient", "portal:home"),
     ],

@@ -9,7 +9,7 @@ from ..helpers import celery_worker
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_completes_an_enqueued_task_that_reads_the_database():
     Location.objects.create(name="Worker branch", address="Somewhere 1", phone="+7 495 000-00-00")
     Location.objects.create(name="Second branch", address="Somewhere 2", phone="+7 495 000-00-01")

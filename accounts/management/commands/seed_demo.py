@@ -41,6 +41,8 @@ class Command(BaseCommand):
             self._portal_patients(location, staff["registrar"])
             self._more_patients(location, staff["registrar"])
             self._clinical_records(staff["doctor"])
+            self._resources(location, [staff["doctor"], staff["doctor2"]])
+            self._course(location, staff["registrar"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready. Logins: {', '.join(u for u, *_ in STAFF)}, patient, patient2; password {PASSWORD}"
@@ -138,3 +140,64 @@ class Command(BaseCommand):
                 redness=failed,
                 performed_at=when,
             )
+
+    def _resources(self, location, doctors):
+        from procedures.models import Procedure, ResourceKind
+        from scheduling.models import Certification, OpeningHours, Resource, StaffHours
+
+        for weekday in range(6):  # Monday to Saturday
+            OpeningHours.objects.get_or_create(
+                location=location, weekday=weekday, defaults={"opens": datetime.time(9), "closes": datetime.time(20)}
+            )
+        for slug, name in (
+            ("treatment-room", "Кабинет 1"),
+            ("treatment-room", "Кабинет 2"),
+            ("nitrogen-dewar", "Дьюар А"),
+            ("centrifuge", "Центрифуга"),
+            ("cryo-device", "Криоаппарат"),
+        ):
+            Resource.objects.get_or_create(
+                location=location, name=name, defaults={"kind": ResourceKind.objects.get(slug=slug)}
+            )
+        until = timezone.localdate() + datetime.timedelta(days=365)
+        for doctor in doctors:
+            for weekday in range(6):
+                StaffHours.objects.get_or_create(
+                    clinician=doctor,
+                    weekday=weekday,
+                    defaults={"location": location, "starts": datetime.time(9), "ends": datetime.time(19)},
+                )
+            for procedure in Procedure.objects.all():
+                Certification.objects.get_or_create(
+                    clinician=doctor, procedure=procedure, defaults={"valid_until": until}
+                )
+
+    def _course(self, location, registrar):
+        """The first portal patient has a cryomassage course booked from tomorrow."""
+        from patients.models import Patient
+        from procedures.models import Procedure
+        from scheduling.models import Course
+        from scheduling.services import SessionSpec, course_book, course_preview
+
+        patient = Patient.objects.select_related("home_location").get(user__username="patient")
+        if Course.objects.filter(patient=patient).exists():
+            return
+        cryo = Procedure.objects.get(slug="cryomassage-contact")
+        plan = course_preview(
+            patient=patient,
+            procedure=cryo,
+            location=location,
+            count=10,
+            first_day=timezone.localdate() + datetime.timedelta(days=1),
+            preferred_time=datetime.time(11),
+        )
+        if plan.bookable:
+            course_book(
+                actor=registrar,
+                patient=patient,
+                procedure=cryo,
+                location=location,
+                specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
+            )
+        else:
+            self.stderr.write("Demo course not booked: " + "; ".join(plan.problems))

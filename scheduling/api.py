@@ -1,0 +1,280 @@
+import datetime
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from accounts.models import Location
+from accounts.policy import api_permission
+from clinic.api import Conflict
+from patients.models import Patient
+from procedures.models import Procedure
+
+from . import selectors, services
+from .models import BookingRequest, Course, Session
+from .planner import course_price
+
+
+class SessionOutSerializer(serializers.ModelSerializer):
+    clinician = serializers.SerializerMethodField()
+    rooms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = ["id", "start", "end", "status", "clinician", "rooms", "sequence"]
+
+    def get_clinician(self, obj) -> dict:
+        return {"id": obj.clinician_id, "name": str(obj.clinician)}
+
+    def get_rooms(self, obj) -> list[dict]:
+        return [{"id": b.resource_id, "name": b.resource.name} for b in obj.bookings.all() if b.active]
+
+
+class CourseOutSerializer(serializers.ModelSerializer):
+    procedure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sessions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "patient",
+            "procedure",
+            "location",
+            "status",
+            "session_count",
+            "price_per_session",
+            "discount_percent",
+            "total_price",
+            "cancel_reason",
+            "created_at",
+            "sessions",
+        ]
+
+    def get_sessions(self, obj) -> list[dict]:
+        return SessionOutSerializer(self.context["sessions"], many=True).data
+
+
+def course_response(course_id: int, code=status.HTTP_200_OK) -> Response:
+    course, sessions = selectors.course_with_sessions(course_id)
+    return Response(CourseOutSerializer(course, context={"sessions": sessions}).data, status=code)
+
+
+class PlanInSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("home_location"))
+    procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    count = serializers.IntegerField(min_value=1, max_value=30)
+    first_day = serializers.DateField()
+    preferred_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    window_from = serializers.TimeField(required=False, allow_null=True, default=None)
+    window_to = serializers.TimeField(required=False, allow_null=True, default=None)
+    clinician = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class CoursePreviewApi(APIView):
+    permission_classes = [api_permission("booking.manage")]
+
+    @extend_schema(request=PlanInSerializer, responses={200: dict})
+    def post(self, request):
+        data = PlanInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        plan = services.course_preview(
+            patient=v["patient"],
+            procedure=v["procedure"],
+            location=v["location"],
+            count=v["count"],
+            first_day=v["first_day"],
+            preferred_time=v["preferred_time"],
+            window=(v["window_from"], v["window_to"]),
+            clinician_id=v["clinician"],
+        )
+        return Response(
+            {
+                "bookable": plan.bookable,
+                "problems": plan.problems,
+                "price": str(
+                    course_price(v["procedure"].price_per_session, v["count"], v["procedure"].course_discount_percent)
+                ),
+                "sessions": [
+                    {
+                        "number": s.number,
+                        "start": s.start,
+                        "end": s.end,
+                        "clinician": {"id": s.clinician_id, "name": s.clinician_name},
+                        "rooms": s.resource_names,
+                        "moved_from": s.moved_from,
+                        "notes": s.notes,
+                        "ineligible": s.ineligible,
+                    }
+                    for s in plan.sessions
+                ],
+            }
+        )
+
+
+class SessionInSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    clinician = serializers.IntegerField()
+
+
+class BookInSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("home_location"))
+    procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
+
+
+class CourseBookApi(APIView):
+    permission_classes = [api_permission("booking.manage")]
+
+    @extend_schema(request=BookInSerializer, responses={201: CourseOutSerializer})
+    def post(self, request):
+        data = BookInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            course = services.course_book(
+                actor=request.user,
+                request=request,
+                patient=v["patient"],
+                procedure=v["procedure"],
+                location=v["location"],
+                specs=[services.SessionSpec(s["start"], s["clinician"]) for s in v["sessions"]],
+            )
+        except services.BookingConflict as conflict:
+            raise Conflict(str(conflict), code="booking_conflict") from None
+        return course_response(course.pk, status.HTTP_201_CREATED)
+
+
+class CourseDetailApi(APIView):
+    permission_classes = [api_permission("booking.view")]
+
+    @extend_schema(responses={200: CourseOutSerializer})
+    def get(self, request, pk):
+        get_object_or_404(Course, pk=pk)
+        return course_response(pk)
+
+
+class MoveInSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    shift_following = serializers.BooleanField(default=False)
+
+
+class SessionMoveApi(APIView):
+    permission_classes = [api_permission("booking.manage")]
+
+    @extend_schema(request=MoveInSerializer, responses={200: CourseOutSerializer})
+    def post(self, request, pk):
+        session = get_object_or_404(Session.objects.select_related("course__location", "course__procedure"), pk=pk)
+        data = MoveInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.session_move(
+                actor=request.user,
+                request=request,
+                session=session,
+                new_start=data.validated_data["start"],
+                shift_following=data.validated_data["shift_following"],
+            )
+        except services.BookingConflict as conflict:
+            raise Conflict(str(conflict), code="booking_conflict") from None
+        return course_response(session.course_id)
+
+
+class ReasonInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class SessionCancelApi(APIView):
+    permission_classes = [api_permission("booking.manage")]
+
+    @extend_schema(request=ReasonInSerializer, responses={200: CourseOutSerializer})
+    def post(self, request, pk):
+        session = get_object_or_404(Session, pk=pk)
+        data = ReasonInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.session_cancel(
+            actor=request.user, request=request, session=session, reason=data.validated_data["reason"]
+        )
+        return course_response(session.course_id)
+
+
+class CalendarQuerySerializer(serializers.Serializer):
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    date = serializers.DateField()
+    view = serializers.ChoiceField(choices=["day", "week"], default="day")
+
+
+class CalendarApi(APIView):
+    permission_classes = [api_permission("calendar.view")]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("location", int, required=True),
+            OpenApiParameter("date", datetime.date, required=True),
+            OpenApiParameter("view", str, enum=["day", "week"]),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        query = CalendarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        v = query.validated_data
+        grid = selectors.calendar(location=v["location"], day=v["date"], view=v["view"])
+        return Response(
+            {
+                "location": v["location"].pk,
+                "time_zone": v["location"].time_zone,
+                "first_day": grid["first"],
+                "sessions": [
+                    {
+                        **SessionOutSerializer(s).data,
+                        "patient": {"id": s.patient_id, "name": s.patient.full_name},
+                        "procedure": s.course.procedure.slug,
+                    }
+                    for s in grid["sessions"]
+                ],
+            }
+        )
+
+
+class BookingRequestInSerializer(serializers.ModelSerializer):
+    procedure = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Procedure.objects.filter(active=True), required=False, allow_null=True
+    )
+    website = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, help_text="Honeypot: leave empty."
+    )
+
+    class Meta:
+        model = BookingRequest
+        fields = ["name", "phone", "procedure", "preferred_time", "message", "website"]
+
+
+class PublicRequestThrottle(AnonRateThrottle):
+    rate = "10/hour"
+
+
+class BookingRequestApi(APIView):
+    """The public request form of the clinic's website, as an API: no login, throttled per IP."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicRequestThrottle]
+
+    @extend_schema(request=BookingRequestInSerializer, responses={202: dict})
+    def post(self, request):
+        data = BookingRequestInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if fields.pop("website", ""):
+            return Response({"status": "received"}, status=status.HTTP_202_ACCEPTED)
+        services.booking_request_submit(data=fields, ip=request.META.get("REMOTE_ADDR"))
+        return Response({"status": "received", "received_at": timezone.now()}, status=status.HTTP_202_ACCEPTED)

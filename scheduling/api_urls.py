@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("courses/preview/", api.CoursePreviewApi.as_view(), name="api-course-preview"),
+    path("courses/", api.CourseBookApi.as_view(), name="api-courses"),
+    path("courses/<int:pk>/", api.CourseDetailApi.as_view(), name="api-course"),
+    path("sessions/<int:pk>/move/", api.SessionMoveApi.as_view(), name="api-session-move"),
+    path("sessions/<int:pk>/cancel/", api.SessionCancelApi.as_view(), name="api-session-cancel"),
+    path("calendar/", api.CalendarApi.as_view(), name="api-calendar"),
+    path("booking-requests/", api.BookingRequestApi.as_view(), name="api-booking-requests"),
+]

@@ -1,0 +1,132 @@
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Location
+from procedures.models import Procedure
+
+from .models import BookingRequest
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def clinicians():
+    return get_user_model().objects.filter(groups__name="clinician", is_active=True).order_by("last_name")
+
+
+class BookingForm(forms.Form):
+    procedure = forms.ModelChoiceField(
+        label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
+    )
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
+    count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=30)
+    first_day = forms.DateField(label=_("First session on or after"), widget=DATE)
+    preferred_time = forms.TimeField(label=_("Preferred time"), required=False, widget=TIME)
+    window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
+    window_to = forms.TimeField(label=_("Not after"), required=False, widget=TIME)
+    clinician = forms.ModelChoiceField(label=_("Preferred clinician"), queryset=clinicians(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+
+    def clean_first_day(self):
+        day = self.cleaned_data["first_day"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("The first session cannot be in the past."), code="in_past")
+        if day > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError(_("Book at most a year ahead."), code="too_far")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        procedure, count = data.get("procedure"), data.get("count")
+        if procedure and count and not procedure.min_sessions <= count <= procedure.max_sessions:
+            self.add_error(
+                "count",
+                _("A course of this procedure has %(a)d to %(b)d sessions.")
+                % {"a": procedure.min_sessions, "b": procedure.max_sessions},
+            )
+        if data.get("window_from") and data.get("window_to") and data["window_from"] >= data["window_to"]:
+            self.add_error("window_to", _("Must be later than 'not before'."))
+        return data
+
+
+class SessionRowForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=DATE)
+    time = forms.TimeField(label=_("Time"), widget=TIME)
+    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+
+
+SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=1)
+
+
+class MoveForm(forms.Form):
+    day = forms.DateField(label=_("New date"), widget=DATE)
+    time = forms.TimeField(label=_("New time"), widget=TIME)
+    shift_following = forms.BooleanField(label=_("Shift the following sessions by as many days"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("completed", _("completed")), ("no_show", _("no-show"))])
+
+
+class CalendarForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all(), required=False)
+    date = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    view = forms.ChoiceField(label=_("View"), choices=[("day", _("day")), ("week", _("week"))], required=False)
+    by = forms.ChoiceField(
+        label=_("Columns"), choices=[("clinician", _("by clinician")), ("room", _("by room"))], required=False
+    )
+
+
+class FreeSlotForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
+    procedure = forms.ModelChoiceField(
+        label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
+    )
+    date = forms.DateField(label=_("Date"), widget=DATE)
+
+
+class BookingRequestForm(forms.ModelForm):
+    """The clinic website's request form. `website` is a honeypot: people leave it empty."""
+
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    class Meta:
+        model = BookingRequest
+        fields = ["name", "phone", "procedure", "preferred_time", "message"]
+        widgets = {"message": forms.Textarea(attrs={"rows": 3, "maxlength": 1000})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = Procedure.objects.filter(active=True)
+        self.fields["procedure"].required = False
+
+    def clean_phone(self):
+        import re
+
+        phone = self.cleaned_data["phone"]
+        if len(re.sub(r"\D", "", phone)) < 7:
+            raise forms.ValidationError(_("Enter a phone number we can call back."), code="invalid_phone")
+        return phone
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "scheduling"
+urlpatterns = [
+    path("patients/<int:patient_pk>/book/", views.book_course_view, name="book"),
+    path("courses/<int:pk>/", views.course_view, name="course"),
+    path("courses/<int:pk>/print/", views.course_print_view, name="course-print"),
+    path("courses/<int:pk>/cancel/", views.course_cancel_view, name="course-cancel"),
+    path("sessions/<int:pk>/move/", views.session_move_view, name="session-move"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session-cancel"),
+    path("sessions/<int:pk>/replace/", views.session_replace_view, name="session-replace"),
+    path("sessions/<int:pk>/outcome/", views.session_outcome_view, name="session-outcome"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("free-slots/", views.free_slots_view, name="free-slots"),
+    path("worklist/", views.worklist_view, name="worklist"),
+    path("requests/", views.requests_inbox_view, name="requests"),
+    path("requests/<int:pk>/close/", views.request_close_view, name="request-close"),
+    path("closures/", views.closures_view, name="closures"),
+    path("closures/<int:pk>/", views.closure_impact_view, name="closure"),
+]

@@ -1,0 +1,417 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Location
+from accounts.policy import allowed, permission_required, require
+from audit.models import Action
+from audit.services import audit_record
+from patients.views import apply_service_error, patient_for_user
+from procedures import selectors as clinical_selectors
+
+from . import selectors, services
+from .forms import (
+    BookingForm,
+    BookingRequestForm,
+    CalendarForm,
+    FreeSlotForm,
+    MoveForm,
+    OutcomeForm,
+    ReasonForm,
+    SessionRowFormSet,
+)
+from .models import BookingRequest, BookingRequestStatus, Closure, Course, Session
+from .planner import course_price
+
+
+def _course_for_user(user, pk: int) -> Course:
+    require(user, "booking.view")
+    return get_object_or_404(Course, pk=pk)
+
+
+def _session_for_user(user, pk: int, action: str) -> Session:
+    require(user, action)
+    return get_object_or_404(
+        Session.objects.select_related("course__procedure", "course__location", "location", "patient"), pk=pk
+    )
+
+
+def _default_location(user):
+    return user.locations.order_by("name").first() or Location.objects.order_by("name").first()
+
+
+@permission_required("patient.view")
+def patient_record_view(request, pk: int):
+    """The patient page: identity, eligibility, screenings, ice tests and courses."""
+    patient = patient_for_user(request.user, pk)
+    summary = clinical_selectors.patient_clinical_summary(patient=patient, viewer=request.user)
+    courses = list(
+        Course.objects.filter(patient=patient).select_related("procedure", "location").order_by("-created_at")
+    )
+    audit_record(
+        request=request,
+        action=Action.VIEW,
+        patient=patient,
+        record=patient,
+        detail={"screenings": summary.screening_ids, "ice_tests": summary.ice_test_ids, "clinical": summary.clinical},
+    )
+    return render(
+        request,
+        "procedures/patient_record.html",
+        {
+            "patient": patient,
+            "summary": summary,
+            "courses": courses,
+            "can_edit": allowed(request.user, "patient.edit"),
+            "can_record": allowed(request.user, "clinical.record"),
+            "can_book": allowed(request.user, "booking.manage"),
+        },
+    )
+
+
+def _specs_from_rows(formset, tz):
+    return [
+        services.SessionSpec(
+            datetime.datetime.combine(f.cleaned_data["day"], f.cleaned_data["time"], tzinfo=tz),
+            f.cleaned_data["clinician"].pk,
+        )
+        for f in formset.forms
+        if f.cleaned_data
+    ]
+
+
+@permission_required("booking.manage")
+@require_http_methods(["GET", "POST"])
+def book_course_view(request, patient_pk: int):
+    """Step 1: what and when; step 2: the proposal, editable; step 3: confirm, all or nothing."""
+    patient = patient_for_user(request.user, patient_pk)
+    initial = {"location": patient.home_location_id, "first_day": timezone.localdate() + datetime.timedelta(days=1)}
+    form = BookingForm(request.POST or None, initial=initial)
+    context = {"patient": patient, "form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        location, procedure = data["location"], data["procedure"]
+        if request.POST.get("action") == "confirm":
+            rows = SessionRowFormSet(request.POST, prefix="s")
+            if rows.is_valid():
+                try:
+                    with timezone.override(location.tz):
+                        course = services.course_book(
+                            actor=request.user,
+                            request=request,
+                            patient=patient,
+                            procedure=procedure,
+                            location=location,
+                            specs=_specs_from_rows(rows, location.tz),
+                        )
+                except (ValidationError, services.BookingConflict) as error:
+                    context["errors"] = getattr(error, "messages", [str(error)])
+                else:
+                    messages.success(request, _("The course is booked."))
+                    return redirect(course)
+            context.update(
+                rows=rows,
+                location=location,
+                procedure=procedure,
+                price=course_price(procedure.price_per_session, len(rows.forms), procedure.course_discount_percent),
+            )
+        else:
+            plan = services.course_preview(
+                patient=patient,
+                procedure=procedure,
+                location=location,
+                count=data["count"],
+                first_day=data["first_day"],
+                preferred_time=data["preferred_time"],
+                window=(data["window_from"], data["window_to"]),
+                clinician_id=data["clinician"].pk if data["clinician"] else None,
+            )
+            rows = SessionRowFormSet(
+                prefix="s",
+                initial=[
+                    {
+                        "day": s.start.astimezone(location.tz).date(),
+                        "time": s.start.astimezone(location.tz).time(),
+                        "clinician": s.clinician_id,
+                    }
+                    for s in plan.sessions
+                ],
+            )
+            context.update(
+                plan=plan,
+                rows=rows,
+                location=location,
+                procedure=procedure,
+                price=course_price(procedure.price_per_session, data["count"], procedure.course_discount_percent),
+            )
+    with timezone.override(context.get("location", patient.home_location).tz):
+        return render(request, "scheduling/book.html", context)
+
+
+@permission_required("booking.view")
+def course_view(request, pk: int):
+    course, sessions = selectors.course_with_sessions(_course_for_user(request.user, pk).pk)
+    with timezone.override(course.location.tz):
+        return render(
+            request,
+            "scheduling/course.html",
+            {
+                "course": course,
+                "sessions": sessions,
+                "progress": selectors.course_progress(course, sessions),
+                "can_manage": allowed(request.user, "booking.manage"),
+                "can_record": allowed(request.user, "session.record"),
+                "move_form": MoveForm(),
+                "reason_form": ReasonForm(),
+            },
+        )
+
+
+@permission_required("booking.view")
+def course_print_view(request, pk: int):
+    course, sessions = selectors.course_with_sessions(_course_for_user(request.user, pk).pk)
+    with timezone.override(course.location.tz):
+        return render(
+            request, "scheduling/course_print.html", {"course": course, "sessions": [s for s in sessions if s.number]}
+        )
+
+
+def _after_action(request, session, action):
+    try:
+        action()
+    except (ValidationError, services.BookingConflict) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    return redirect(session.course)
+
+
+@permission_required("booking.manage")
+@require_POST
+def session_move_view(request, pk: int):
+    session = _session_for_user(request.user, pk, "booking.manage")
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the new date and time."))
+        return redirect(session.course)
+    tz = session.course.location.tz
+    new_start = datetime.datetime.combine(form.cleaned_data["day"], form.cleaned_data["time"], tzinfo=tz)
+
+    def move():
+        with timezone.override(tz):
+            moved = services.session_move(
+                actor=request.user,
+                request=request,
+                session=session,
+                new_start=new_start,
+                shift_following=form.cleaned_data["shift_following"],
+            )
+        messages.success(request, _("Moved %(n)d session(s).") % {"n": len(moved)})
+
+    return _after_action(request, session, move)
+
+
+@permission_required("booking.manage")
+@require_POST
+def session_cancel_view(request, pk: int):
+    session = _session_for_user(request.user, pk, "booking.manage")
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _after_action(
+        request,
+        session,
+        lambda: (
+            services.session_cancel(actor=request.user, request=request, session=session, reason=reason),
+            messages.success(request, _("The session is cancelled.")),
+        ),
+    )
+
+
+@permission_required("booking.manage")
+@require_POST
+def session_replace_view(request, pk: int):
+    session = _session_for_user(request.user, pk, "booking.manage")
+    return _after_action(
+        request,
+        session,
+        lambda: (
+            services.session_replace(actor=request.user, request=request, session=session),
+            messages.success(request, _("A replacement session is added at the end of the course.")),
+        ),
+    )
+
+
+@permission_required("session.record")
+@require_POST
+def session_outcome_view(request, pk: int):
+    session = _session_for_user(request.user, pk, "session.record")
+    form = OutcomeForm(request.POST)
+    outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
+    return _after_action(
+        request,
+        session,
+        lambda: (
+            services.session_record_outcome(actor=request.user, request=request, session=session, outcome=outcome),
+            messages.success(request, _("Recorded.")),
+        ),
+    )
+
+
+@permission_required("booking.manage")
+@require_POST
+def course_cancel_view(request, pk: int):
+    course = _course_for_user(request.user, pk)
+    form = ReasonForm(request.POST)
+    try:
+        services.course_cancel(
+            actor=request.user,
+            request=request,
+            course=course,
+            reason=form.cleaned_data["reason"] if form.is_valid() else "",
+        )
+        messages.success(request, _("The course is cancelled."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(course)
+
+
+@permission_required("calendar.view")
+def calendar_view(request):
+    form = CalendarForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    location = data.get("location") or _default_location(request.user)
+    if location is None:
+        return render(request, "scheduling/calendar.html", {"form": form, "location": None})
+    day = data.get("date") or timezone.localdate(timezone=location.tz)
+    view, by = data.get("view") or "day", data.get("by") or "clinician"
+    grid = selectors.calendar(location=location, day=day, view=view, by=by)
+    with timezone.override(location.tz):
+        return render(
+            request,
+            "scheduling/calendar.html",
+            {
+                "form": form,
+                "location": location,
+                "day": day,
+                "view": view,
+                "by": by,
+                **grid,
+                "previous": day - datetime.timedelta(days=7 if view == "week" else 1),
+                "next": day + datetime.timedelta(days=7 if view == "week" else 1),
+            },
+        )
+
+
+@permission_required("calendar.view")
+def free_slots_view(request):
+    form = FreeSlotForm(request.GET or None)
+    slots, closed, location = [], "", None
+    if form.is_valid():
+        location = form.cleaned_data["location"]
+        slots, closed = selectors.free_slots(
+            location=location, procedure=form.cleaned_data["procedure"], day=form.cleaned_data["date"]
+        )
+    with timezone.override(location.tz if location else timezone.get_current_timezone()):
+        return render(request, "scheduling/free_slots.html", {"form": form, "slots": slots, "closed": closed})
+
+
+@permission_required("session.record")
+def worklist_view(request):
+    location = _default_location(request.user)
+    tz = location.tz if location else timezone.get_current_timezone()
+    try:
+        day = (
+            datetime.date.fromisoformat(request.GET["date"])
+            if request.GET.get("date")
+            else timezone.localdate(timezone=tz)
+        )
+    except ValueError:
+        day = timezone.localdate(timezone=tz)
+    sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
+    with timezone.override(tz):
+        return render(
+            request,
+            "scheduling/worklist.html",
+            {
+                "sessions": sessions,
+                "day": day,
+                "previous": day - datetime.timedelta(days=1),
+                "next": day + datetime.timedelta(days=1),
+            },
+        )
+
+
+@permission_required("requests.handle")
+def requests_inbox_view(request):
+    status = request.GET.get("status", BookingRequestStatus.NEW)
+    if status not in BookingRequestStatus.values:
+        status = BookingRequestStatus.NEW
+    items = BookingRequest.objects.filter(status=status).select_related("procedure", "patient")[:200]
+    return render(
+        request,
+        "scheduling/requests.html",
+        {"items": items, "status": status, "statuses": BookingRequestStatus.choices},
+    )
+
+
+@permission_required("requests.handle")
+@require_POST
+def request_close_view(request, pk: int):
+    booking_request = get_object_or_404(BookingRequest, pk=pk)
+    patient = None
+    if request.POST.get("patient"):
+        from patients.models import Patient
+
+        patient = Patient.objects.filter(pk=request.POST["patient"]).first()
+    try:
+        services.booking_request_close(
+            actor=request.user, booking_request=booking_request, status=request.POST.get("status", ""), patient=patient
+        )
+        messages.success(request, _("The request is closed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("scheduling:requests")
+
+
+@permission_required("booking.manage")
+@require_http_methods(["GET", "POST"])
+def closure_impact_view(request, pk: int):
+    closure = get_object_or_404(Closure.objects.select_related("location"), pk=pk)
+    results = None
+    if request.method == "POST":
+        results = services.closure_replan(actor=request.user, closure=closure, request=request)
+    with timezone.override(closure.location.tz):
+        return render(
+            request,
+            "scheduling/closure.html",
+            {"closure": closure, "sessions": list(services.closure_affected_sessions(closure)), "results": results},
+        )
+
+
+@login_not_required
+def public_request_view(request):
+    """The clinic website's request form: no login, CSRF, a honeypot, a rate limit per IP."""
+    form = BookingRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_spam:
+            return render(request, "scheduling/request_thanks.html")  # say nothing to a bot
+        data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
+        try:
+            services.booking_request_submit(data=data, ip=request.META.get("REMOTE_ADDR"))
+        except ValidationError as error:
+            apply_service_error(form, error)
+            return render(request, "scheduling/request_form.html", {"form": form}, status=429)
+        return render(request, "scheduling/request_thanks.html")
+    return render(request, "scheduling/request_form.html", {"form": form})
+
+
+@permission_required("booking.manage")
+def closures_view(request):
+    closures = Closure.objects.filter(ends_on__gte=timezone.localdate()).select_related("location")
+    return render(request, "scheduling/closures.html", {"closures": closures})
