@@ -297,20 +297,29 @@ def spacing_problems(av: Availability, rules: Rules, starts: list[datetime.datet
     return problems
 
 
-def check_sessions(av: Availability, rules: Rules, specs) -> tuple[list[str], list[list[int]]]:
-    """Check sessions chosen by a person: (problems, resources for each). `specs` hold start, clinician_id,
-    resource_ids (None: pick free ones). Sessions are checked against each other too."""
-    problems, chosen = [], []
+CLASH_STAGES = (CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY)
+
+
+def check_sessions(av: Availability, rules: Rules, specs) -> tuple[list[str], list[str], list[list[int]]]:
+    """Check sessions chosen by a person: (problems, clashes with other bookings, resources for each).
+
+    `specs` hold start, clinician_id, resource_ids (None: pick free ones). Sessions are checked
+    against each other too.
+    """
+    problems, clashes, chosen = [], [], []
     for number, spec in enumerate(specs, start=1):
         end = spec.start + rules.duration
-        _stage, why, resources = check_slot(av, spec.start, end, spec.clinician_id, spec.resource_ids)
+        stage, why, resources = check_slot(av, spec.start, end, spec.clinician_id, spec.resource_ids)
         if why:
             when = local(spec.start, av)
-            problems.append(
-                _("Session %(n)d (%(when)s): %(why)s") % {"n": number, "when": date_format(when, "j M H:i"), "why": why}
-            )
+            message = _("Session %(n)d (%(when)s): %(why)s") % {
+                "n": number,
+                "when": date_format(when, "j M H:i"),
+                "why": why,
+            }
+            (clashes if stage in CLASH_STAGES else problems).append(message)
             chosen.append([])
             continue
         av.reserve(start=spec.start, end=end, clinician_id=spec.clinician_id, resource_ids=resources)
         chosen.append(resources)
-    return problems, chosen
+    return problems, clashes, chosen

@@ -22,6 +22,7 @@ from audit.services import audit_record
 from procedures.eligibility import eligibility, load_clinical_facts
 
 from .availability import load_availability
+from .locks import lock_location_schedule
 from .models import ACTIVE_STATUSES, Course, CourseStatus, ResourceBooking, Session, SessionStatus
 from .planner import (
     FIRST_SESSION_SEARCH_DAYS,
@@ -56,6 +57,11 @@ def _check_clashes_now() -> None:
     """Run the deferred exclusion checks now, inside our atomic block, whatever encloses it."""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _coded(messages: list[str], code: str) -> ValidationError:
+    """A ValidationError of several messages that keeps its code (a bare list would drop it)."""
+    return ValidationError([ValidationError(m, code=code) for m in messages])
 
 
 def _require(actor, action: str) -> None:
@@ -107,6 +113,7 @@ def _span(specs, tz) -> tuple[datetime.date, datetime.date]:
 
 
 def _problems_for(*, patient, procedure, location, specs, exclude_session_ids=(), spacing_starts=None):
+    """Everything wrong with these sessions. Clashes alone raise BookingConflict; else a list."""
     rules = Rules.of(procedure)
     first, last = _span(specs, location.tz)
     av = load_availability(
@@ -118,13 +125,15 @@ def _problems_for(*, patient, procedure, location, specs, exclude_session_ids=()
         exclude_session_ids=exclude_session_ids,
     )
     problems = spacing_problems(av, rules, spacing_starts or [s.start for s in specs])
-    slot_problems, resources = check_sessions(av, rules, specs)
+    slot_problems, clashes, resources = check_sessions(av, rules, specs)
     problems += slot_problems
     reasons = _eligibility_check(patient, procedure, location.tz)
     for number, spec in enumerate(specs, start=1):
         for reason in reasons(spec.start):
             problems.append(_("Session %(n)d: %(reason)s") % {"n": number, "reason": reason})
-    return problems, resources, rules
+    if clashes and not problems:
+        raise BookingConflict(" ".join(clashes))
+    return problems + clashes, resources, rules
 
 
 def _clash_message(*, patient, specs, duration, exclude_ids=()) -> str:
@@ -164,14 +173,15 @@ def course_book(*, actor, patient, procedure, location, specs: list[SessionSpec]
     specs = sorted(specs, key=lambda s: s.start)
     problems = count_problems(rules, len(specs))
     if problems:
-        raise ValidationError(problems, code="session_count")
+        raise _coded(problems, "session_count")
     try:
         with transaction.atomic():
+            lock_location_schedule(location.pk)
             problems, resources, rules = _problems_for(
                 patient=patient, procedure=procedure, location=location, specs=specs
             )
             if problems:
-                raise ValidationError(problems, code="not_bookable")
+                raise _coded(problems, "not_bookable")
             course = Course.objects.create(
                 patient=patient,
                 procedure=procedure,
@@ -242,6 +252,7 @@ def session_move(
     rules, specs, moving = Rules.of(course.procedure), [], []
     try:
         with transaction.atomic():
+            lock_location_schedule(course.location_id)
             Course.objects.select_for_update().get(pk=course.pk)
             _defer_clash_checks()
             active = _active_sessions(course)
@@ -270,7 +281,7 @@ def session_move(
                 spacing_starts=timeline,
             )
             if problems:
-                raise ValidationError(problems, code="not_movable")
+                raise _coded(problems, "not_movable")
             for s, rids in zip(moving, resources, strict=True):
                 s.start, s.end = starts[s.pk], starts[s.pk] + rules.duration
                 Session.objects.filter(pk=s.pk).update(start=s.start, end=s.end, sequence=F("sequence") + 1)
@@ -407,10 +418,11 @@ def session_replace(*, actor, session: Session, request=None) -> Session:
         eligibility=_eligibility_check(course.patient, course.procedure, tz),
     )
     if not plan.bookable:
-        raise ValidationError(plan.problems + [r for s in plan.sessions for r in s.ineligible], code="not_bookable")
+        raise _coded(plan.problems + [r for s in plan.sessions for r in s.ineligible], "not_bookable")
     proposed = plan.sessions[0]
     try:
         with transaction.atomic():
+            lock_location_schedule(course.location_id)
             Course.objects.select_for_update().get(pk=course.pk)
             new = Session.objects.create(
                 course=course,
