@@ -31,3 +31,6 @@ format: install
 
 clean:
 	rm -rf $(VENV) .data staticfiles
+
+bench: install
+	DJANGO_SETTINGS_MODULE=clinic.settings.local $(PY) scripts/devenv.py exec -- $(PY) scripts/bench.py

@@ -75,6 +75,14 @@ class PlanInSerializer(serializers.Serializer):
     window_from = serializers.TimeField(required=False, allow_null=True, default=None)
     window_to = serializers.TimeField(required=False, allow_null=True, default=None)
     clinician = serializers.IntegerField(required=False, allow_null=True, default=None)
+    combined_procedure = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Procedure.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A combined visit: each session gets one of this procedure the same day.",
+    )
 
 
 class CoursePreviewApi(APIView):
@@ -94,6 +102,7 @@ class CoursePreviewApi(APIView):
             preferred_time=v["preferred_time"],
             window=(v["window_from"], v["window_to"]),
             clinician_id=v["clinician"],
+            combined_procedure=v["combined_procedure"],
         )
         return Response(
             {
@@ -112,6 +121,15 @@ class CoursePreviewApi(APIView):
                         "moved_from": s.moved_from,
                         "notes": s.notes,
                         "ineligible": s.ineligible,
+                        "combined": None
+                        if s.companion is None
+                        else {
+                            "start": s.companion.start,
+                            "end": s.companion.end,
+                            "clinician": {"id": s.companion.clinician_id, "name": s.companion.clinician_name},
+                            "rooms": s.companion.resource_names,
+                            "ineligible": s.companion.ineligible,
+                        },
                     }
                     for s in plan.sessions
                 ],
@@ -129,6 +147,9 @@ class BookInSerializer(serializers.Serializer):
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
     sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
+    combined_procedure = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Procedure.objects.filter(active=True), required=False, allow_null=True, default=None
+    )
 
 
 class CourseBookApi(APIView):
@@ -147,6 +168,7 @@ class CourseBookApi(APIView):
                 procedure=v["procedure"],
                 location=v["location"],
                 specs=[services.SessionSpec(s["start"], s["clinician"]) for s in v["sessions"]],
+                combined_procedure=v["combined_procedure"],
             )
         except services.BookingConflict as conflict:
             raise Conflict(str(conflict), code="booking_conflict") from None

@@ -29,6 +29,13 @@ class BookingForm(forms.Form):
     window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
     window_to = forms.TimeField(label=_("Not after"), required=False, widget=TIME)
     clinician = forms.ModelChoiceField(label=_("Preferred clinician"), queryset=clinicians(), required=False)
+    combined_procedure = forms.ModelChoiceField(
+        label=_("Combined with (the same day)"),
+        queryset=Procedure.objects.filter(active=True),
+        to_field_name="slug",
+        required=False,
+        help_text=_("Cryomassage is placed to end half an hour before the other procedure."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

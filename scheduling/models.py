@@ -148,6 +148,15 @@ class Course(models.Model):
     )
     total_price = models.DecimalField(_("price of the course"), max_digits=12, decimal_places=2)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # A combined visit: each session of this course shares its day with a session of the other.
+    combined_with = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="combined_from",
+        verbose_name=_("combined with"),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -49,6 +49,7 @@ class Slot:
     end: datetime.datetime
     clinician_id: int
     resource_ids: list[int]
+    companion: Slot | None = None  # the other procedure of a combined visit, the same day
 
 
 @dataclass
@@ -63,6 +64,7 @@ class ProposedSession:
     moved_from: datetime.date | None = None
     notes: list[str] = field(default_factory=list)
     ineligible: list[str] = field(default_factory=list)
+    companion: ProposedSession | None = None
 
 
 @dataclass
@@ -72,7 +74,9 @@ class Plan:
 
     @property
     def bookable(self) -> bool:
-        return not self.problems and not any(s.ineligible for s in self.sessions)
+        return not self.problems and not any(
+            s.ineligible or (s.companion is not None and s.companion.ineligible) for s in self.sessions
+        )
 
 
 def course_price(price_per_session: Decimal, count: int, discount_percent: Decimal) -> Decimal:
@@ -179,7 +183,10 @@ def find_slot(
     preferred_time: datetime.time | None = None,
     window=None,
     clinician_order: list[int],
+    companion=None,
 ) -> tuple[Slot | None, str]:
+    """The free slot nearest the preferred time. With `companion(slot)`, the other procedure of a
+    combined visit must find its slot too, or this start is passed over."""
     reason = closed_reason(av, day)
     if reason:
         return None, reason
@@ -191,10 +198,46 @@ def find_slot(
         for clinician_id in clinician_order:
             stage, why, resources = check_slot(av, start, end, clinician_id)
             if why is None:
-                return Slot(start.astimezone(datetime.UTC), end.astimezone(datetime.UTC), clinician_id, resources), ""
+                slot = Slot(start.astimezone(datetime.UTC), end.astimezone(datetime.UTC), clinician_id, resources)
+                if companion is None:
+                    return slot, ""
+                slot.companion, why = companion(slot)
+                if slot.companion is not None:
+                    return slot, ""
             if stage > best[0]:
                 best = (stage, why)
     return None, best[1]
+
+
+def companion_start(main, main_duration, companion_duration, lead, *, before: bool) -> datetime.datetime:
+    """A combined visit: the procedure done first ends `lead` before the other begins."""
+    main_start = main.start if isinstance(main, Slot) else main
+    if before:
+        return main_start - lead - companion_duration
+    return main_start + main_duration + lead
+
+
+def companion_finder(
+    av: Availability,
+    rules: Rules,
+    main_rules: Rules,
+    lead: datetime.timedelta,
+    *,
+    before: bool,
+    preferred_clinician=None,
+):
+    """Find the other procedure's slot of a combined visit, placed by companion_start()."""
+
+    def find(main: Slot) -> tuple[Slot | None, str]:
+        start = companion_start(main, main_rules.duration, rules.duration, lead, before=before)
+        why = _("no clinician is certified for this procedure")
+        for clinician_id in clinician_order(av, preferred_clinician):
+            _stage, why, resources = check_slot(av, start, start + rules.duration, clinician_id)
+            if why is None:
+                return Slot(start, start + rules.duration, clinician_id, resources), ""
+        return None, _("the combined procedure: %(why)s") % {"why": why}
+
+    return find
 
 
 def clinician_order(av: Availability, preferred: int | None) -> list[int]:
@@ -227,8 +270,14 @@ def plan_course(
     window=None,
     preferred_clinician: int | None = None,
     eligibility=None,
+    companion=None,
+    companion_av: Availability | None = None,
+    companion_eligibility=None,
 ) -> Plan:
-    """Propose `count` sessions; `eligibility(start)` returns the reasons a session may not happen."""
+    """Propose `count` sessions; `eligibility(start)` returns the reasons a session may not happen.
+
+    With `companion` (see companion_finder) each session is paired with one of another procedure.
+    """
     problems = count_problems(rules, count)
     if problems:
         return Plan([], problems)
@@ -248,6 +297,7 @@ def plan_course(
                 preferred_time=time_of_day,
                 window=window,
                 clinician_order=clinician_order(av, clinician),
+                companion=companion,
             )
             if slot:
                 break
@@ -259,10 +309,18 @@ def plan_course(
                 % {"n": number, "first": short(ideal), "last": short(latest), "why": "; ".join(notes[-3:])}
             )
             break
-        av.reserve(start=slot.start, end=slot.end, clinician_id=slot.clinician_id, resource_ids=slot.resource_ids)
+        for target in filter(None, (av, companion_av)):
+            for part in filter(None, (slot, slot.companion)):
+                target.reserve(
+                    start=part.start, end=part.end, clinician_id=part.clinician_id, resource_ids=part.resource_ids
+                )
         proposed = _propose(av, number, slot, ideal if day != ideal else None, notes)
         if eligibility is not None:
             proposed.ineligible = [str(r) for r in eligibility(slot.start)]
+        if slot.companion is not None:
+            proposed.companion = _propose(companion_av, number, slot.companion, None, [])
+            if companion_eligibility is not None:
+                proposed.companion.ineligible = [str(r) for r in companion_eligibility(slot.companion.start)]
         sessions.append(proposed)
         if number == 1:
             clinician, time_of_day = slot.clinician_id, local(slot.start, av).time()
@@ -309,7 +367,13 @@ def check_sessions(av: Availability, rules: Rules, specs) -> tuple[list[str], li
     problems, clashes, chosen = [], [], []
     for number, spec in enumerate(specs, start=1):
         end = spec.start + rules.duration
-        stage, why, resources = check_slot(av, spec.start, end, spec.clinician_id, spec.resource_ids)
+        # No clinician named (the second procedure of a combined visit): the first certified and free.
+        candidates = [spec.clinician_id] if spec.clinician_id is not None else clinician_order(av, None) or [None]
+        for clinician_id in candidates:
+            stage, why, resources = check_slot(av, spec.start, end, clinician_id, spec.resource_ids)
+            if why is None:
+                spec.clinician_id = clinician_id
+                break
         if why:
             when = local(spec.start, av)
             message = _("Session %(n)d (%(when)s): %(why)s") % {

@@ -29,6 +29,8 @@ from .planner import (
     Plan,
     Rules,
     check_sessions,
+    companion_finder,
+    companion_start,
     count_problems,
     course_price,
     plan_course,
@@ -78,6 +80,20 @@ def _eligibility_check(patient, procedure, tz):
     return reasons
 
 
+def combined_order(procedure, combined) -> tuple[bool, datetime.timedelta]:
+    """(whether `combined` goes before `procedure`, the lead). One of the two must carry a lead."""
+    if procedure.pk == combined.pk:
+        raise ValidationError(_("Choose a different procedure to combine with."), code="combined_same")
+    if procedure.combined_lead_minutes is not None and combined.combined_lead_minutes is None:
+        return False, datetime.timedelta(minutes=procedure.combined_lead_minutes)
+    if combined.combined_lead_minutes is not None and procedure.combined_lead_minutes is None:
+        return True, datetime.timedelta(minutes=combined.combined_lead_minutes)
+    raise ValidationError(
+        _("A combined visit pairs a procedure done first (such as cryomassage) with one that follows it."),
+        code="combined_order",
+    )
+
+
 def course_preview(
     *,
     patient,
@@ -88,14 +104,34 @@ def course_preview(
     preferred_time: datetime.time | None = None,
     window=None,
     clinician_id: int | None = None,
+    combined_procedure=None,
 ) -> Plan:
-    """Propose a course without booking it."""
+    """Propose a course without booking it; with combined_procedure, each session has a companion."""
     rules = Rules.of(procedure)
     last_day = first_day + datetime.timedelta(days=FIRST_SESSION_SEARCH_DAYS + count * rules.max_gap_days)
     av = load_availability(
         location=location, procedure=procedure, patient_id=patient.pk, first_day=first_day, last_day=last_day
     )
-    return plan_course(
+    extra = {}
+    if combined_procedure is not None:
+        before, lead = combined_order(procedure, combined_procedure)
+        other_rules = Rules.of(combined_procedure)
+        problems = count_problems(other_rules, count)
+        if problems:
+            return Plan([], problems)
+        other_av = load_availability(
+            location=location,
+            procedure=combined_procedure,
+            patient_id=patient.pk,
+            first_day=first_day,
+            last_day=last_day,
+        )
+        extra = {
+            "companion": companion_finder(other_av, other_rules, rules, lead, before=before),
+            "companion_av": other_av,
+            "companion_eligibility": _eligibility_check(patient, combined_procedure, location.tz),
+        }
+    plan = plan_course(
         av,
         rules,
         count=count,
@@ -104,7 +140,11 @@ def course_preview(
         window=window,
         preferred_clinician=clinician_id,
         eligibility=_eligibility_check(patient, procedure, location.tz),
+        **extra,
     )
+    if combined_procedure is not None and plan.sessions:
+        plan.problems += spacing_problems(av, Rules.of(combined_procedure), [s.companion.start for s in plan.sessions])
+    return plan
 
 
 def _span(specs, tz) -> tuple[datetime.date, datetime.date]:
@@ -166,12 +206,66 @@ def _clash_message(*, patient, specs, duration, exclude_ids=()) -> str:
     return _("Another booking took one of these times. Preview the course again.")
 
 
-def course_book(*, actor, patient, procedure, location, specs: list[SessionSpec], request=None) -> Course:
-    """Book a whole course in one transaction: all sessions or none."""
+def _create_course(*, actor, patient, procedure, location, specs, resources, combined_with=None) -> Course:
+    rules = Rules.of(procedure)
+    course = Course.objects.create(
+        patient=patient,
+        procedure=procedure,
+        location=location,
+        session_count=len(specs),
+        price_per_session=procedure.price_per_session,
+        discount_percent=procedure.course_discount_percent,
+        total_price=course_price(procedure.price_per_session, len(specs), procedure.course_discount_percent),
+        combined_with=combined_with,
+        created_by=actor,
+    )
+    sessions = Session.objects.bulk_create(
+        [
+            Session(
+                course=course,
+                patient=patient,
+                location=location,
+                clinician_id=s.clinician_id,
+                start=s.start,
+                end=s.start + rules.duration,
+            )
+            for s in specs
+        ]
+    )
+    ResourceBooking.objects.bulk_create(
+        [
+            ResourceBooking(session=session, resource_id=rid, start=session.start, end=session.end)
+            for session, rids in zip(sessions, resources, strict=True)
+            for rid in rids
+        ]
+    )
+    for spec, rids in zip(specs, resources, strict=True):
+        spec.resource_ids = rids
+    return course
+
+
+def course_book(
+    *, actor, patient, procedure, location, specs: list[SessionSpec], combined_procedure=None, request=None
+) -> Course:
+    """Book a whole course in one transaction: all sessions or none.
+
+    With combined_procedure, each session gets a companion of that procedure the same day (a combined
+    visit: the procedure with a lead, cryomassage, ends that many minutes before the other begins),
+    and both courses are booked together.
+    """
     _require(actor, "booking.manage")
     rules = Rules.of(procedure)
     specs = sorted(specs, key=lambda s: s.start)
     problems = count_problems(rules, len(specs))
+    companions = []
+    if combined_procedure is not None:
+        before, lead = combined_order(procedure, combined_procedure)
+        other_rules = Rules.of(combined_procedure)
+        problems += count_problems(other_rules, len(specs))
+        companions = [
+            SessionSpec(companion_start(s.start, rules.duration, other_rules.duration, lead, before=before), None)
+            for s in specs
+        ]
     if problems:
         raise _coded(problems, "session_count")
     try:
@@ -180,40 +274,29 @@ def course_book(*, actor, patient, procedure, location, specs: list[SessionSpec]
             problems, resources, rules = _problems_for(
                 patient=patient, procedure=procedure, location=location, specs=specs
             )
+            if companions:
+                other_problems, other_resources, _rules = _problems_for(
+                    patient=patient, procedure=combined_procedure, location=location, specs=companions
+                )
+                problems += [
+                    _("%(procedure)s: %(problem)s") % {"procedure": combined_procedure.name, "problem": p}
+                    for p in other_problems
+                ]
             if problems:
                 raise _coded(problems, "not_bookable")
-            course = Course.objects.create(
-                patient=patient,
-                procedure=procedure,
-                location=location,
-                session_count=len(specs),
-                price_per_session=procedure.price_per_session,
-                discount_percent=procedure.course_discount_percent,
-                total_price=course_price(procedure.price_per_session, len(specs), procedure.course_discount_percent),
-                created_by=actor,
+            course = _create_course(
+                actor=actor, patient=patient, procedure=procedure, location=location, specs=specs, resources=resources
             )
-            sessions = Session.objects.bulk_create(
-                [
-                    Session(
-                        course=course,
-                        patient=patient,
-                        location=location,
-                        clinician_id=s.clinician_id,
-                        start=s.start,
-                        end=s.start + rules.duration,
-                    )
-                    for s in specs
-                ]
-            )
-            ResourceBooking.objects.bulk_create(
-                [
-                    ResourceBooking(session=session, resource_id=rid, start=session.start, end=session.end)
-                    for session, rids in zip(sessions, resources, strict=True)
-                    for rid in rids
-                ]
-            )
-            for spec, rids in zip(specs, resources, strict=True):
-                spec.resource_ids = rids
+            if companions:
+                _create_course(
+                    actor=actor,
+                    patient=patient,
+                    procedure=combined_procedure,
+                    location=location,
+                    specs=companions,
+                    resources=other_resources,
+                    combined_with=course,
+                )
             _check_clashes_now()
             audit_record(
                 request=request,
@@ -221,10 +304,12 @@ def course_book(*, actor, patient, procedure, location, specs: list[SessionSpec]
                 action=Action.CREATE,
                 patient=patient,
                 record=course,
-                detail={"sessions": len(sessions)},
+                detail={"sessions": len(specs), "combined": bool(companions)},
             )
     except IntegrityError:
-        raise BookingConflict(_clash_message(patient=patient, specs=specs, duration=rules.duration)) from None
+        raise BookingConflict(
+            _clash_message(patient=patient, specs=specs + companions, duration=rules.duration)
+        ) from None
     return course
 
 

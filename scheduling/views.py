@@ -109,6 +109,7 @@ def book_course_view(request, patient_pk: int):
                             procedure=procedure,
                             location=location,
                             specs=_specs_from_rows(rows, location.tz),
+                            combined_procedure=data["combined_procedure"],
                         )
                 except (ValidationError, services.BookingConflict) as error:
                     context["errors"] = getattr(error, "messages", [str(error)])
@@ -131,6 +132,7 @@ def book_course_view(request, patient_pk: int):
                 preferred_time=data["preferred_time"],
                 window=(data["window_from"], data["window_to"]),
                 clinician_id=data["clinician"].pk if data["clinician"] else None,
+                combined_procedure=data["combined_procedure"],
             )
             rows = SessionRowFormSet(
                 prefix="s",

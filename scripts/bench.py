@@ -1,0 +1,289 @@
+"""Benchmarks: build realistic data once in a database of its own, then print one table.
+
+    make bench            # or: python scripts/devenv.py exec -- python scripts/bench.py
+
+Data (built once, in the database `clinic_bench` beside DATABASE_URL's): 50 locations,
+500 clinicians, 100,000 patients, 100,000 ten-session courses = 1,000,000 sessions with their
+room bookings. Location "Bench 0" has 200 sessions on every one of the 100 filled days.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "clinic_bench"
+LOCATIONS, CLINICIANS_PER_LOCATION, SLOTS_PER_DAY, DAYS = 50, 10, 20, 100
+PATIENTS = 100_000
+
+
+def use_bench_database() -> None:
+    import psycopg2
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    admin = urlunsplit(url._replace(path="/postgres"))
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        if cur.fetchone() is None:
+            cur.execute(f"CREATE DATABASE {BENCH_DB}")
+    conn.close()
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{BENCH_DB}"))
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.local")
+    os.environ["DJANGO_DEBUG"] = "false"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def first_day() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate() + datetime.timedelta(days=2)
+
+
+BUILD_SQL = """
+INSERT INTO accounts_location (name, address, phone, time_zone)
+SELECT 'Bench ' || l, 'Bench street ' || l, '+7 495 000-00-00', 'Europe/Moscow' FROM generate_series(0, %(locations)s - 1) l;
+
+INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
+SELECT '!', false, 'bench_doc_' || c, 'Doctor', 'Bench' || c, '', false, true, now()
+FROM generate_series(0, %(clinicians)s - 1) c;
+
+INSERT INTO accounts_user_groups (user_id, group_id)
+SELECT u.id, g.id FROM accounts_user u, auth_group g WHERE u.username LIKE 'bench_doc_%%' AND g.name = 'clinician';
+
+INSERT INTO accounts_user_locations (user_id, location_id)
+SELECT u.id, l.id FROM accounts_user u JOIN accounts_location l
+  ON l.name = 'Bench ' || (substring(u.username from 11)::int / %(per_location)s)
+WHERE u.username LIKE 'bench_doc_%%';
+
+INSERT INTO scheduling_openinghours (location_id, weekday, opens, closes)
+SELECT l.id, d, '08:00', '21:00' FROM accounts_location l, generate_series(0, 6) d WHERE l.name LIKE 'Bench %%';
+
+INSERT INTO scheduling_staffhours (clinician_id, location_id, weekday, starts, ends)
+SELECT ul.user_id, ul.location_id, d, '08:00', '21:00'
+FROM accounts_user_locations ul JOIN accounts_user u ON u.id = ul.user_id, generate_series(0, 6) d
+WHERE u.username LIKE 'bench_doc_%%';
+
+INSERT INTO scheduling_certification (clinician_id, procedure_id, valid_until)
+SELECT u.id, p.id, now()::date + 3650 FROM accounts_user u, procedures_procedure p
+WHERE u.username LIKE 'bench_doc_%%' AND p.slug = 'cryomassage-contact';
+
+-- One room per clinician and one dewar per location.
+INSERT INTO scheduling_resource (location_id, kind_id, name, active)
+SELECT ul.location_id, k.id, 'Room of ' || u.username, true
+FROM accounts_user_locations ul JOIN accounts_user u ON u.id = ul.user_id, procedures_resourcekind k
+WHERE u.username LIKE 'bench_doc_%%' AND k.slug = 'treatment-room';
+
+INSERT INTO patients_patient (full_name, date_of_birth, sex, phone, phone_digits, email, preferred_language,
+                              consent_sms, consent_email, notes, home_location_id, created_at, updated_at)
+SELECT (ARRAY['Иванова','Петрова','Смирнова','Кузнецова','Соколова','Попова','Лебедева','Козлова'])[1 + p %% 8]
+       || ' ' || (ARRAY['Анна','Мария','Елена','Ольга','Наталья','Ирина'])[1 + (p / 8) %% 6] || ' Бенч' || p,
+       date '1960-01-01' + (p %% 15000), 'female', '+7900' || lpad(p::text, 7, '0'), '900' || lpad(p::text, 7, '0'),
+       '', 'ru', true, false, '', (SELECT min(id) FROM accounts_location WHERE name LIKE 'Bench %%'), now(), now()
+FROM generate_series(0, %(patients)s - 1) p;
+"""
+
+COURSES_SQL = """
+-- Course k: clinician c = k / 200, slot s = (k / 10) %% 20, block b = (k %% 10) / 2, parity = k %% 2.
+-- Its 10 sessions fall on days 20*b + parity + 2*i at 08:30 + 30 min * s.
+WITH docs AS (
+  SELECT u.id AS clinician_id, ul.location_id, substring(u.username from 11)::int AS c,
+         (SELECT r.id FROM scheduling_resource r WHERE r.name = 'Room of ' || u.username) AS room_id
+  FROM accounts_user u JOIN accounts_user_locations ul ON ul.user_id = u.id WHERE u.username LIKE 'bench_doc_%%'
+), pats AS (
+  SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS k FROM patients_patient WHERE full_name LIKE '%% Бенч%%'
+)
+INSERT INTO scheduling_course (patient_id, procedure_id, location_id, status, session_count, price_per_session,
+                               discount_percent, total_price, cancel_reason, created_by_id, created_at)
+SELECT pats.id, (SELECT id FROM procedures_procedure WHERE slug = 'cryomassage-contact'), docs.location_id, 'active',
+       10, 950, 10, 8550, '', docs.clinician_id, now()
+FROM pats JOIN docs ON docs.c = pats.k / 200;
+
+WITH docs AS (
+  SELECT u.id AS clinician_id, substring(u.username from 11)::int AS c,
+         (SELECT r.id FROM scheduling_resource r WHERE r.name = 'Room of ' || u.username) AS room_id
+  FROM accounts_user u WHERE u.username LIKE 'bench_doc_%%'
+), crs AS (
+  SELECT co.id, co.patient_id, co.location_id, (row_number() OVER (ORDER BY co.patient_id) - 1)::int AS k
+  FROM scheduling_course co JOIN patients_patient p ON p.id = co.patient_id WHERE p.full_name LIKE '%% Бенч%%'
+)
+INSERT INTO scheduling_session (course_id, patient_id, location_id, clinician_id, start, "end", status, sequence,
+                                cancel_reason, created_at, updated_at)
+SELECT crs.id, crs.patient_id, crs.location_id, docs.clinician_id, t.start, t.start + interval '20 minutes',
+       'scheduled', 0, '', now(), now()
+FROM crs JOIN docs ON docs.c = crs.k / 200,
+LATERAL generate_series(0, 9) i,
+LATERAL (SELECT ((%(first_day)s::date + 20 * ((crs.k %% 10) / 2) + (crs.k %% 2) + 2 * i)
+                 + time '08:30' + interval '30 minutes' * ((crs.k / 10) %% 20)) AT TIME ZONE 'Europe/Moscow' AS start) t;
+
+INSERT INTO scheduling_resourcebooking (session_id, resource_id, start, "end", active)
+SELECT s.id, r.id, s.start, s."end", true
+FROM scheduling_session s JOIN accounts_user u ON u.id = s.clinician_id
+JOIN scheduling_resource r ON r.name = 'Room of ' || u.username
+WHERE u.username LIKE 'bench_doc_%%';
+"""
+
+
+def build() -> None:
+    from django.db import connection
+
+    from accounts.models import Location
+
+    if Location.objects.filter(name="Bench 0").exists():
+        print("[bench] data already built")
+        return
+    started = time.perf_counter()
+    params = {
+        "locations": LOCATIONS,
+        "clinicians": LOCATIONS * CLINICIANS_PER_LOCATION,
+        "per_location": CLINICIANS_PER_LOCATION,
+        "patients": PATIENTS,
+        "first_day": first_day(),
+    }
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:  # all or nothing, so a rerun starts clean
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(BUILD_SQL, params)
+        cursor.execute(COURSES_SQL, params)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"[bench] built the data in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def timed(fn, runs: int):
+    from django.db import connection, reset_queries
+
+    times, queries = [], None
+    for i in range(runs):
+        reset_queries()
+        started = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - started) * 1000)
+        queries = len(connection.queries)
+    times.sort()
+    return queries, statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def bench_calendar():
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from accounts.models import Location, User
+
+    location = Location.objects.get(name="Bench 0")
+    registrar, _ = User.objects.get_or_create(username="bench_registrar")
+    from django.contrib.auth.models import Group
+
+    registrar.groups.add(Group.objects.get(name="registrar"))
+    registrar.locations.add(location)
+    day = first_day() + datetime.timedelta(days=10)
+    client = Client()
+    client.force_login(registrar)
+    url = f"/scheduling/calendar/?location={location.pk}&date={day.isoformat()}"
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=["testserver"]):
+        response = client.get(url)
+        assert response.status_code == 200
+        sessions = response.content.decode().count('href="/scheduling/courses/')
+        result = timed(lambda i: client.get(url), 50)
+    return sessions, result
+
+
+def bench_booking():
+    from django.test.utils import override_settings
+
+    from accounts.models import Location, User
+    from patients.models import Patient
+    from procedures.models import Contraindication, Procedure
+    from procedures.services import ice_test_record, screening_sign
+    from scheduling.services import SessionSpec, course_book, course_preview
+
+    location = Location.objects.get(name="Bench 0")
+    cryo = Procedure.objects.get(slug="cryomassage-contact")
+    registrar = User.objects.get(username="bench_registrar")
+    doctor = User.objects.filter(username__startswith="bench_doc_", locations=location).first()
+    doctor.groups.add(*registrar.groups.none())
+    from django.contrib.auth.models import Group
+
+    clinician_group = Group.objects.get(name="clinician")
+    doctor.groups.add(clinician_group)
+    answers = {c.id: (False, "") for c in Contraindication.objects.filter(procedures=cryo)}
+    runs = 30
+    patients = list(Patient.objects.filter(home_location=location).order_by("-id")[:runs])
+    plans = []
+    for n, patient in enumerate(patients):
+        when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
+        screening_sign(
+            actor=doctor, patient=patient, procedures=[cryo], answers=answers, fitzpatrick=2, examined_at=when
+        )
+        ice_test_record(actor=doctor, patient=patient, area="nape", exposure_seconds=10, performed_at=when)
+        Procedure.objects.filter(pk=cryo.pk).update(screening_valid_days=400, ice_test_valid_days=400)
+        cryo.refresh_from_db()
+        day = first_day() + datetime.timedelta(days=DAYS + 30 + 30 * (n // 10))
+        hour = datetime.time(9 + n % 10)
+        plan = course_preview(
+            patient=patient, procedure=cryo, location=location, count=12, first_day=day, preferred_time=hour
+        )
+        assert plan.bookable, plan.problems
+        plans.append((patient, [SessionSpec(s.start, s.clinician_id) for s in plan.sessions]))
+    with override_settings(DEBUG=True):
+        result = timed(
+            lambda i: course_book(
+                actor=registrar, patient=plans[i][0], procedure=cryo, location=location, specs=plans[i][1]
+            ),
+            runs,
+        )
+    return result
+
+
+def main() -> int:
+    use_bench_database()
+    setup_django()
+    build()
+    from scheduling.models import Session
+
+    total = Session.objects.count()
+    print(f"[bench] sessions in the table: {total:,}")
+    day_sessions, (cal_q, cal_med, cal_p95) = bench_calendar()
+    book_q, book_med, book_p95 = bench_booking()
+    rows = [
+        (
+            "day calendar (200 sessions, 1M in the table)",
+            f"{cal_q}",
+            f"{cal_med:.1f}",
+            f"{cal_p95:.1f}",
+            "≤ 6 queries, < 25 ms median",
+        ),
+        (
+            "book a 12-session course",
+            f"{book_q}",
+            f"{book_med:.1f}",
+            f"{book_p95:.1f}",
+            "fixed queries, < 50 ms median",
+        ),
+    ]
+    print(f"\nsessions shown on the calendar day: {day_sessions}")
+    print(f"{'benchmark':<48} {'queries':>8} {'median ms':>10} {'p95 ms':>8}  target")
+    for name, q, med, p95, target in rows:
+        print(f"{name:<48} {q:>8} {med:>10} {p95:>8}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
