@@ -24,6 +24,28 @@ def _ice_test_for_user(user, pk: int) -> IceTest:
     return get_object_or_404(IceTest.objects.select_related("patient"), pk=pk)
 
 
+def _render_history(request, record, chain, template: str, name: str):
+    """A screening's or ice test's page: every version, newest first. Reading it is audited."""
+    audit_record(
+        request=request,
+        action=Action.VIEW,
+        patient=record.patient,
+        record=record,
+        detail={"versions": [r.pk for r in chain]},
+    )
+    return render(
+        request,
+        template,
+        {
+            name: next(r for r in chain if r.pk == record.pk),
+            "chain": chain,
+            "patient": record.patient,
+            "is_current": chain[0].pk == record.pk,
+            "can_record": allowed(request.user, "clinical.record"),
+        },
+    )
+
+
 @permission_required("catalogue.view")
 def catalogue_view(request):
     return render(request, "procedures/catalogue.html", {"procedures": selectors.catalogue()})
@@ -75,24 +97,7 @@ def screening_create_view(request, patient_pk: int):
 def screening_detail_view(request, pk: int):
     screening = _screening_for_user(request.user, pk)
     chain = selectors.screening_chain(screening, clinical=True)
-    audit_record(
-        request=request,
-        action=Action.VIEW,
-        patient=screening.patient,
-        record=screening,
-        detail={"versions": [s.pk for s in chain]},
-    )
-    return render(
-        request,
-        "procedures/screening_detail.html",
-        {
-            "screening": next(s for s in chain if s.pk == screening.pk),
-            "chain": chain,
-            "patient": screening.patient,
-            "is_current": chain[0].pk == screening.pk,
-            "can_record": allowed(request.user, "clinical.record"),
-        },
-    )
+    return _render_history(request, screening, chain, "procedures/screening_detail.html", "screening")
 
 
 @permission_required("clinical.record")
@@ -156,24 +161,7 @@ def ice_test_create_view(request, patient_pk: int):
 def ice_test_detail_view(request, pk: int):
     test = _ice_test_for_user(request.user, pk)
     chain = selectors.ice_test_chain(test)
-    audit_record(
-        request=request,
-        action=Action.VIEW,
-        patient=test.patient,
-        record=test,
-        detail={"versions": [t.pk for t in chain]},
-    )
-    return render(
-        request,
-        "procedures/ice_test_detail.html",
-        {
-            "test": next(t for t in chain if t.pk == test.pk),
-            "chain": chain,
-            "patient": test.patient,
-            "is_current": chain[0].pk == test.pk,
-            "can_record": allowed(request.user, "clinical.record"),
-        },
-    )
+    return _render_history(request, test, chain, "procedures/ice_test_detail.html", "test")
 
 
 @permission_required("clinical.record")
