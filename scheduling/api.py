@@ -257,9 +257,16 @@ class CalendarApi(APIView):
                 "first_day": grid["first"],
                 "sessions": [
                     {
-                        **SessionOutSerializer(s).data,
-                        "patient": {"id": s.patient_id, "name": s.patient.full_name},
-                        "procedure": s.course.procedure.slug,
+                        "id": s.id,
+                        "start": s.start_at,
+                        "end": s.end_at,
+                        "status": s.status,
+                        "sequence": s.sequence,
+                        "clinician": {"id": s.clinician_id, "name": s.clinician},
+                        "rooms": [{"id": rid, "name": name} for rid, name in s.rooms],
+                        "patient": {"id": s.patient_id, "name": s.patient},
+                        "procedure": s.procedure_slug,
+                        "course": s.course_id,
                     }
                     for s in grid["sessions"]
                 ],

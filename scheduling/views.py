@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -306,6 +307,8 @@ def calendar_view(request):
                 **grid,
                 "previous": day - datetime.timedelta(days=7 if view == "week" else 1),
                 "next": day + datetime.timedelta(days=7 if view == "week" else 1),
+                "course_url": reverse("scheduling:course", args=[0])[:-2],
+                "locations": list(Location.objects.order_by("name").only("id", "name")),
             },
         )
 
