@@ -101,9 +101,11 @@ def load_availability(
         resources_by_kind=by_kind,
         needed_kinds=needed,
     )
-    sessions = Session.objects.filter(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=begin).exclude(
-        pk__in=exclude_session_ids
-    )
+    # No session lasts a day: bounding `start` from below lets the (clinician|patient, start) indexes work.
+    earliest = begin - datetime.timedelta(days=1)
+    sessions = Session.objects.filter(
+        status__in=ACTIVE_STATUSES, start__gte=earliest, start__lt=end, end__gt=begin
+    ).exclude(pk__in=exclude_session_ids)
     condition = Q(clinician_id__in=clinicians)
     if patient_id is not None:
         condition |= Q(patient_id=patient_id)
@@ -112,8 +114,9 @@ def load_availability(
             av.busy_clinician[s[0]].append((s[2], s[3]))
         if s[1] == patient_id:
             av.busy_patient.append((s[2], s[3]))
+    resource_ids = [r.id for rs in by_kind.values() for r in rs]
     bookings = ResourceBooking.objects.filter(
-        active=True, resource__location=location, start__lt=end, end__gt=begin
+        active=True, resource_id__in=resource_ids, start__gte=earliest, start__lt=end, end__gt=begin
     ).exclude(session_id__in=exclude_session_ids)
     for rid, start, stop in bookings.values_list("resource_id", "start", "end"):
         av.busy_resource[rid].append((start, stop))

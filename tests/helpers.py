@@ -64,3 +64,13 @@ def celery_worker(*, queue: str | None = None, extra_env: dict | None = None):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def page_queries(client, url) -> int:
+    """Queries a page runs, leaving out the test's savepoints and the session row's own upkeep."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"] and "django_session" not in q["sql"]])

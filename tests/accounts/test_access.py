@@ -123,3 +123,16 @@ def test_the_language_switcher_changes_the_interface_language(as_registrar):
     as_registrar.post(reverse("set_language"), {"language": "ru", "next": "/patients/"})
     response = as_registrar.get(reverse("patients:list"), HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="ru">' in response.content.decode()
+
+
+def test_an_idle_session_expires_and_an_active_one_slides(as_registrar, settings):
+    from accounts.middleware import IdleTimeoutMiddleware
+
+    as_registrar.get(reverse("patients:list"))
+    first = as_registrar.session[IdleTimeoutMiddleware.KEY]
+    session = as_registrar.session
+    session[IdleTimeoutMiddleware.KEY] = first - 61  # a minute has passed
+    session.save()
+    as_registrar.get(reverse("patients:list"))
+    assert as_registrar.session[IdleTimeoutMiddleware.KEY] >= first
+    assert as_registrar.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60

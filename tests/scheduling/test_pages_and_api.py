@@ -4,8 +4,6 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -16,6 +14,7 @@ from scheduling.services import SessionSpec, course_book, course_preview
 
 from ..conftest import login
 from ..factories import PatientFactory, UserFactory
+from ..helpers import page_queries
 from .conftest import next_weekday
 
 
@@ -36,14 +35,6 @@ def booked_course(registrar, patient, cryo, location, count=10, first_day=None):
         location=location,
         specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
     )
-
-
-def queries(client, url):
-    """Queries a page runs, leaving out the test's savepoints and the session row's own upkeep."""
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"] and "django_session" not in q["sql"]])
 
 
 @pytest.mark.django_db
@@ -106,11 +97,11 @@ def test_the_course_page_runs_a_fixed_number_of_queries(
     as_registrar, registrar, clinic, eligible_patient, cryo, location, other_patient
 ):
     small = booked_course(registrar, eligible_patient, cryo, location, count=10)
-    few = queries(as_registrar, small.get_absolute_url())
+    few = page_queries(as_registrar, small.get_absolute_url())
     big = booked_course(
         registrar, eligible_patient, cryo, location, count=12, first_day=next_weekday(0, location.tz, after_days=25)
     )
-    assert queries(as_registrar, big.get_absolute_url()) == few
+    assert page_queries(as_registrar, big.get_absolute_url()) == few
     page = as_registrar.get(big.get_absolute_url()).content.decode()
     assert "0 of 12 sessions done" in page
 
@@ -123,7 +114,7 @@ def test_the_calendar_runs_at_most_six_queries_whatever_the_sessions(
     url = f"{reverse('scheduling:calendar')}?location={location.pk}&date={first.isoformat()}"
     week = url + "&view=week&by=room"
     booked_course(registrar, eligible_patient, cryo, location, first_day=first)
-    few = (queries(as_registrar, url), queries(as_registrar, week))
+    few = (page_queries(as_registrar, url), page_queries(as_registrar, week))
     for minutes in (60, 120, 180):  # more patients the same days
         other = PatientFactory(home_location=location)
         _make_eligible(other, cryo)
@@ -145,7 +136,7 @@ def test_the_calendar_runs_at_most_six_queries_whatever_the_sessions(
             specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
         )
     assert Session.objects.count() == 40
-    assert (queries(as_registrar, url), queries(as_registrar, week)) == few
+    assert (page_queries(as_registrar, url), page_queries(as_registrar, week)) == few
     assert few[0] <= 6
     page = as_registrar.get(url).content.decode()
     assert eligible_patient.full_name in page and "10:00" in page
