@@ -30,6 +30,7 @@ urlpatterns = [
     path("procedures/", include("procedures.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),
+    path("s/<str:token>/", scheduling_views.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_v1)),
 ]

@@ -42,6 +42,8 @@ class Procedure(Bilingual):
     description_en = models.TextField(_("description (English)"), blank=True)
     preparation_ru = models.TextField(_("what to do before (Russian)"), blank=True)
     preparation_en = models.TextField(_("what to do before (English)"), blank=True)
+    aftercare_ru = models.TextField(_("aftercare and warning signs (Russian)"), blank=True)
+    aftercare_en = models.TextField(_("aftercare and warning signs (English)"), blank=True)
     duration_minutes = models.PositiveSmallIntegerField(
         _("session duration, minutes"), validators=[MinValueValidator(5)]
     )
@@ -91,6 +93,10 @@ class Procedure(Bilingual):
     @property
     def description(self) -> str:
         return self.description_en if (get_language() or "ru").startswith("en") else self.description_ru
+
+    @property
+    def aftercare(self) -> str:
+        return self.aftercare_en if (get_language() or "ru").startswith("en") else self.aftercare_ru
 
     @property
     def preparation(self) -> str:

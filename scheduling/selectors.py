@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
-from .models import ACTIVE_STATUSES, Course, Resource, ResourceBooking, Session, SessionStatus
+from .models import ACTIVE_STATUSES, Course, Dispatch, Resource, ResourceBooking, Session, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason
 
 
@@ -27,7 +27,11 @@ def _sessions_with_details(queryset):
 
 def course_with_sessions(course_id: int) -> tuple[Course, list[Session]]:
     course = Course.objects.select_related("patient", "procedure", "location", "created_by").get(pk=course_id)
-    sessions = list(_sessions_with_details(course.sessions.order_by("start")))
+    sessions = list(
+        _sessions_with_details(course.sessions.order_by("start")).prefetch_related(
+            Prefetch("dispatches", queryset=Dispatch.objects.order_by("due_at", "channel"))
+        )
+    )
     number = 0
     replaced = {s.replaces_id for s in sessions if s.replaces_id}
     for session in sessions:

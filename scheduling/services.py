@@ -369,7 +369,9 @@ def session_move(
                 raise _coded(problems, "not_movable")
             for s, rids in zip(moving, resources, strict=True):
                 s.start, s.end = starts[s.pk], starts[s.pk] + rules.duration
-                Session.objects.filter(pk=s.pk).update(start=s.start, end=s.end, sequence=F("sequence") + 1)
+                Session.objects.filter(pk=s.pk).update(
+                    start=s.start, end=s.end, sequence=F("sequence") + 1, rescheduled_at=timezone.now()
+                )
                 _rebook_resources(s, rids)
             _check_clashes_now()
             audit_record(
@@ -448,7 +450,12 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
     tz = session.location.tz
     if session.start.astimezone(tz).date() > timezone.localdate(timezone=tz):
         raise ValidationError(_("A session can be recorded from its day on."), code="too_early")
-    if Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(status=outcome) == 0:
+    if (
+        Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
+            status=outcome, outcome_at=timezone.now()
+        )
+        == 0
+    ):
         raise ValidationError(_("Only a scheduled session can be recorded."), code="not_scheduled")
     if outcome == SessionStatus.NO_SHOW:
         ResourceBooking.objects.filter(session=session).update(active=False)
@@ -620,3 +627,46 @@ def closure_replan(*, actor, closure, request=None) -> list[tuple[Session, str]]
         except (ValidationError, BookingConflict) as error:
             results.append((session, "; ".join(getattr(error, "messages", [str(error)]))))
     return results
+
+
+def session_confirm_by_patient(*, session: Session) -> Session:
+    """The patient confirms attendance from a reminder link. Confirming twice changes nothing."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            _("This session is %(status)s and cannot be confirmed.") % {"status": session.get_status_display()},
+            code="not_scheduled",
+        )
+    Session.objects.filter(pk=session.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    session.refresh_from_db()
+    return session
+
+
+def cancel_deadline(session: Session) -> datetime.datetime:
+    from django.conf import settings
+
+    return session.start - datetime.timedelta(hours=settings.CANCEL_NOTICE_HOURS)
+
+
+@transaction.atomic
+def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None = None) -> Session:
+    """The patient cancels from a reminder link, within the clinic's notice policy."""
+    now = now or timezone.now()
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            _("This session is %(status)s and cannot be cancelled.") % {"status": session.get_status_display()},
+            code="not_scheduled",
+        )
+    if now > cancel_deadline(session):
+        raise ValidationError(
+            _("It is too late to cancel online. Please call the clinic: %(phone)s") % {"phone": session.location.phone},
+            code="too_late",
+        )
+    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
+        status=SessionStatus.CANCELLED, cancel_reason=_("cancelled by the patient"), sequence=F("sequence") + 1
+    )
+    if not updated:
+        raise ValidationError(_("This session has already changed; reload the page."), code="not_scheduled")
+    ResourceBooking.objects.filter(session=session).update(active=False)
+    audit_record(action=Action.UPDATE, patient=session.patient, record=session, detail={"cancelled_by": "patient"})
+    session.refresh_from_db()
+    return session

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Location
@@ -420,3 +421,71 @@ def public_request_view(request):
 def closures_view(request):
     closures = Closure.objects.filter(ends_on__gte=timezone.localdate()).select_related("location")
     return render(request, "scheduling/closures.html", {"closures": closures})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def session_link_view(request, token: str):
+    """A reminder's link: the session it names, with confirm and cancel. Good for that session only."""
+    from django.core import signing
+
+    from .reminders import read_session_link
+
+    try:
+        session_id, sequence = read_session_link(token)
+    except signing.SignatureExpired:
+        return _link_refused(request, _("This link has expired. Please call the clinic."))
+    except signing.BadSignature:
+        return _link_refused(request, _("This link is not valid."))
+    session = (
+        Session.objects.select_related("course__procedure", "location", "clinician", "patient")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        return _link_refused(request, _("This link is not valid."))
+    if session.sequence != sequence:
+        return _link_refused(
+            request,
+            _(
+                "This session has been moved or changed since the link was sent. "
+                "Please use the newest reminder, or call %(phone)s."
+            )
+            % {"phone": session.location.phone},
+        )
+    message, status = "", 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm":
+                services.session_confirm_by_patient(session=session)
+                message = _("Thank you: your attendance is confirmed.")
+            elif action == "cancel":
+                services.session_cancel_by_patient(session=session)
+                message = _("Your session is cancelled.")
+            else:
+                message, status = _("Unknown action."), 400
+        except ValidationError as error:
+            message, status = " ".join(error.messages), 409
+        session.refresh_from_db()
+    with timezone.override(session.location.tz), translation_override(session.patient.preferred_language):
+        response = render(
+            request,
+            "scheduling/session_link.html",
+            {
+                "session": session,
+                "message": message,
+                "can_cancel": timezone.now() <= services.cancel_deadline(session),
+            },
+            status=status,
+        )
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_refused(request, message):
+    response = render(request, "scheduling/session_link.html", {"session": None, "message": message}, status=400)
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -464,6 +464,67 @@ RU.update(
         "Scheduling": "Расписание",
     }
 )
+RU.update(
+    {
+        "aftercare and warning signs (Russian)": "уход после сеанса и тревожные признаки (рус.)",
+        "aftercare and warning signs (English)": "уход после сеанса и тревожные признаки (англ.)",
+        "Combined with (the same day)": "В сочетании с (в тот же день)",
+        "Cryomassage is placed to end half an hour before the other procedure.": "Криомассаж заканчивается за полчаса до другой процедуры.",
+        "combined with": "в сочетании с",
+        "confirmed by the patient": "подтверждено пациентом",
+        "outcome recorded": "итог отмечен",
+        "hours before the session": "часов до сеанса",
+        "reminder time": "время напоминания",
+        "reminder times": "время напоминаний",
+        "waiting": "ожидает",
+        "sending": "отправляется",
+        "sent": "отправлено",
+        "skipped": "пропущено",
+        "channel": "канал",
+        "due": "срок",
+        "not before": "не раньше",
+        "sent at": "отправлено",
+        "messages": "сообщения",
+        "message": "сообщение",
+        "the combined procedure: %(why)s": "сочетанная процедура: %(why)s",
+        "After your session: what to do and what to watch for": "После сеанса: что делать и на что обратить внимание",
+        "Thank you for coming to %(clinic)s.": "Спасибо, что пришли в «%(clinic)s».",
+        "If anything worries you, call us: %(phone)s": "Если что-то беспокоит, позвоните нам: %(phone)s",
+        "Reminder: %(procedure)s on %(when)s": "Напоминание: %(procedure)s, %(when)s",
+        "%(procedure)s, session %(n)d of %(total)d": "%(procedure)s, сеанс %(n)d из %(total)d",
+        "When: %(when)s": "Когда: %(when)s",
+        "Clinician: %(name)s": "Врач: %(name)s",
+        "Where: %(address)s": "Где: %(address)s",
+        "Before the session: %(text)s": "Перед сеансом: %(text)s",
+        "Confirm or cancel: %(link)s": "Подтвердить или отменить: %(link)s",
+        "Phone: %(phone)s": "Телефон: %(phone)s",
+        "%(clinic)s: after your session, see the care advice in your email or call %(phone)s if anything worries you.": "%(clinic)s: советы по уходу после сеанса — в письме; если что-то беспокоит, звоните %(phone)s.",
+        "%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s": "%(clinic)s: %(procedure)s %(when)s, сеанс %(n)d из %(total)d. Подтвердить или отменить: %(link)s",
+        "Choose a different procedure to combine with.": "Выберите для сочетания другую процедуру.",
+        "A combined visit pairs a procedure done first (such as cryomassage) with one that follows it.": "Сочетанный визит — это процедура, которая идёт первой (например, криомассаж), и процедура после неё.",
+        "%(procedure)s: %(problem)s": "%(procedure)s: %(problem)s",
+        "This session is %(status)s and cannot be confirmed.": "Сеанс в статусе «%(status)s», подтвердить его нельзя.",
+        "This session is %(status)s and cannot be cancelled.": "Сеанс в статусе «%(status)s», отменить его нельзя.",
+        "It is too late to cancel online. Please call the clinic: %(phone)s": "Отменить онлайн уже поздно. Позвоните в клинику: %(phone)s",
+        "cancelled by the patient": "отменено пациентом",
+        "This session has already changed; reload the page.": "Сеанс уже изменился; обновите страницу.",
+        "This link has expired. Please call the clinic.": "Срок действия ссылки истёк. Позвоните в клинику.",
+        "This link is not valid.": "Ссылка недействительна.",
+        "This session has been moved or changed since the link was sent. Please use the newest reminder, or call %(phone)s.": "Сеанс перенесён или изменён после отправки ссылки. Воспользуйтесь последним напоминанием или позвоните: %(phone)s.",
+        "Thank you: your attendance is confirmed.": "Спасибо: ваш визит подтверждён.",
+        "Your session is cancelled.": "Ваш сеанс отменён.",
+        "Unknown action.": "Неизвестное действие.",
+        "+ %(name)s at %(t)s, %(who)s": "+ %(name)s в %(t)s, %(who)s",
+        "confirmed": "подтверждён",
+        "Messages": "Сообщения",
+        "Your session": "Ваш сеанс",
+        "I will come": "Я приду",
+        "Cancel this session": "Отменить сеанс",
+        "To cancel or move this session now, please call %(phone)s.": "Чтобы отменить или перенести сеанс сейчас, позвоните: %(phone)s.",
+        "A session cannot be moved into the past.": "Сеанс нельзя перенести в прошлое.",
+    }
+)
+
 
 PLURALS = {
     "%(n)s session": ("%(n)s сеанс", "%(n)s сеанса", "%(n)s сеансов", "%(n)s сеанса"),
@@ -485,7 +546,7 @@ def main() -> int:
             entry.msgstr = RU[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr:
+        elif not entry.msgstr or "fuzzy" in entry.flags:
             missing.append(entry.msgid)
     po.metadata["Language"] = "ru"
     po.metadata["Plural-Forms"] = (

@@ -74,3 +74,85 @@ def page_queries(client, url) -> int:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
     return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"] and "django_session" not in q["sql"]])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self, delay: float = 0.0):
+        self.messages = []
+        self.delay = delay
+        self.port = free_port()
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def __enter__(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+class SmsGateway:
+    """A local HTTP server standing in for the SMS provider's internet API."""
+
+    def __init__(self, failures: int = 0):
+        self.failures = failures
+        self.received = []
+        self.port = free_port()
+
+    def __enter__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if gateway.failures > 0:
+                    gateway.failures -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                gateway.received.append({"body": body, "auth": self.headers.get("Authorization")})
+                answer = json.dumps({"id": f"gw-{len(gateway.received)}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/messages"
+
+    def __exit__(self, *exc):
+        self.server.shutdown()

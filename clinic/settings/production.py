@@ -13,8 +13,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")  # noqa: F405
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")  # noqa: F405
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")  # noqa: F405
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)

@@ -1,0 +1,321 @@
+"""Session reminders and aftercare messages, derived from the database and sent exactly once.
+
+- `scan(now)`: one INSERT ... SELECT per reminder time records a Dispatch per (session, kind,
+  channel, sequence); ON CONFLICT DO NOTHING makes a second scan, or a second beat, harmless.
+  It looks back as far as the session itself: a reminder that fell due while beat was down still
+  goes out while useful, and is recorded as skipped with the reason when it is not.
+- `enqueue(now)`: hands due, unclaimed dispatches to workers in batches of ids.
+- `send(dispatch_id)`: claims one dispatch with a compare-and-swap update, re-checks that the
+  session is still at the same time and the patient still consents, sends, records the result.
+
+Booking, moving and cancelling never talk to the broker: they only write sessions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
+from .sms import PermanentSendError, TransientSendError, get_backend
+
+MAX_ATTEMPTS = 5
+LEASE = datetime.timedelta(minutes=3)  # longer than the hard time limit of a send task
+REENQUEUE_AFTER = datetime.timedelta(minutes=10)
+AFTERCARE_WINDOW = datetime.timedelta(hours=24)
+LINK_SALT = "scheduling.session-link"
+
+SCAN_SQL = """
+INSERT INTO scheduling_dispatch (session_id, kind, channel, sequence, due_at, not_before, status, attempts,
+                                 provider_message_id, detail, created_at)
+SELECT s.id, %(kind)s, ch.channel, s.sequence, s.start - %(hours)s * interval '1 hour', %(now)s,
+       CASE WHEN s.start - %(hours)s * interval '1 hour' < s.rescheduled_at THEN 'skipped'
+            WHEN s.start - %(now)s <= %(next_hours)s * interval '1 hour' THEN 'skipped'
+            ELSE 'pending' END,
+       0, '',
+       CASE WHEN s.start - %(hours)s * interval '1 hour' < s.rescheduled_at THEN %(reason_booked)s
+            WHEN s.start - %(now)s <= %(next_hours)s * interval '1 hour' THEN %(reason_late)s
+            ELSE '' END,
+       %(now)s
+FROM scheduling_session s
+JOIN patients_patient p ON p.id = s.patient_id
+CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+WHERE s.status = 'scheduled' AND s.start > %(now)s AND s.start <= %(now)s + %(hours)s * interval '1 hour'
+  AND ((ch.channel = 'email' AND p.consent_email AND p.email <> '') OR (ch.channel = 'sms' AND p.consent_sms))
+ON CONFLICT ON CONSTRAINT dispatch_once DO NOTHING
+"""
+
+AFTERCARE_SQL = """
+INSERT INTO scheduling_dispatch (session_id, kind, channel, sequence, due_at, not_before, status, attempts,
+                                 provider_message_id, detail, created_at)
+SELECT s.id, 'aftercare', ch.channel, s.sequence, s.outcome_at, %(now)s, 'pending', 0, '', '', %(now)s
+FROM scheduling_session s
+JOIN patients_patient p ON p.id = s.patient_id
+CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+WHERE s.status = 'completed' AND s.outcome_at > %(since)s AND s.outcome_at <= %(now)s
+  AND ((ch.channel = 'email' AND p.consent_email AND p.email <> '') OR (ch.channel = 'sms' AND p.consent_sms))
+ON CONFLICT ON CONSTRAINT dispatch_once DO NOTHING
+"""
+
+
+def reminder_kind(hours: int) -> str:
+    return f"before_{hours}h"
+
+
+def scan(now: datetime.datetime | None = None) -> int:
+    """Record every due reminder and aftercare message once; return how many rows were added."""
+    now = now or timezone.now()
+    hours = list(
+        ReminderOffset.objects.filter(active=True).order_by("-hours_before").values_list("hours_before", flat=True)
+    )
+    added = 0
+    with connection.cursor() as cursor:
+        for index, offset in enumerate(hours):
+            next_hours = hours[index + 1] if index + 1 < len(hours) else 0
+            cursor.execute(
+                SCAN_SQL,
+                {
+                    "kind": reminder_kind(offset),
+                    "hours": offset,
+                    "next_hours": next_hours,
+                    "now": now,
+                    "reason_booked": "booked or moved after this reminder was due",
+                    "reason_late": "too late: a later reminder is still to come"
+                    if next_hours
+                    else "too late: the session has started",
+                },
+            )
+            added += cursor.rowcount
+        cursor.execute(AFTERCARE_SQL, {"now": now, "since": now - AFTERCARE_WINDOW})
+        added += cursor.rowcount
+    return added
+
+
+def in_quiet_hours(moment: datetime.datetime, tz) -> bool:
+    hour = moment.astimezone(tz).hour
+    start, end = settings.QUIET_HOURS_START, settings.QUIET_HOURS_END
+    return (start <= hour or hour < end) if start > end else (start <= hour < end)
+
+
+def quiet_hours_end(moment: datetime.datetime, tz) -> datetime.datetime:
+    local = moment.astimezone(tz)
+    end = local.replace(hour=settings.QUIET_HOURS_END, minute=0, second=0, microsecond=0)
+    return end if end > local else end + datetime.timedelta(days=1)
+
+
+def enqueue(now: datetime.datetime | None = None, *, batch: int = 50, limit: int = 20000) -> list[list[int]]:
+    """Mark due dispatches as handed over and return their ids in batches (the caller queues them)."""
+    now = now or timezone.now()
+    # A worker that died mid-send leaves its claim behind; after the lease it is sent again.
+    Dispatch.objects.filter(status=DispatchStatus.SENDING, claimed_at__lt=now - LEASE).update(
+        status=DispatchStatus.PENDING, enqueued_at=None
+    )
+    due = (
+        Dispatch.objects.filter(status=DispatchStatus.PENDING, not_before__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
+        .order_by("not_before")
+        .values_list("id", "channel", "session__location__time_zone")[:limit]
+    )
+    import zoneinfo
+
+    ids = [pk for pk, channel, tz in due if not (channel == Channel.SMS and in_quiet_hours(now, zoneinfo.ZoneInfo(tz)))]
+    Dispatch.objects.filter(pk__in=ids).update(enqueued_at=now)
+    return [ids[i : i + batch] for i in range(0, len(ids), batch)]
+
+
+@dataclass
+class Outcome:
+    status: str
+    retry_in: float | None = None
+
+
+def _claim(dispatch_id: int, now) -> bool:
+    return bool(
+        Dispatch.objects.filter(pk=dispatch_id, status=DispatchStatus.PENDING).update(
+            status=DispatchStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def _finish(dispatch_id: int, status: str, **fields) -> Outcome:
+    Dispatch.objects.filter(pk=dispatch_id, status=DispatchStatus.SENDING).update(status=status, **fields)
+    return Outcome(status)
+
+
+def _why_not(dispatch: Dispatch, now) -> str:
+    """Empty when the message should still go out; else the reason it is skipped."""
+    session, patient = dispatch.session, dispatch.session.patient
+    if dispatch.kind == "aftercare":
+        if session.status != SessionStatus.COMPLETED:
+            return "the session is no longer recorded as completed"
+    else:
+        if session.status != SessionStatus.SCHEDULED:
+            return f"the session is {session.status}"
+        if session.sequence != dispatch.sequence:
+            return "the session was moved; the reminder for its new time replaces this one"
+        if session.start <= now:
+            return "too late: the session has started"
+        hours = sorted(ReminderOffset.objects.filter(active=True).values_list("hours_before", flat=True))
+        this = int(dispatch.kind.removeprefix("before_").removesuffix("h"))
+        later = [h for h in hours if h < this]
+        if later and session.start - now <= datetime.timedelta(hours=max(later)):
+            return "too late: a later reminder is still to come"
+    if dispatch.channel == Channel.EMAIL and not (patient.consent_email and patient.email):
+        return "the patient no longer accepts email reminders"
+    if dispatch.channel == Channel.SMS and not patient.consent_sms:
+        return "the patient no longer accepts SMS reminders"
+    return ""
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with full jitter: up to 30 s, 60 s, 120 s, 240 s."""
+    return random.uniform(1, 30 * 2 ** (attempt - 1))
+
+
+def send(dispatch_id: int, now: datetime.datetime | None = None) -> Outcome:
+    """Claim, re-check, send and record one dispatch. Safe to call twice: the second finds it claimed."""
+    now = now or timezone.now()
+    if not _claim(dispatch_id, now):
+        return Outcome("not_claimed")
+    dispatch = Dispatch.objects.select_related(
+        "session__patient", "session__clinician", "session__location", "session__course__procedure"
+    ).get(pk=dispatch_id)
+    reason = _why_not(dispatch, now)
+    if reason:
+        return _finish(dispatch_id, DispatchStatus.SKIPPED, detail=reason)
+    tz = dispatch.session.location.tz
+    if dispatch.channel == Channel.SMS and in_quiet_hours(now, tz):
+        Dispatch.objects.filter(pk=dispatch_id).update(
+            status=DispatchStatus.PENDING,
+            not_before=quiet_hours_end(now, tz),
+            enqueued_at=None,
+            attempts=F("attempts") - 1,
+        )
+        return Outcome("deferred")
+    try:
+        message_id = _deliver(dispatch)
+    except (TransientSendError, smtplib.SMTPException, OSError) as failure:
+        if dispatch.attempts >= MAX_ATTEMPTS:
+            return _finish(
+                dispatch_id, DispatchStatus.FAILED, detail=f"gave up after {dispatch.attempts} tries: {failure}"
+            )
+        delay = backoff_seconds(dispatch.attempts)
+        Dispatch.objects.filter(pk=dispatch_id, status=DispatchStatus.SENDING).update(
+            status=DispatchStatus.PENDING,
+            not_before=now + datetime.timedelta(seconds=delay),
+            enqueued_at=now,
+            detail=f"try {dispatch.attempts} failed: {failure}",
+        )
+        return Outcome("retry", retry_in=delay)
+    except PermanentSendError as failure:
+        return _finish(dispatch_id, DispatchStatus.FAILED, detail=str(failure))
+    return _finish(dispatch_id, DispatchStatus.SENT, sent_at=timezone.now(), provider_message_id=message_id, detail="")
+
+
+def session_number(session: Session) -> tuple[int, int]:
+    """(n, of): 'session 5 of 12' counts the course's active sessions in time order."""
+    active = session.course.sessions.filter(status__in=ACTIVE_STATUSES)
+    return active.filter(start__lte=session.start).count(), session.course.session_count
+
+
+def session_link(session: Session) -> str:
+    token = signing.dumps({"s": session.pk, "q": session.sequence}, salt=LINK_SALT)
+    return settings.SITE_URL.rstrip("/") + reverse("session-link", args=[token])
+
+
+def read_session_link(token: str) -> tuple[int, int]:
+    """(session id, sequence) from a link; BadSignature or SignatureExpired otherwise."""
+    data = signing.loads(token, salt=LINK_SALT, max_age=datetime.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS))
+    return int(data["s"]), int(data["q"])
+
+
+def compose(dispatch: Dispatch) -> tuple[str, str]:
+    """(subject, body) in the patient's language, times in the location's time zone."""
+    session = dispatch.session
+    patient, location, procedure = session.patient, session.location, session.course.procedure
+    with translation.override(patient.preferred_language), timezone.override(location.tz):
+        when = date_format(timezone.localtime(session.start), "l j E Y, H:i")
+        if dispatch.kind == "aftercare":
+            subject = _("After your session: what to do and what to watch for")
+            body = "\n\n".join(
+                filter(
+                    None,
+                    [
+                        _("Thank you for coming to %(clinic)s.") % {"clinic": location.name},
+                        procedure.aftercare,
+                        _("If anything worries you, call us: %(phone)s") % {"phone": location.phone},
+                    ],
+                )
+            )
+            return subject, body
+        number, total = session_number(session)
+        subject = _("Reminder: %(procedure)s on %(when)s") % {"procedure": procedure.name, "when": when}
+        lines = [
+            _("%(procedure)s, session %(n)d of %(total)d") % {"procedure": procedure.name, "n": number, "total": total},
+            _("When: %(when)s") % {"when": when},
+            _("Clinician: %(name)s") % {"name": session.clinician},
+            _("Where: %(address)s") % {"address": f"{location.name}, {location.address}"},
+        ]
+        if procedure.preparation:
+            lines.append(_("Before the session: %(text)s") % {"text": procedure.preparation})
+        lines.append(_("Confirm or cancel: %(link)s") % {"link": session_link(session)})
+        lines.append(_("Phone: %(phone)s") % {"phone": location.phone})
+        return subject, "\n".join(lines)
+
+
+def compose_sms(dispatch: Dispatch) -> str:
+    session = dispatch.session
+    location, procedure = session.location, session.course.procedure
+    with translation.override(session.patient.preferred_language), timezone.override(location.tz):
+        if dispatch.kind == "aftercare":
+            return _(
+                "%(clinic)s: after your session, see the care advice in your email or call %(phone)s if "
+                "anything worries you."
+            ) % {"clinic": location.name, "phone": location.phone}
+        number, total = session_number(session)
+        return _("%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s") % {
+            "clinic": location.name,
+            "procedure": procedure.name,
+            "n": number,
+            "total": total,
+            "when": date_format(timezone.localtime(session.start), "j E H:i"),
+            "link": session_link(session),
+        }
+
+
+def _deliver(dispatch: Dispatch) -> str:
+    reference = f"dispatch-{dispatch.pk}"
+    if dispatch.channel == Channel.SMS:
+        return get_backend().send(
+            to=dispatch.session.patient.phone.as_e164, text=compose_sms(dispatch), reference=reference
+        )
+    subject, body = compose(dispatch)
+    # One Message-ID per dispatch: a message sent again after a crash is recognisably the same one.
+    message_id = f"<{reference}@{settings.SITE_URL.split('//')[-1].split('/')[0].split(':')[0] or 'clinic'}>"
+    EmailMessage(subject, body, to=[dispatch.session.patient.email], headers={"Message-ID": message_id}).send()
+    return message_id
+
+
+def tick(now: datetime.datetime | None = None) -> dict:
+    """The periodic task's body: scan, then queue the due dispatches for the workers."""
+    from .tasks import send_dispatches
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        added = scan(now)
+        batches = enqueue(now)
+        for ids in batches:
+            transaction.on_commit(lambda ids=ids: send_dispatches.delay(ids))
+    return {"added": added, "queued": sum(len(b) for b in batches)}

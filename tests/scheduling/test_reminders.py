@@ -1,0 +1,289 @@
+"""Reminders and aftercare: derived from the sessions, recorded once, sent once, never stale."""
+
+import datetime
+
+import pytest
+from django.core import mail, signing
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.models import Patient
+from scheduling import reminders
+from scheduling.models import Dispatch, DispatchStatus, Session, SessionStatus
+from scheduling.services import SessionSpec, course_book, course_preview, session_cancel, session_move
+
+from ..helpers import SmsGateway, SmtpSink
+from .conftest import next_weekday
+
+HOUR = datetime.timedelta(hours=1)
+
+
+@pytest.fixture
+def consenting(eligible_patient):
+    Patient.objects.filter(pk=eligible_patient.pk).update(
+        consent_email=True, consent_sms=True, email="maria@example.com", preferred_language="ru"
+    )
+    eligible_patient.refresh_from_db()
+    return eligible_patient
+
+
+@pytest.fixture
+def course(registrar, clinic, consenting, cryo, location):
+    plan = course_preview(
+        patient=consenting,
+        procedure=cryo,
+        location=location,
+        count=10,
+        first_day=next_weekday(0, location.tz),
+        preferred_time=datetime.time(10),
+    )
+    return course_book(
+        actor=registrar,
+        patient=consenting,
+        procedure=cryo,
+        location=location,
+        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
+    )
+
+
+def first_session(course) -> Session:
+    return course.sessions.order_by("start").first()
+
+
+def rows(session):
+    return sorted(Dispatch.objects.filter(session=session).values_list("kind", "channel", "status"))
+
+
+@pytest.mark.django_db
+def test_the_24_hour_reminder_is_recorded_once_per_channel_however_often_the_scan_runs(course):
+    session = first_session(course)
+    now = session.start - 23 * HOUR
+    for _ in range(3):
+        reminders.scan(now)
+    assert rows(session) == [("before_24h", "email", "pending"), ("before_24h", "sms", "pending")]
+    reminders.scan(session.start - 90 * datetime.timedelta(minutes=1))
+    assert len(rows(session)) == 4
+    assert Dispatch.objects.count() == 4  # the other sessions are not due yet
+
+
+@pytest.mark.django_db
+def test_a_late_scan_sends_the_24_hour_reminder_while_useful_and_skips_it_after(course):
+    first, second = course.sessions.order_by("start")[:2]
+    reminders.scan(first.start - 3 * HOUR)  # beat was down: 21 hours late, still 3 hours ahead
+    assert {s for _k, _c, s in rows(first)} == {"pending"}
+    reminders.scan(second.start - 90 * datetime.timedelta(minutes=1))  # 1.5 hours ahead: too late for 24 h
+    skipped = Dispatch.objects.get(session=second, kind="before_24h", channel="email")
+    assert skipped.status == DispatchStatus.SKIPPED and "too late" in skipped.detail
+    assert Dispatch.objects.get(session=second, kind="before_2h", channel="email").status == DispatchStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_a_session_booked_less_than_a_day_ahead_gets_only_the_reminders_still_ahead(course):
+    session = first_session(course)
+    Session.objects.filter(pk=session.pk).update(rescheduled_at=session.start - 20 * HOUR)
+    reminders.scan(session.start - 19 * HOUR)
+    assert Dispatch.objects.get(session=session, kind="before_24h", channel="sms").detail.startswith("booked")
+    reminders.scan(session.start - HOUR)
+    assert Dispatch.objects.get(session=session, kind="before_2h", channel="sms").status == DispatchStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_a_moved_session_gets_reminders_for_its_new_time_and_never_the_old_ones(course, registrar):
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    old = Dispatch.objects.get(session=session, kind="before_24h", channel="email")
+    session_move(actor=registrar, session=session, new_start=session.start + HOUR)
+    session.refresh_from_db()
+    assert reminders.send(old.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SKIPPED
+    old.refresh_from_db()
+    assert "moved" in old.detail
+    reminders.scan(session.start - 23 * HOUR)
+    new = Dispatch.objects.get(session=session, kind="before_24h", channel="email", sequence=session.sequence)
+    assert reminders.send(new.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SENT
+    assert len(mail.outbox) == 1
+    assert timezone.localtime(session.start, session.location.tz).strftime("%H:%M") in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_cancelled_session_gets_no_reminder(course, registrar):
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    session_cancel(actor=registrar, session=session, reason="ill")
+    for dispatch in Dispatch.objects.filter(session=session):
+        assert reminders.send(dispatch.pk, now=session.start - 22 * HOUR).status == DispatchStatus.SKIPPED
+    reminders.scan(session.start - HOUR)
+    assert not Dispatch.objects.filter(session=session, kind="before_2h").exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_withdrawn_consent_is_respected_at_send_time(course, consenting):
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    Patient.objects.filter(pk=consenting.pk).update(consent_email=False)
+    email = Dispatch.objects.get(session=session, channel="email")
+    assert reminders.send(email.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SKIPPED
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_email_is_in_the_patients_language_with_everything_they_need(course, settings):
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    reminders.send(Dispatch.objects.get(session=session, channel="email").pk, now=session.start - 23 * HOUR)
+    message = mail.outbox[0]
+    local = timezone.localtime(session.start, session.location.tz)
+    assert message.to == ["maria@example.com"]
+    assert "Напоминание" in message.subject
+    assert "сеанс 1 из 10" in message.body
+    assert local.strftime("%H:%M") in message.body and str(session.clinician) in message.body
+    assert session.location.address in message.body and session.location.phone in message.body
+    assert f"{settings.SITE_URL}/s/" in message.body
+
+
+@pytest.mark.django_db
+def test_no_sms_in_quiet_hours_it_goes_when_they_end(course, settings):
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    sms = Dispatch.objects.get(session=session, channel="sms")
+    tz = session.location.tz
+    night = datetime.datetime.combine(
+        timezone.localtime(session.start, tz).date() - datetime.timedelta(days=1), datetime.time(22, 30), tzinfo=tz
+    )
+    settings.SMS_BACKEND = "scheduling.sms.FileBackend"
+    assert reminders.send(sms.pk, now=night).status == "deferred"
+    sms.refresh_from_db()
+    assert sms.status == DispatchStatus.PENDING
+    assert sms.not_before.astimezone(tz).time() == datetime.time(9)
+    assert all(batch == [] or sms.pk not in batch for batch in reminders.enqueue(night + HOUR))
+
+
+@pytest.mark.django_db
+def test_emails_reach_a_real_smtp_server(course, settings):
+    session = first_session(course)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    with SmtpSink() as smtp:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        reminders.scan(session.start - 23 * HOUR)
+        email = Dispatch.objects.get(session=session, channel="email")
+        assert reminders.send(email.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SENT
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0]["Message-ID"] == f"<dispatch-{email.pk}@127.0.0.1>"
+    email.refresh_from_db()
+    assert email.provider_message_id == smtp.messages[0]["Message-ID"] and email.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_the_sms_gateway_fails_three_times_then_one_message_goes_out(course, settings):
+    session = first_session(course)
+    with SmsGateway(failures=3) as gateway:
+        settings.SMS_BACKEND = "scheduling.sms.HttpGatewayBackend"
+        settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_KEY = gateway.url, "secret-key"
+        reminders.scan(session.start - 23 * HOUR)
+        sms = Dispatch.objects.get(session=session, channel="sms")
+        outcomes = [reminders.send(sms.pk, now=session.start - 23 * HOUR).status for _ in range(4)]
+    assert outcomes == ["retry", "retry", "retry", DispatchStatus.SENT]
+    assert len(gateway.received) == 1
+    assert gateway.received[0]["auth"] == "Bearer secret-key"
+    assert "1 из 10" in gateway.received[0]["body"]["text"]
+    sms.refresh_from_db()
+    assert (sms.attempts, sms.provider_message_id) == (4, "gw-1")
+
+
+@pytest.mark.django_db
+def test_after_five_failures_the_message_is_marked_failed(course, settings):
+    session = first_session(course)
+    with SmsGateway(failures=10) as gateway:
+        settings.SMS_BACKEND = "scheduling.sms.HttpGatewayBackend"
+        settings.SMS_GATEWAY_URL = gateway.url
+        reminders.scan(session.start - 23 * HOUR)
+        sms = Dispatch.objects.get(session=session, channel="sms")
+        outcomes = [reminders.send(sms.pk, now=session.start - 23 * HOUR).status for _ in range(6)]
+    assert outcomes == ["retry"] * 4 + [DispatchStatus.FAILED, "not_claimed"]
+    sms.refresh_from_db()
+    assert sms.status == DispatchStatus.FAILED and "gave up after 5 tries" in sms.detail
+
+
+def test_backoff_grows_and_is_jittered():
+    ceilings = [30 * 2 ** (n - 1) for n in range(1, 5)]
+    for attempt, ceiling in enumerate(ceilings, start=1):
+        samples = {reminders.backoff_seconds(attempt) for _ in range(50)}
+        assert all(1 <= s <= ceiling for s in samples) and len(samples) > 1
+
+
+@pytest.mark.django_db
+def test_a_completed_session_sends_the_aftercare_note(course, clinic):
+    session = first_session(course)
+    Session.objects.filter(pk=session.pk).update(status=SessionStatus.COMPLETED, outcome_at=timezone.now())
+    reminders.scan()
+    email = Dispatch.objects.get(session=session, kind="aftercare", channel="email")
+    reminders.send(email.pk)
+    assert "сауны" in mail.outbox[0].body and session.location.phone in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_registrars_see_every_message_of_a_course(course, as_registrar, settings):
+    session = first_session(course)
+    with SmsGateway(failures=10) as gateway:
+        settings.SMS_BACKEND, settings.SMS_GATEWAY_URL = "scheduling.sms.HttpGatewayBackend", gateway.url
+        reminders.scan(session.start - 23 * HOUR)
+        for dispatch in Dispatch.objects.filter(session=session):
+            reminders.send(dispatch.pk, now=session.start - 23 * HOUR)
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert "Messages" in page and "sent" in page and "503" in page
+
+
+def _link(session):
+    return reverse(
+        "session-link", args=[signing.dumps({"s": session.pk, "q": session.sequence}, salt=reminders.LINK_SALT)]
+    )
+
+
+@pytest.mark.django_db
+def test_the_link_confirms_and_cancels_that_session_only(course, client):
+    session = first_session(course)
+    url = _link(session)
+    page = client.get(url)
+    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    client.post(url, {"action": "confirm"})
+    session.refresh_from_db()
+    assert session.confirmed_at is not None
+    client.post(url, {"action": "cancel"})
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CANCELLED
+    assert client.post(url, {"action": "cancel"}).status_code == 400  # the link is spent: the session changed
+    second = course.sessions.order_by("start")[1]
+    second.refresh_from_db()
+    assert second.status == SessionStatus.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_cancelling_too_late_gives_the_phone_number_and_changes_nothing(course, client, settings):
+    session = first_session(course)
+    Session.objects.filter(pk=session.pk).update(start=timezone.now() + 3 * HOUR, end=timezone.now() + 4 * HOUR)
+    session.refresh_from_db()
+    response = client.post(_link(session), {"action": "cancel"})
+    assert response.status_code == 409
+    assert session.location.phone in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_tampered_expired_and_stale_links_are_refused(course, client, monkeypatch, registrar):
+    session = first_session(course)
+    url = _link(session)
+    assert client.get(url[:-3] + "xyz/").status_code == 400
+    import time as real_time
+
+    eight_days_ago = real_time.time() - 8 * 24 * 3600
+    monkeypatch.setattr(signing.time, "time", lambda: eight_days_ago)
+    old = _link(session)
+    monkeypatch.undo()
+    expired = client.get(old)
+    assert expired.status_code == 400 and "expired" in expired.content.decode()
+    session_move(actor=registrar, session=session, new_start=session.start + HOUR)
+    stale = client.post(url, {"action": "cancel"})
+    assert stale.status_code == 400 and "moved" in stale.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
