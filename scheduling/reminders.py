@@ -32,7 +32,6 @@ from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, Reminder
 from .sms import PermanentSendError, TransientSendError, get_backend
 
 MAX_ATTEMPTS = 5
-LEASE = datetime.timedelta(minutes=3)  # longer than the hard time limit of a send task
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
 AFTERCARE_WINDOW = datetime.timedelta(hours=24)
 LINK_SALT = "scheduling.session-link"
@@ -119,7 +118,8 @@ def enqueue(now: datetime.datetime | None = None, *, batch: int = 50, limit: int
     """Mark due dispatches as handed over and return their ids in batches (the caller queues them)."""
     now = now or timezone.now()
     # A worker that died mid-send leaves its claim behind; after the lease it is sent again.
-    Dispatch.objects.filter(status=DispatchStatus.SENDING, claimed_at__lt=now - LEASE).update(
+    lease = datetime.timedelta(seconds=settings.DISPATCH_LEASE_SECONDS)
+    Dispatch.objects.filter(status=DispatchStatus.SENDING, claimed_at__lt=now - lease).update(
         status=DispatchStatus.PENDING, enqueued_at=None
     )
     due = (

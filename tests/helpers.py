@@ -87,10 +87,19 @@ def free_port() -> int:
 class SmtpSink:
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, delay_rcpt: float = 0.0):
         self.messages = []
         self.delay = delay
+        self.delay_rcpt = delay_rcpt  # holds the client before the message is handed over
         self.port = free_port()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
+        if self.delay_rcpt:
+            await asyncio.sleep(self.delay_rcpt)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio

@@ -131,6 +131,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A send claimed longer ago than this is taken to have died with its worker and is sent again;
+# it must outlast the hard time limit, or a slow send could be sent twice.
+DISPATCH_LEASE_SECONDS = env_int("DISPATCH_LEASE_SECONDS", 180, minimum=1)
+if DISPATCH_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("The environment variable DISPATCH_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT.")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
