@@ -7,3 +7,8 @@ def health_check() -> dict:
     from accounts.models import Location
 
     return {"locations": Location.objects.count()}
+
+
+@shared_task(name="clinic.noop")
+def noop() -> None:
+    """Does nothing: the benchmark's yardstick for what the broker and a worker can do."""

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -141,12 +141,18 @@ class Outcome:
     retry_in: float | None = None
 
 
-def _claim(dispatch_id: int, now) -> bool:
-    return bool(
-        Dispatch.objects.filter(pk=dispatch_id, status=DispatchStatus.PENDING).update(
-            status=DispatchStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    )
+CLAIM_SQL = """
+UPDATE scheduling_dispatch SET status = 'sending', claimed_at = %s, attempts = attempts + 1
+WHERE id = ANY(%s) AND status = 'pending'
+RETURNING id
+"""
+
+
+def _claim(ids: list[int], now) -> list[int]:
+    """Compare-and-swap: only rows still pending become ours; a second worker gets none of them."""
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, [now, list(ids)])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _finish(dispatch_id: int, status: str, **fields) -> Outcome:
@@ -154,7 +160,7 @@ def _finish(dispatch_id: int, status: str, **fields) -> Outcome:
     return Outcome(status)
 
 
-def _why_not(dispatch: Dispatch, now) -> str:
+def _why_not(dispatch: Dispatch, now, hours: list[int]) -> str:
     """Empty when the message should still go out; else the reason it is skipped."""
     session, patient = dispatch.session, dispatch.session.patient
     if dispatch.kind == "aftercare":
@@ -167,7 +173,6 @@ def _why_not(dispatch: Dispatch, now) -> str:
             return "the session was moved; the reminder for its new time replaces this one"
         if session.start <= now:
             return "too late: the session has started"
-        hours = sorted(ReminderOffset.objects.filter(active=True).values_list("hours_before", flat=True))
         this = int(dispatch.kind.removeprefix("before_").removesuffix("h"))
         later = [h for h in hours if h < this]
         if later and session.start - now <= datetime.timedelta(hours=max(later)):
@@ -186,18 +191,51 @@ def backoff_seconds(attempt: int) -> float:
 
 def send(dispatch_id: int, now: datetime.datetime | None = None) -> Outcome:
     """Claim, re-check, send and record one dispatch. Safe to call twice: the second finds it claimed."""
+    return send_batch([dispatch_id], now).get(dispatch_id, Outcome("not_claimed"))
+
+
+def _claimed_dispatches(ids: list[int]):
+    """The claimed rows with all a message needs, and each session's place in its course, in one query."""
+    place = (
+        Session.objects.filter(
+            course_id=OuterRef("session__course_id"), status__in=ACTIVE_STATUSES, start__lte=OuterRef("session__start")
+        )
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        Dispatch.objects.filter(pk__in=ids)
+        .select_related("session__patient", "session__clinician", "session__location", "session__course__procedure")
+        .annotate(session_number=Subquery(place))
+    )
+
+
+def send_batch(ids: list[int], now: datetime.datetime | None = None) -> dict[int, Outcome]:
+    """Send a batch: one claim, one read, one SMTP connection; each result recorded as it happens."""
     now = now or timezone.now()
-    if not _claim(dispatch_id, now):
-        return Outcome("not_claimed")
-    dispatch = Dispatch.objects.select_related(
-        "session__patient", "session__clinician", "session__location", "session__course__procedure"
-    ).get(pk=dispatch_id)
-    reason = _why_not(dispatch, now)
+    claimed = _claim(ids, now)
+    if not claimed:
+        return {}
+    hours = sorted(ReminderOffset.objects.filter(active=True).values_list("hours_before", flat=True))
+    outcomes = {}
+    email_connection = get_connection()  # opened by the first email, so an SMS-only batch needs no SMTP
+    try:
+        for dispatch in _claimed_dispatches(claimed):
+            outcomes[dispatch.pk] = _send_one(dispatch, now, hours, email_connection)
+    finally:
+        email_connection.close()
+    return outcomes
+
+
+def _send_one(dispatch: Dispatch, now, hours, email_connection) -> Outcome:
+    reason = _why_not(dispatch, now, hours)
     if reason:
-        return _finish(dispatch_id, DispatchStatus.SKIPPED, detail=reason)
+        return _finish(dispatch.pk, DispatchStatus.SKIPPED, detail=reason)
     tz = dispatch.session.location.tz
     if dispatch.channel == Channel.SMS and in_quiet_hours(now, tz):
-        Dispatch.objects.filter(pk=dispatch_id).update(
+        Dispatch.objects.filter(pk=dispatch.pk).update(
             status=DispatchStatus.PENDING,
             not_before=quiet_hours_end(now, tz),
             enqueued_at=None,
@@ -205,14 +243,14 @@ def send(dispatch_id: int, now: datetime.datetime | None = None) -> Outcome:
         )
         return Outcome("deferred")
     try:
-        message_id = _deliver(dispatch)
+        message_id = _deliver(dispatch, email_connection)
     except (TransientSendError, smtplib.SMTPException, OSError) as failure:
         if dispatch.attempts >= MAX_ATTEMPTS:
             return _finish(
-                dispatch_id, DispatchStatus.FAILED, detail=f"gave up after {dispatch.attempts} tries: {failure}"
+                dispatch.pk, DispatchStatus.FAILED, detail=f"gave up after {dispatch.attempts} tries: {failure}"
             )
         delay = backoff_seconds(dispatch.attempts)
-        Dispatch.objects.filter(pk=dispatch_id, status=DispatchStatus.SENDING).update(
+        Dispatch.objects.filter(pk=dispatch.pk, status=DispatchStatus.SENDING).update(
             status=DispatchStatus.PENDING,
             not_before=now + datetime.timedelta(seconds=delay),
             enqueued_at=now,
@@ -220,14 +258,17 @@ def send(dispatch_id: int, now: datetime.datetime | None = None) -> Outcome:
         )
         return Outcome("retry", retry_in=delay)
     except PermanentSendError as failure:
-        return _finish(dispatch_id, DispatchStatus.FAILED, detail=str(failure))
-    return _finish(dispatch_id, DispatchStatus.SENT, sent_at=timezone.now(), provider_message_id=message_id, detail="")
+        return _finish(dispatch.pk, DispatchStatus.FAILED, detail=str(failure))
+    return _finish(dispatch.pk, DispatchStatus.SENT, sent_at=timezone.now(), provider_message_id=message_id, detail="")
 
 
-def session_number(session: Session) -> tuple[int, int]:
+def session_number(dispatch: Dispatch) -> tuple[int, int]:
     """(n, of): 'session 5 of 12' counts the course's active sessions in time order."""
-    active = session.course.sessions.filter(status__in=ACTIVE_STATUSES)
-    return active.filter(start__lte=session.start).count(), session.course.session_count
+    session = dispatch.session
+    number = getattr(dispatch, "session_number", None)
+    if number is None:
+        number = session.course.sessions.filter(status__in=ACTIVE_STATUSES, start__lte=session.start).count()
+    return number, session.course.session_count
 
 
 def session_link(session: Session) -> str:
@@ -260,7 +301,7 @@ def compose(dispatch: Dispatch) -> tuple[str, str]:
                 )
             )
             return subject, body
-        number, total = session_number(session)
+        number, total = session_number(dispatch)
         subject = _("Reminder: %(procedure)s on %(when)s") % {"procedure": procedure.name, "when": when}
         lines = [
             _("%(procedure)s, session %(n)d of %(total)d") % {"procedure": procedure.name, "n": number, "total": total},
@@ -284,7 +325,7 @@ def compose_sms(dispatch: Dispatch) -> str:
                 "%(clinic)s: after your session, see the care advice in your email or call %(phone)s if "
                 "anything worries you."
             ) % {"clinic": location.name, "phone": location.phone}
-        number, total = session_number(session)
+        number, total = session_number(dispatch)
         return _("%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s") % {
             "clinic": location.name,
             "procedure": procedure.name,
@@ -295,7 +336,7 @@ def compose_sms(dispatch: Dispatch) -> str:
         }
 
 
-def _deliver(dispatch: Dispatch) -> str:
+def _deliver(dispatch: Dispatch, email_connection=None) -> str:
     reference = f"dispatch-{dispatch.pk}"
     if dispatch.channel == Channel.SMS:
         return get_backend().send(
@@ -304,7 +345,15 @@ def _deliver(dispatch: Dispatch) -> str:
     subject, body = compose(dispatch)
     # One Message-ID per dispatch: a message sent again after a crash is recognisably the same one.
     message_id = f"<{reference}@{settings.SITE_URL.split('//')[-1].split('/')[0].split(':')[0] or 'clinic'}>"
-    EmailMessage(subject, body, to=[dispatch.session.patient.email], headers={"Message-ID": message_id}).send()
+    if email_connection is not None:
+        email_connection.open()  # a no-op once open; a failure here is a transient send failure
+    EmailMessage(
+        subject,
+        body,
+        to=[dispatch.session.patient.email],
+        headers={"Message-ID": message_id},
+        connection=email_connection,
+    ).send()
     return message_id
 
 

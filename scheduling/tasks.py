@@ -14,7 +14,6 @@ def reminders_tick() -> dict:
 def send_dispatches(ids: list[int]) -> None:
     from . import reminders
 
-    for dispatch_id in ids:
-        outcome = reminders.send(dispatch_id)
+    for dispatch_id, outcome in reminders.send_batch(ids).items():
         if outcome.retry_in is not None:
             send_dispatches.apply_async(([dispatch_id],), countdown=outcome.retry_in)

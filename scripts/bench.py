@@ -284,6 +284,104 @@ def bench_booking():
     return result
 
 
+def bench_reminders():
+    """10,000 reminders due at once: the scan's time, then one worker's send rate beside a no-op's."""
+    import subprocess
+    import zoneinfo
+
+    from django.db import connection, transaction
+
+    from patients.models import Patient
+    from scheduling import reminders
+    from scheduling.models import Dispatch, DispatchStatus, Session
+
+    # Day 0 of the filled days: 500 clinicians x 20 slots from 08:30 to 18:00 = 10,000 sessions.
+    tz = zoneinfo.ZoneInfo("Europe/Moscow")
+    day = first_day()
+    now = datetime.datetime.combine(day, datetime.time(8), tzinfo=tz) - datetime.timedelta(hours=14)
+    begin = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+    day_sessions = Session.objects.filter(
+        start__gte=begin, start__lt=begin + datetime.timedelta(days=1), location__name__startswith="Bench "
+    )
+    patients = Patient.objects.filter(pk__in=day_sessions.values("patient_id"))
+    Dispatch.objects.filter(session__in=day_sessions).delete()
+    patients.update(consent_email=True, consent_sms=False, email="bench@example.com")
+    scan_times = []
+    for _ in range(3):
+        with transaction.atomic():
+            started = time.perf_counter()
+            added = reminders.scan(now)
+            scan_times.append((time.perf_counter() - started) * 1000)
+            transaction.set_rollback(True)
+    with transaction.atomic():
+        reminders.scan(now)
+    batches = reminders.enqueue(now)
+    due = sum(len(b) for b in batches)
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers import SmtpSink  # the same local SMTP server the tests use
+
+    from clinic.celery import app
+    from clinic.tasks import noop
+
+    with SmtpSink() as smtp:
+        env = {
+            **os.environ,
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp.port),
+            "DJANGO_DEBUG": "false",
+            "SITE_URL": "https://clinic.example",
+        }
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "clinic",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                "bench",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                "bench@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            while not app.control.ping(destination=[f"bench@{os.uname().nodename}"], timeout=1):
+                time.sleep(0.5)
+            n = 2000
+            started = time.perf_counter()
+            results = [noop.apply_async(queue="bench") for _ in range(n)]
+            results[-1].get(timeout=600)
+            noop_rate = n / (time.perf_counter() - started)
+            started = time.perf_counter()
+            from scheduling.tasks import send_dispatches
+
+            for ids in batches:
+                send_dispatches.apply_async((ids,), queue="bench")
+            while (
+                Dispatch.objects.filter(pk__in=[i for b in batches for i in b], status=DispatchStatus.SENT).count()
+                < due
+            ):
+                time.sleep(0.5)
+            send_rate = due / (time.perf_counter() - started)
+        finally:
+            worker.terminate()
+            worker.wait(30)
+        received = len(smtp.messages)
+    with connection.cursor():
+        pass
+    return added, statistics.median(scan_times), due, received, send_rate, noop_rate
+
+
 def main() -> int:
     use_bench_database()
     setup_django()
@@ -294,6 +392,7 @@ def main() -> int:
     print(f"[bench] sessions in the table: {total:,}")
     day_sessions, (cal_q, cal_med, cal_p95) = bench_calendar()
     book_q, book_med, book_p95 = bench_booking()
+    added, scan_ms, due, received, send_rate, noop_rate = bench_reminders()
     rows = [
         (
             "day calendar (200 sessions, 1M in the table)",
@@ -311,6 +410,12 @@ def main() -> int:
         ),
     ]
     print(f"\nsessions shown on the calendar day: {day_sessions}")
+    print(
+        f"reminders: scan recorded {added:,} in {scan_ms:.0f} ms (median of 3; target < 1000 ms); "
+        f"one worker sent {due:,} emails to a local SMTP server ({received:,} received) at {send_rate:.0f}/s; "
+        f"a no-op task on the same worker and broker: {noop_rate:.0f}/s; ratio {send_rate / noop_rate:.2f} "
+        f"(target >= 0.5)"
+    )
     print(f"{'benchmark':<48} {'queries':>8} {'median ms':>10} {'p95 ms':>8}  target")
     for name, q, med, p95, target in rows:
         print(f"{name:<48} {q:>8} {med:>10} {p95:>8}  {target}")

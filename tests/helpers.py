@@ -111,8 +111,11 @@ class SmtpSink:
         return "250 Message accepted for delivery"
 
     def __enter__(self):
+        import logging
+
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self
