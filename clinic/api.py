@@ -46,6 +46,10 @@ def exception_handler(exc, context):
     """Answer every API error as {"error": {"code", "message", "fields"?}}."""
     if isinstance(exc, DjangoValidationError):
         exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: let Django log it and answer 500

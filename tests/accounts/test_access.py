@@ -28,6 +28,23 @@ MATRIX = {
     "password_change": (OK, OK, OK, OK, LOGIN),
     "login": (LOGIN, LOGIN, LOGIN, LOGIN, OK),  # signed-in users are sent on
     "password_reset": (OK, OK, OK, OK, OK),
+    "scheduling:book": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:course": (DENIED, OK, OK, DENIED, LOGIN),
+    "scheduling:course-print": (DENIED, OK, OK, DENIED, LOGIN),
+    "scheduling:calendar": (DENIED, OK, OK, DENIED, LOGIN),
+    "scheduling:free-slots": (DENIED, OK, OK, DENIED, LOGIN),
+    "scheduling:worklist": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "scheduling:requests": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:closures": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:closure": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "public-request": (OK, OK, OK, OK, OK),
+    # POST-only actions: a GET by an allowed role is 405, by anyone else 403
+    "scheduling:course-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "scheduling:session-move": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "scheduling:session-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "scheduling:session-replace": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "scheduling:session-outcome": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "scheduling:request-close": (DENIED, 405, DENIED, DENIED, LOGIN),
 }
 
 
@@ -43,13 +60,62 @@ def users(administrator, registrar, clinician, patient_user):
 
 
 @pytest.fixture
-def records(patient, clinician, cryo, all_absent):
+def records(patient, clinician, cryo, all_absent, registrar):
+    import datetime
+
+    from django.utils import timezone
+
+    from scheduling.models import BookingRequest, Closure, Course, Session
+
     screening = screening_sign(actor=clinician, patient=patient, procedures=[cryo], answers=all_absent, fitzpatrick=2)
     test = ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10)
-    return {"patient": patient.pk, "screening": screening.pk, "ice-test": test.pk}
+    course = Course.objects.create(
+        patient=patient,
+        procedure=cryo,
+        location=patient.home_location,
+        session_count=10,
+        price_per_session=950,
+        discount_percent=10,
+        total_price=8550,
+        created_by=registrar,
+    )
+    start = timezone.now() + datetime.timedelta(days=3)
+    session = Session.objects.create(
+        course=course,
+        patient=patient,
+        location=patient.home_location,
+        clinician=clinician,
+        start=start,
+        end=start + datetime.timedelta(minutes=20),
+    )
+    closure = Closure.objects.create(
+        location=patient.home_location, starts_on=start.date(), ends_on=start.date(), reason="Holiday"
+    )
+    request = BookingRequest.objects.create(name="Anna", phone="+79160000000")
+    return {
+        "patient": patient.pk,
+        "screening": screening.pk,
+        "ice-test": test.pk,
+        "course": course.pk,
+        "session": session.pk,
+        "closure": closure.pk,
+        "request": request.pk,
+    }
 
 
 def _url(name, records):
+    by_record = {
+        "scheduling:book": "patient",
+        "scheduling:course": "course",
+        "scheduling:course-print": "course",
+        "scheduling:course-cancel": "course",
+        "scheduling:closure": "closure",
+        "scheduling:request-close": "request",
+    }
+    if name in by_record:
+        return reverse(name, args=[records[by_record[name]]])
+    if name.startswith("scheduling:session-"):
+        return reverse(name, args=[records["session"]])
     if name in {"patient-detail", "patients:edit"}:
         return reverse(name, args=[records["patient"]])
     if name in {"procedures:screening-create", "procedures:ice-test-create"}:
