@@ -91,7 +91,8 @@ class OutcomeForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all(), required=False)
+    # A number, checked by the view against the locations the user works at.
+    location = forms.IntegerField(label=_("Location"), required=False, min_value=1)
     date = forms.DateField(label=_("Date"), required=False, widget=DATE)
     view = forms.ChoiceField(label=_("View"), choices=[("day", _("day")), ("week", _("week"))], required=False)
     by = forms.ChoiceField(

@@ -289,7 +289,12 @@ def course_cancel_view(request, pk: int):
 def calendar_view(request):
     form = CalendarForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    location = data.get("location") or _default_location(request.user)
+    # The locations one works at (all of them for someone attached to none): the choice, and the default.
+    locations = list(request.user.locations.order_by("name").only("id", "name", "time_zone")) or list(
+        Location.objects.order_by("name").only("id", "name", "time_zone")
+    )
+    wanted = data.get("location")
+    location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
     if location is None:
         return render(request, "scheduling/calendar.html", {"form": form, "location": None})
     day = data.get("date") or timezone.localdate(timezone=location.tz)
@@ -309,7 +314,7 @@ def calendar_view(request):
                 "previous": day - datetime.timedelta(days=7 if view == "week" else 1),
                 "next": day + datetime.timedelta(days=7 if view == "week" else 1),
                 "course_url": reverse("scheduling:course", args=[0])[:-2],
-                "locations": list(Location.objects.order_by("name").only("id", "name")),
+                "locations": locations,
             },
         )
 

@@ -371,3 +371,14 @@ def test_api_public_booking_request(client):
     assert BookingRequest.objects.get().procedure.slug == "plasmolifting"
     bad = APIClient().post("/api/v1/booking-requests/", {"name": "", "phone": "1"}, format="json")
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) >= {"name"}
+
+
+@pytest.mark.django_db
+def test_a_registrar_sees_only_the_calendars_of_their_own_locations(registrar, location):
+    from accounts.models import Location
+
+    elsewhere = Location.objects.create(name="Other branch", address="Far away 1", phone="+7 495 111-11-11")
+    registrar.locations.add(location)
+    page = login(registrar).get(f"{reverse('scheduling:calendar')}?location={elsewhere.pk}").content.decode()
+    assert f"Calendar: {location.name}" in page
+    assert "Other branch" not in page
