@@ -64,3 +64,27 @@ def eligible_patient(patient, clinician, cryo, all_absent):
     )
     ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
     return patient
+
+
+def book_course(registrar, patient, procedure, location, *, count=10, first_day=None, hour=10, **kwargs):
+    """Plan and book a course the way a registrar would: preview, then book what was proposed."""
+    from scheduling.services import SessionSpec, course_book, course_preview
+
+    plan = course_preview(
+        patient=patient,
+        procedure=procedure,
+        location=location,
+        count=count,
+        first_day=first_day or next_weekday(0, location.tz),
+        preferred_time=datetime.time(hour),
+        **kwargs,
+    )
+    assert plan.bookable, plan.problems
+    return course_book(
+        actor=registrar,
+        patient=patient,
+        procedure=procedure,
+        location=location,
+        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
+        **kwargs,
+    )

@@ -15,26 +15,7 @@ from scheduling.services import SessionSpec, course_book, course_preview
 from ..conftest import login
 from ..factories import PatientFactory, UserFactory
 from ..helpers import page_queries
-from .conftest import next_weekday
-
-
-def booked_course(registrar, patient, cryo, location, count=10, first_day=None):
-    plan = course_preview(
-        patient=patient,
-        procedure=cryo,
-        location=location,
-        count=count,
-        first_day=first_day or next_weekday(0, location.tz),
-        preferred_time=datetime.time(10),
-    )
-    assert plan.bookable, plan.problems
-    return course_book(
-        actor=registrar,
-        patient=patient,
-        procedure=cryo,
-        location=location,
-        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
-    )
+from .conftest import book_course, next_weekday
 
 
 @pytest.mark.django_db
@@ -96,9 +77,9 @@ def test_the_wizard_shows_why_a_failed_ice_test_blocks(as_registrar, clinician, 
 def test_the_course_page_runs_a_fixed_number_of_queries(
     as_registrar, registrar, clinic, eligible_patient, cryo, location, other_patient
 ):
-    small = booked_course(registrar, eligible_patient, cryo, location, count=10)
+    small = book_course(registrar, eligible_patient, cryo, location, count=10)
     few = page_queries(as_registrar, small.get_absolute_url())
-    big = booked_course(
+    big = book_course(
         registrar, eligible_patient, cryo, location, count=12, first_day=next_weekday(0, location.tz, after_days=25)
     )
     assert page_queries(as_registrar, big.get_absolute_url()) == few
@@ -113,7 +94,7 @@ def test_the_calendar_runs_at_most_six_queries_whatever_the_sessions(
     first = next_weekday(0, location.tz)
     url = f"{reverse('scheduling:calendar')}?location={location.pk}&date={first.isoformat()}"
     week = url + "&view=week&by=room"
-    booked_course(registrar, eligible_patient, cryo, location, first_day=first)
+    book_course(registrar, eligible_patient, cryo, location, first_day=first)
     few = (page_queries(as_registrar, url), page_queries(as_registrar, week))
     for minutes in (60, 120, 180):  # more patients the same days
         other = PatientFactory(home_location=location)
@@ -169,7 +150,7 @@ def _make_eligible(patient, cryo):
 def test_a_registrar_moves_a_session_from_the_course_page(
     as_registrar, registrar, clinic, eligible_patient, cryo, location
 ):
-    course = booked_course(registrar, eligible_patient, cryo, location)
+    course = book_course(registrar, eligible_patient, cryo, location)
     third = course.sessions.order_by("start")[2]
     new_day = third.start.astimezone(location.tz).date() + datetime.timedelta(days=1)
     response = as_registrar.post(
@@ -187,7 +168,7 @@ def test_a_registrar_moves_a_session_from_the_course_page(
 def test_cancel_replace_and_record_outcomes(
     as_registrar, registrar, clinician, clinic, eligible_patient, cryo, location
 ):
-    course = booked_course(registrar, eligible_patient, cryo, location)
+    course = book_course(registrar, eligible_patient, cryo, location)
     second = course.sessions.order_by("start")[1]
     as_registrar.post(reverse("scheduling:session-cancel", args=[second.pk]), {"reason": "ill"})
     second.refresh_from_db()
@@ -214,7 +195,7 @@ def test_cancel_replace_and_record_outcomes(
 def test_the_worklist_flags_a_patient_who_became_ineligible(
     registrar, clinician, clinic, eligible_patient, cryo, location
 ):
-    course = booked_course(registrar, eligible_patient, cryo, location)
+    course = book_course(registrar, eligible_patient, cryo, location)
     first = course.sessions.order_by("start").first()
     ice_test_record(actor=clinician, patient=eligible_patient, area="nape", exposure_seconds=10, redness=True)
     doctor = login(first.clinician)
@@ -227,7 +208,7 @@ def test_the_worklist_flags_a_patient_who_became_ineligible(
 def test_a_closure_lists_the_sessions_it_hits_and_replans_them(
     as_registrar, registrar, clinic, eligible_patient, cryo, location
 ):
-    course = booked_course(registrar, eligible_patient, cryo, location)
+    course = book_course(registrar, eligible_patient, cryo, location)
     third = course.sessions.order_by("start")[2]
     day = third.start.astimezone(location.tz).date()
     closure = Closure.objects.create(location=location, starts_on=day, ends_on=day, reason="Burst pipe")
@@ -349,7 +330,7 @@ def test_api_refuses_an_ineligible_booking_with_the_reasons(
 
 @pytest.mark.django_db
 def test_api_calendar_and_permissions(registrar, clinician, patient_user, clinic, eligible_patient, cryo, location):
-    course = booked_course(registrar, eligible_patient, cryo, location)
+    course = book_course(registrar, eligible_patient, cryo, location)
     day = course.sessions.order_by("start").first().start.astimezone(location.tz).date()
     url = f"/api/v1/calendar/?location={location.pk}&date={day.isoformat()}&view=week"
     data = api(clinician).get(url).json()
