@@ -10,10 +10,10 @@ from django.utils import timezone
 from patients.models import Patient
 from scheduling import reminders
 from scheduling.models import Dispatch, DispatchStatus, Session, SessionStatus
-from scheduling.services import SessionSpec, course_book, course_preview, session_cancel, session_move
+from scheduling.services import session_cancel, session_move
 
 from ..helpers import SmsGateway, SmtpSink
-from .conftest import next_weekday
+from .conftest import book_course
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -29,21 +29,7 @@ def consenting(eligible_patient):
 
 @pytest.fixture
 def course(registrar, clinic, consenting, cryo, location):
-    plan = course_preview(
-        patient=consenting,
-        procedure=cryo,
-        location=location,
-        count=10,
-        first_day=next_weekday(0, location.tz),
-        preferred_time=datetime.time(10),
-    )
-    return course_book(
-        actor=registrar,
-        patient=consenting,
-        procedure=cryo,
-        location=location,
-        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
-    )
+    return book_course(registrar, consenting, cryo, location)
 
 
 def first_session(course) -> Session:

