@@ -85,19 +85,21 @@ CALENDAR_SQL = """
 SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name}, s.clinician_id, u.first_name,
        u.last_name, u.username, s.patient_id, pr.slug, s.status, s.sequence,
        (s.start AT TIME ZONE %(tz)s)::date, to_char(s.start AT TIME ZONE %(tz)s, 'HH24:MI'),
-       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI')
+       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI'), r.id, r.name
 FROM scheduling_session s
 JOIN scheduling_course c ON c.id = s.course_id
 JOIN procedures_procedure pr ON pr.id = c.procedure_id
 JOIN patients_patient p ON p.id = s.patient_id
 JOIN accounts_user u ON u.id = s.clinician_id
+LEFT JOIN scheduling_resourcebooking b ON b.session_id = s.id AND b.active
+LEFT JOIN scheduling_resource r ON r.id = b.resource_id
 WHERE s.location_id = %(location)s AND s.start >= %(begin)s AND s.start < %(end)s AND s.status = ANY(%(statuses)s)
-ORDER BY s.start, s.id
+ORDER BY s.start, s.id, r.name
 """
 
 
 def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clinician"):
-    """Sessions of a location for a day or a week, grouped by clinician or by room: two queries.
+    """Sessions of a location for a day or a week, grouped by clinician or by room: one query.
 
     Plain values rather than model instances: a busy day has hundreds of sessions, and building
     four model objects for each costs more than the queries.
@@ -122,51 +124,53 @@ def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clin
             },
         )
         rows = cursor.fetchall()
-    entries = []
-    for (
-        sid,
-        course_id,
-        start,
-        stop,
-        patient,
-        procedure,
-        cid,
-        first_name,
-        last_name,
-        username,
-        patient_id,
-        slug,
-        status,
-        sequence,
-        local_day,
-        local_start,
-        local_end,
-    ) in rows:
-        entries.append(
-            CalendarEntry(
-                sid,
-                course_id,
-                local_day,
-                local_start,
-                local_end,
-                patient,
-                procedure,
-                cid,
-                f"{first_name} {last_name}".strip() or username,
-                [],
-                start,
-                stop,
-                patient_id,
-                slug,
-                status,
-                sequence,
+    # One row per (session, room): a session with a room and a dewar comes twice, in room order.
+    entries: list[CalendarEntry] = []
+    for row in rows:
+        (
+            sid,
+            course_id,
+            start,
+            stop,
+            patient,
+            procedure,
+            cid,
+            first_name,
+            last_name,
+            username,
+            patient_id,
+            slug,
+            status,
+            sequence,
+            local_day,
+            local_start,
+            local_end,
+            room_id,
+            room_name,
+        ) = row
+        if not entries or entries[-1].id != sid:
+            entries.append(
+                CalendarEntry(
+                    sid,
+                    course_id,
+                    local_day,
+                    local_start,
+                    local_end,
+                    patient,
+                    procedure,
+                    cid,
+                    f"{first_name} {last_name}".strip() or username,
+                    [],
+                    start,
+                    stop,
+                    patient_id,
+                    slug,
+                    status,
+                    sequence,
+                )
             )
-        )
-    # Rooms in a second, small query: one query with array aggregates took longer to plan than both.
-    by_id = {e.id: e for e in entries}
-    rooms = ResourceBooking.objects.filter(session_id__in=by_id, active=True).order_by("resource__name")
-    for session_id, resource_id, name in rooms.values_list("session_id", "resource_id", "resource__name"):
-        by_id[session_id].rooms.append((resource_id, name))
+        if room_id is not None:
+            entries[-1].rooms.append((room_id, room_name))
     columns: OrderedDict[int, CalendarColumn] = OrderedDict()
     for entry in entries:
         keys = entry.rooms if by == "room" else [(entry.clinician_id, entry.clinician)]
