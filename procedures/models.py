@@ -157,10 +157,6 @@ class VersionedRecord(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def is_current(self) -> bool:
-        return not hasattr(self, "amended_by")
-
 
 class FitzpatrickType(models.IntegerChoices):
     I = 1, "I"  # noqa: E741
@@ -221,10 +217,6 @@ class ScreeningAnswer(models.Model):
 
     def __str__(self):
         return f"{self.contraindication}: {'present' if self.present else 'absent'}"
-
-    @property
-    def overridden(self) -> bool:
-        return bool(self.present and self.override_reason)
 
 
 class IceTest(VersionedRecord):

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
-from .models import ACTIVE_STATUSES, Course, Dispatch, Resource, ResourceBooking, Session, SessionStatus
+from .models import ACTIVE_STATUSES, Course, Dispatch, ResourceBooking, Session, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason
 
 
@@ -231,7 +231,3 @@ def free_slots(*, location, procedure, day: datetime.date, limit: int = 40):
         if len(found) >= limit:
             break
     return found, ""
-
-
-def resources_of(location):
-    return Resource.objects.filter(location=location, active=True).select_related("kind")
