@@ -8,10 +8,12 @@ from procedures.services import ice_test_record, screening_sign
 from ..conftest import login
 
 OK, DENIED, LOGIN = 200, 403, 302
+REDIRECT = 302  # to the role's start page (test_each_demo_role_lands_on_its_home_page)
 ROLES = ["administrator", "registrar", "clinician", "patient", "anonymous"]
 
 # page -> expected status for administrator, registrar, clinician, patient, anonymous
 MATRIX = {
+    "home": (REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
     "patients:list": (DENIED, OK, OK, DENIED, LOGIN),
     "patients:create": (DENIED, OK, OK, DENIED, LOGIN),
     "patient-detail": (DENIED, OK, OK, DENIED, LOGIN),
@@ -202,3 +204,37 @@ def test_an_idle_session_expires_and_an_active_one_slides(as_registrar, settings
     as_registrar.get(reverse("patients:list"))
     assert as_registrar.session[IdleTimeoutMiddleware.KEY] >= first
     assert as_registrar.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+# Pages reached only by a token or that are parts of a flow tested elsewhere.
+NOT_IN_MATRIX = {
+    "home": (REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "logout": "POST only; test_signing_out_needs_a_post_and_ends_the_session",
+    "password_change_done": "the page after a change",
+    "password_reset_done": "the page after a request",
+    "password_reset_confirm": "reached by an emailed token",
+    "password_reset_complete": "the page after a reset",
+    "set_language": "POST only; test_the_language_switcher_changes_the_interface_language",
+    "session-link": "reached by a signed token; tests/scheduling/test_reminders.py",
+}
+
+
+def _page_names(patterns, namespace=""):
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin" or str(pattern.pattern).startswith("api/"):
+                continue  # the admin is one entry (admin:index); the API has its own tests per endpoint
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _page_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_page_of_the_url_configuration_is_in_the_role_matrix():
+    from django.urls import get_resolver
+
+    pages = set(_page_names(get_resolver().url_patterns))
+    missing = pages - set(MATRIX) - set(NOT_IN_MATRIX)
+    assert missing == set(), f"add these pages to MATRIX with the answer each role gets: {sorted(missing)}"
