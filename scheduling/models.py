@@ -396,3 +396,12 @@ class Dispatch(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.channel} #{self.session_id}"
+
+    @property
+    def kind_display(self) -> str:
+        from django.utils.translation import gettext
+
+        if self.kind == "aftercare":
+            return gettext("aftercare")
+        hours = self.kind.removeprefix("before_").removesuffix("h")
+        return gettext("reminder %(hours)s h before") % {"hours": hours}

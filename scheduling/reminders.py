@@ -27,9 +27,20 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
 from .sms import PermanentSendError, TransientSendError, get_backend
+
+# Why a message was skipped. Stored in English; the delivery log shows them translated.
+SKIP_BOOKED_LATE = gettext_noop("booked or moved after this reminder was due")
+SKIP_LATER_REMINDER = gettext_noop("too late: a later reminder is still to come")
+SKIP_STARTED = gettext_noop("too late: the session has started")
+SKIP_NOT_COMPLETED = gettext_noop("the session is no longer recorded as completed")
+SKIP_NOT_SCHEDULED = gettext_noop("the session is no longer scheduled")
+SKIP_MOVED = gettext_noop("the session was moved; the reminder for its new time replaces this one")
+SKIP_NO_EMAIL_CONSENT = gettext_noop("the patient no longer accepts email reminders")
+SKIP_NO_SMS_CONSENT = gettext_noop("the patient no longer accepts SMS reminders")
 
 MAX_ATTEMPTS = 5
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
@@ -90,10 +101,8 @@ def scan(now: datetime.datetime | None = None) -> int:
                     "hours": offset,
                     "next_hours": next_hours,
                     "now": now,
-                    "reason_booked": "booked or moved after this reminder was due",
-                    "reason_late": "too late: a later reminder is still to come"
-                    if next_hours
-                    else "too late: the session has started",
+                    "reason_booked": SKIP_BOOKED_LATE,
+                    "reason_late": SKIP_LATER_REMINDER if next_hours else SKIP_STARTED,
                 },
             )
             added += cursor.rowcount
@@ -165,22 +174,22 @@ def _why_not(dispatch: Dispatch, now, hours: list[int]) -> str:
     session, patient = dispatch.session, dispatch.session.patient
     if dispatch.kind == "aftercare":
         if session.status != SessionStatus.COMPLETED:
-            return "the session is no longer recorded as completed"
+            return SKIP_NOT_COMPLETED
     else:
         if session.status != SessionStatus.SCHEDULED:
-            return f"the session is {session.status}"
+            return SKIP_NOT_SCHEDULED
         if session.sequence != dispatch.sequence:
-            return "the session was moved; the reminder for its new time replaces this one"
+            return SKIP_MOVED
         if session.start <= now:
-            return "too late: the session has started"
+            return SKIP_STARTED
         this = int(dispatch.kind.removeprefix("before_").removesuffix("h"))
         later = [h for h in hours if h < this]
         if later and session.start - now <= datetime.timedelta(hours=max(later)):
-            return "too late: a later reminder is still to come"
+            return SKIP_LATER_REMINDER
     if dispatch.channel == Channel.EMAIL and not (patient.consent_email and patient.email):
-        return "the patient no longer accepts email reminders"
+        return SKIP_NO_EMAIL_CONSENT
     if dispatch.channel == Channel.SMS and not patient.consent_sms:
-        return "the patient no longer accepts SMS reminders"
+        return SKIP_NO_SMS_CONSENT
     return ""
 
 

@@ -44,8 +44,10 @@ def _session_for_user(user, pk: int, action: str) -> Session:
     )
 
 
-def _default_location(user):
-    return user.locations.order_by("name").first() or Location.objects.order_by("name").first()
+def _locations_of(user) -> list[Location]:
+    """The locations one works at: all of them for someone attached to none. The first is the default."""
+    mine = Location.objects.filter(staff=user).order_by("name").only("id", "name", "time_zone")
+    return list(mine) or list(Location.objects.order_by("name").only("id", "name", "time_zone"))
 
 
 @permission_required("patient.view")
@@ -289,10 +291,7 @@ def course_cancel_view(request, pk: int):
 def calendar_view(request):
     form = CalendarForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    # The locations one works at (all of them for someone attached to none): the choice, and the default.
-    locations = list(request.user.locations.order_by("name").only("id", "name", "time_zone")) or list(
-        Location.objects.order_by("name").only("id", "name", "time_zone")
-    )
+    locations = _locations_of(request.user)
     wanted = data.get("location")
     location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
     if location is None:
@@ -334,7 +333,7 @@ def free_slots_view(request):
 
 @permission_required("session.record")
 def worklist_view(request):
-    location = _default_location(request.user)
+    location = next(iter(_locations_of(request.user)), None)
     tz = location.tz if location else timezone.get_current_timezone()
     try:
         day = (

@@ -525,6 +525,21 @@ RU.update(
     }
 )
 
+RU.update(
+    {
+        "aftercare": "уход после сеанса",
+        "reminder %(hours)s h before": "напоминание за %(hours)s ч",
+        "booked or moved after this reminder was due": "записан или перенесён позже срока этого напоминания",
+        "too late: a later reminder is still to come": "поздно: впереди следующее напоминание",
+        "too late: the session has started": "поздно: сеанс уже начался",
+        "the session is no longer recorded as completed": "сеанс больше не отмечен как проведённый",
+        "the session is no longer scheduled": "сеанс больше не запланирован",
+        "the session was moved; the reminder for its new time replaces this one": "сеанс перенесён; его заменит напоминание о новом времени",
+        "the patient no longer accepts email reminders": "пациент отказался от напоминаний по эл. почте",
+        "the patient no longer accepts SMS reminders": "пациент отказался от напоминаний по SMS",
+    }
+)
+
 
 PLURALS = {
     "%(n)s session": ("%(n)s сеанс", "%(n)s сеанса", "%(n)s сеансов", "%(n)s сеанса"),

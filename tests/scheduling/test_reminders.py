@@ -217,6 +217,20 @@ def test_registrars_see_every_message_of_a_course(course, as_registrar, settings
             reminders.send(dispatch.pk, now=session.start - 23 * HOUR)
     page = as_registrar.get(course.get_absolute_url()).content.decode()
     assert "Messages" in page and "sent" in page and "503" in page
+    assert "reminder 24 h before" in page and "before_24h" not in page
+
+
+@pytest.mark.django_db
+def test_the_delivery_log_gives_skip_reasons_in_the_readers_language(course, registrar, as_registrar):
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    session_move(actor=registrar, session=session, new_start=session.start + HOUR)
+    for dispatch in Dispatch.objects.filter(session=session):
+        reminders.send(dispatch.pk, now=session.start - 23 * HOUR)
+    as_registrar.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert "сеанс перенесён; его заменит напоминание о новом времени" in page
+    assert "напоминание за 24 ч" in page
 
 
 def _link(session):
