@@ -124,9 +124,9 @@ WITH docs AS (
   FROM scheduling_course co JOIN patients_patient p ON p.id = co.patient_id WHERE p.full_name LIKE '%% Бенч%%'
 )
 INSERT INTO scheduling_session (course_id, patient_id, location_id, clinician_id, start, "end", status, sequence,
-                                cancel_reason, created_at, updated_at)
+                                cancel_reason, created_at, updated_at, rescheduled_at)
 SELECT crs.id, crs.patient_id, crs.location_id, docs.clinician_id, t.start, t.start + interval '20 minutes',
-       'scheduled', 0, '', now(), now()
+       'scheduled', 0, '', now(), now(), now()
 FROM crs JOIN docs ON docs.c = crs.k / 200,
 LATERAL generate_series(0, 9) i,
 LATERAL (SELECT ((%(first_day)s::date + 20 * ((crs.k %% 10) / 2) + (crs.k %% 2) + 2 * i)
