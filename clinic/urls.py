@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import views as account_views
 from clinic.admin_site import guard_admin_site
+from portal import views as portal_views
 from scheduling import views as scheduling_views
 
 guard_admin_site(admin.site)
@@ -17,6 +18,7 @@ api_v1 = [
     path("", include("patients.api_urls")),
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
+    path("", include("portal.api_urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +34,7 @@ urlpatterns = [
     path("request/", scheduling_views.public_request_view, name="public-request"),
     path("s/<str:token>/", scheduling_views.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
+    path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),
 ]
 

@@ -3,4 +3,18 @@ from django.urls import path
 from . import views
 
 app_name = "portal"
-urlpatterns = [path("", views.portal_home_view, name="home")]
+urlpatterns = [
+    path("", views.portal_home_view, name="home"),
+    path("sessions/<int:pk>/confirm/", views.session_confirm_view, name="session-confirm"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session-cancel"),
+    path("sessions/<int:pk>/move/", views.session_move_request_view, name="session-move"),
+    path("courses/<int:pk>/calendar.ics", views.course_ics_view, name="course-ics"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("sign-in/", views.sign_in_view, name="sign-in"),
+    path("link/<str:token>/", views.link_landing_view, name="link-landing"),
+    path("link/", views.link_view, name="link"),
+    path("welcome/<str:token>/", views.welcome_landing_view, name="welcome-landing"),
+    path("welcome/", views.welcome_view, name="welcome"),
+    path("staff/patients/<int:patient_pk>/invite/", views.invite_view, name="invite"),
+    path("staff/patients/<int:patient_pk>/calendar/", views.staff_feed_view, name="staff-feed"),
+]

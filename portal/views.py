@@ -1,21 +1,312 @@
-from django.shortcuts import render
+"""The patient portal: own schedule, progress, calendar, confirm, cancel, ask to move; and the ways in.
+
+Every page that shows a session looks it up through the signed-in patient (services.own_session),
+so another patient's id answers 404. Pages reached by a token send Referrer-Policy: no-referrer.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.policy import permission_required
-from scheduling.models import Session, SessionStatus
+from patients.models import Patient
+from patients.views import apply_service_error
+from scheduling.models import Course
+
+from . import ics, selectors, services
+from .forms import InviteForm, MoveRequestForm, SignInLinkForm
+from .models import CalendarFeed, LinkPurpose
+
+LINK_SESSION_KEY = "portal_link"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _own_patient(request) -> Patient | None:
+    """The record linked to the signed-in login, with its home location (one query)."""
+    return Patient.objects.select_related("home_location").filter(user=request.user).first()
+
+
+def _no_referrer(response):
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _in_patient_time(patient):
+    return timezone.override(patient.home_location.tz)
+
+
+# ---------------------------------------------------------------- pages for the signed-in patient
 
 
 @permission_required("portal.use")
 def portal_home_view(request):
-    """The patient's own start page: their upcoming sessions, nobody else's."""
-    patient = getattr(request.user, "patient", None)
-    sessions = []
-    if patient is not None:
-        sessions = list(
-            Session.objects.filter(patient=patient, status=SessionStatus.SCHEDULED, end__gte=timezone.now())
-            .select_related("clinician", "course__procedure", "location")
-            .order_by("start")[:30]
+    """Upcoming sessions with what to do before, course progress, past sessions, aftercare, contacts."""
+    patient = _own_patient(request)
+    if patient is None:
+        return render(request, "portal/home.html", {"patient": None})
+    with _in_patient_time(patient):
+        return render(
+            request,
+            "portal/home.html",
+            {"patient": patient, "location": patient.home_location, "overview": selectors.overview(patient)},
         )
-    tz = patient.home_location.tz if patient is not None else timezone.get_current_timezone()
-    with timezone.override(tz):
-        return render(request, "portal/home.html", {"patient": patient, "sessions": sessions})
+
+
+@permission_required("portal.use")
+@require_POST
+def session_confirm_view(request, pk: int):
+    session = services.own_session(request.user, pk)
+    try:
+        services.confirm(user=request.user, session=session, request=request)
+        messages.success(request, _("Thank you: your attendance is confirmed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("portal:home")
+
+
+@permission_required("portal.use")
+@require_http_methods(["GET", "POST"])
+def session_cancel_view(request, pk: int):
+    """A page that asks once more, then cancels within the notice policy; after it, the phone number."""
+    session = services.own_session(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.cancel(user=request.user, session=session, request=request)
+            messages.success(request, _("Your session is cancelled."))
+            return redirect("portal:home")
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+    with _in_patient_time(session.patient):
+        return render(
+            request,
+            "portal/cancel.html",
+            {"session": session, "error": error, "can_cancel": services.can_cancel_online(session)},
+            status=409 if error else 200,
+        )
+
+
+@permission_required("portal.use")
+@require_http_methods(["GET", "POST"])
+def session_move_request_view(request, pk: int):
+    """Ask the clinic to move a session: it lands in the registrar inbox."""
+    session = services.own_session(request.user, pk)
+    form = MoveRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ask_to_move(user=request.user, session=session, **form.cleaned_data)
+            messages.success(request, _("Your request is sent. The clinic will call you to agree on a new time."))
+            return redirect("portal:home")
+        except ValidationError as error:
+            apply_service_error(form, error)
+            status = 409
+    elif request.method == "POST":
+        status = 400
+    with _in_patient_time(session.patient):
+        return render(
+            request,
+            "portal/move_request.html",
+            {"session": session, "form": form, "can_change": services.can_cancel_online(session)},
+            status=status,
+        )
+
+
+def _ics_response(sessions, patient, filename: str) -> HttpResponse:
+    sessions = list(sessions)
+    body = ics.build_calendar(
+        sessions,
+        language=patient.preferred_language,
+        name=patient.home_location.name,
+        numbers=selectors.session_numbers(sessions),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _no_referrer(response)
+
+
+@permission_required("portal.use")
+def course_ics_view(request, pk: int):
+    """One course as an .ics file to import."""
+    patient = _own_patient(request)
+    if patient is None:
+        raise Http404
+    course = get_object_or_404(Course, pk=pk, patient=patient)
+    sessions = selectors.patient_sessions(patient).filter(course=course)
+    return _ics_response(sessions, patient, f"course-{course.pk}.ics")
+
+
+@permission_required("portal.use")
+@require_http_methods(["GET", "POST"])
+def calendar_view(request):
+    """The personal feed: create (the address is shown once), re-create or revoke."""
+    patient = _own_patient(request)
+    if patient is None:
+        raise Http404
+    secret = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.feed_revoke(actor=request.user, patient=patient, request=request)
+            messages.success(request, _("The calendar address no longer works."))
+            return redirect("portal:calendar")
+        secret = services.feed_create(actor=request.user, patient=patient, request=request)
+    feed = CalendarFeed.objects.filter(patient=patient).first()
+    return _no_referrer(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+
+
+def _feed_context(request, patient, feed, secret):
+    from django.urls import reverse
+
+    url = request.build_absolute_uri(reverse("calendar-feed", args=[secret])) if secret else ""
+    webcal = "webcal://" + url.split("://", 1)[1] if url else ""
+    is_owner = patient.user_id == request.user.pk
+    return {"patient": patient, "feed": feed, "feed_url": url, "webcal_url": webcal, "is_owner": is_owner}
+
+
+@login_not_required
+def feed_view(request, secret: str):
+    """The subscribed calendar: the secret is the only key, so an unknown one is a plain 404."""
+    from datetime import timedelta
+
+    patient = services.feed_patient(secret)
+    if patient is None:
+        raise Http404
+    sessions = selectors.patient_sessions(patient, since=timezone.now() - timedelta(days=90))
+    return _ics_response(sessions, patient, "sessions.ics")
+
+
+# ---------------------------------------------------------------- the ways in
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def sign_in_view(request):
+    """Ask for a one-time link. The answer is the same whether or not we know the phone or email."""
+    form = SignInLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_sign_in_link(contact=form.cleaned_data["contact"], ip=request.META.get("REMOTE_ADDR"))
+        except ValidationError as error:
+            apply_service_error(form, error)
+            return render(request, "portal/sign_in.html", {"form": form}, status=429)
+        return render(
+            request, "portal/sign_in.html", {"form": None, "sent": True, "minutes": settings.PORTAL_LINK_MINUTES}
+        )
+    return render(request, "portal/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _landing(request, token: str, purpose: str, next_name: str):
+    """Check the token, keep it in the session and send the browser to a URL without it."""
+    try:
+        services.check_link(token, purpose)
+    except services.LinkRefused as refused:
+        return _refused(request, refused)
+    request.session[LINK_SESSION_KEY] = {"token": token, "purpose": purpose}
+    return _no_referrer(redirect(next_name))
+
+
+def _refused(request, refused):
+    request.session.pop(LINK_SESSION_KEY, None)
+    response = render(request, "portal/link.html", {"error": refused.message, "code": refused.code}, status=400)
+    return _no_referrer(response)
+
+
+def _stashed(request, purpose: str) -> str:
+    stash = request.session.get(LINK_SESSION_KEY) or {}
+    return stash.get("token", "") if stash.get("purpose") == purpose else ""
+
+
+@login_not_required
+def link_landing_view(request, token: str):
+    return _landing(request, token, LinkPurpose.SIGN_IN, "portal:link")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def link_view(request):
+    """'Sign in' button for a one-time link. A GET never uses the link up (mail scanners open links)."""
+    token = _stashed(request, LinkPurpose.SIGN_IN)
+    try:
+        link = services.check_link(token, LinkPurpose.SIGN_IN)
+    except services.LinkRefused as refused:
+        return _refused(request, refused)
+    if request.method == "POST":
+        try:
+            user = services.redeem_link(token, LinkPurpose.SIGN_IN, request=request)
+        except services.LinkRefused as refused:
+            return _refused(request, refused)
+        login(request, user, backend=MODEL_BACKEND)  # a new session key; the stash goes with the old one
+        return _no_referrer(redirect("portal:home"))
+    return _no_referrer(render(request, "portal/link.html", {"link": link}))
+
+
+@login_not_required
+def welcome_landing_view(request, token: str):
+    return _landing(request, token, LinkPurpose.INVITE, "portal:welcome")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def welcome_view(request):
+    """An invitation: choose a password, then you are signed in."""
+    token = _stashed(request, LinkPurpose.INVITE)
+    try:
+        link = services.check_link(token, LinkPurpose.INVITE)
+    except services.LinkRefused as refused:
+        return _refused(request, refused)
+    user = services.portal_user(link.patient)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.redeem_link(token, LinkPurpose.INVITE, request=request)
+        except services.LinkRefused as refused:
+            return _refused(request, refused)
+        form.user = user
+        form.save()
+        login(request, user, backend=MODEL_BACKEND)
+        messages.success(request, _("Your password is set. Next time, sign in with your phone or email."))
+        return _no_referrer(redirect("portal:home"))
+    status = 400 if form.errors else 200
+    return _no_referrer(render(request, "portal/welcome.html", {"form": form, "link": link}, status=status))
+
+
+# ---------------------------------------------------------------- what a registrar does for a patient
+
+
+@permission_required("booking.manage")
+@require_POST
+def invite_view(request, patient_pk: int):
+    patient = get_object_or_404(Patient.objects.select_related("user"), pk=patient_pk)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose email or SMS."))
+    else:
+        try:
+            services.invite(actor=request.user, patient=patient, channel=form.cleaned_data["channel"], request=request)
+            messages.success(request, _("The invitation is sent."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect(patient.get_absolute_url())
+
+
+@permission_required("booking.manage")
+@require_http_methods(["POST"])
+def staff_feed_view(request, patient_pk: int):
+    """Revoke a patient's calendar address, or make a new one to give them (shown once)."""
+    patient = get_object_or_404(Patient.objects.select_related("home_location"), pk=patient_pk)
+    if request.POST.get("action") == "revoke":
+        services.feed_revoke(actor=request.user, patient=patient, request=request)
+        messages.success(request, _("The calendar address no longer works."))
+        return redirect(patient.get_absolute_url())
+    secret = services.feed_create(actor=request.user, patient=patient, request=request)
+    feed = CalendarFeed.objects.get(patient=patient)
+    return _no_referrer(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))

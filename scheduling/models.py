@@ -315,6 +315,15 @@ class BookingRequest(models.Model):
         _("status"), max_length=10, choices=BookingRequestStatus.choices, default=BookingRequestStatus.NEW
     )
     patient = models.ForeignKey("patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Set when a signed-in patient asks from the portal to move this session.
+    session = models.ForeignKey(
+        "Session",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="move_requests",
+        verbose_name=_("session to move"),
+    )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

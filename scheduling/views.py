@@ -75,8 +75,23 @@ def patient_record_view(request, pk: int):
             "can_edit": allowed(request.user, "patient.edit"),
             "can_record": allowed(request.user, "clinical.record"),
             "can_book": allowed(request.user, "booking.manage"),
+            "portal": _portal_status(request.user, patient),
         },
     )
+
+
+def _portal_status(user, patient) -> dict | None:
+    """For a registrar: has the patient a portal login, and a calendar address? (One query.)"""
+    if not allowed(user, "booking.manage"):
+        return None
+    from portal.forms import InviteForm
+    from portal.models import CalendarFeed
+
+    return {
+        "has_login": patient.user_id is not None,
+        "feed": CalendarFeed.objects.filter(patient=patient).first(),
+        "invite_form": InviteForm(initial={"channel": "email" if patient.email else "sms"}),
+    }
 
 
 def _specs_from_rows(formset, tz):
@@ -362,7 +377,7 @@ def requests_inbox_view(request):
     status = request.GET.get("status", BookingRequestStatus.NEW)
     if status not in BookingRequestStatus.values:
         status = BookingRequestStatus.NEW
-    items = BookingRequest.objects.filter(status=status).select_related("procedure", "patient")[:200]
+    items = BookingRequest.objects.filter(status=status).select_related("procedure", "patient", "session")[:200]
     return render(
         request,
         "scheduling/requests.html",

@@ -85,6 +85,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "portal.backends.PatientContactBackend",  # patients may type their phone or email
+]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -187,6 +191,17 @@ QUIET_HOURS_END = env_int("QUIET_HOURS_END", 9, minimum=0)  # ... until this one
 CANCEL_NOTICE_HOURS = env_int("CANCEL_NOTICE_HOURS", 24, minimum=0)
 REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", 7, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Patient portal (portal/services.py)
+PORTAL_LINK_MINUTES = env_int("PORTAL_LINK_MINUTES", 15, minimum=1)  # a one-time sign-in link lives this long
+PORTAL_INVITE_HOURS = env_int("PORTAL_INVITE_HOURS", 72, minimum=1)  # an invitation to set a password
+PORTAL_LINKS_PER_CONTACT = env_int("PORTAL_LINKS_PER_CONTACT", 3, minimum=1)  # per phone/email per link lifetime
+PORTAL_LINKS_PER_IP_PER_HOUR = env_int("PORTAL_LINKS_PER_IP_PER_HOUR", 10, minimum=1)
+PORTAL_LINK_DELIVERY = env_str("PORTAL_LINK_DELIVERY", "celery")  # or "inline": sent within the request
+if PORTAL_LINK_DELIVERY not in ("celery", "inline"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("The environment variable PORTAL_LINK_DELIVERY must be celery or inline.")
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.IdleTimeoutMiddleware refreshes it once a minute

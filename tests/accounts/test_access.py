@@ -47,6 +47,15 @@ MATRIX = {
     "scheduling:session-replace": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-outcome": (DENIED, DENIED, 405, DENIED, LOGIN),
     "scheduling:request-close": (DENIED, 405, DENIED, DENIED, LOGIN),
+    # the patient portal: the patient's own session and course (other patients: tests/portal)
+    "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:session-move": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:course-ics": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:calendar": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:session-confirm": (DENIED, DENIED, DENIED, 405, LOGIN),
+    "portal:sign-in": (OK, OK, OK, OK, OK),
+    "portal:invite": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "portal:staff-feed": (DENIED, 405, DENIED, DENIED, LOGIN),
 }
 
 
@@ -116,6 +125,12 @@ def _url(name, records):
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
+    if name in {"portal:session-cancel", "portal:session-move", "portal:session-confirm"}:
+        return reverse(name, args=[records["session"]])
+    if name == "portal:course-ics":
+        return reverse(name, args=[records["course"]])
+    if name in {"portal:invite", "portal:staff-feed"}:
+        return reverse(name, args=[records["patient"]])
     if name.startswith("scheduling:session-"):
         return reverse(name, args=[records["session"]])
     if name in {"patient-detail", "patients:edit"}:
@@ -216,6 +231,11 @@ NOT_IN_MATRIX = {
     "password_reset_complete": "the page after a reset",
     "set_language": "POST only; test_the_language_switcher_changes_the_interface_language",
     "session-link": "reached by a signed token; tests/scheduling/test_reminders.py",
+    "portal:link-landing": "reached by a one-time link; tests/portal/test_access.py",
+    "portal:link": "the page after a one-time link; tests/portal/test_access.py",
+    "portal:welcome-landing": "reached by an invitation; tests/portal/test_access.py",
+    "portal:welcome": "the page after an invitation; tests/portal/test_access.py",
+    "calendar-feed": "reached by a feed secret; tests/portal/test_pages.py",
 }
 
 

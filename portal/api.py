@@ -1,0 +1,129 @@
+"""/api/v1/me/…: the signed-in patient's own sessions and courses. Nobody else's is ever found (404)."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.policy import api_permission
+from clinic.api import Conflict
+from patients.models import Patient
+
+from . import selectors, services
+
+
+class PlaceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    address = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class MySessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.IntegerField(source="course_id")
+    procedure = serializers.CharField(source="course.procedure.name")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.CharField()
+    confirmed = serializers.SerializerMethodField()
+    clinician = serializers.CharField()
+    location = PlaceSerializer()
+    number = serializers.SerializerMethodField(help_text="[n, of]: session n of the course's m; null if cancelled")
+    can_cancel = serializers.SerializerMethodField()
+    preparation = serializers.CharField(source="course.procedure.preparation")
+
+    def get_confirmed(self, obj) -> bool:
+        return obj.confirmed_at is not None
+
+    def get_number(self, obj) -> list[int] | None:
+        number = self.context["numbers"].get(obj.pk)
+        return list(number) if number else None
+
+    def get_can_cancel(self, obj) -> bool:
+        return services.can_cancel_online(obj, self.context["now"])
+
+
+class MyCourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="course.id")
+    procedure = serializers.CharField(source="course.procedure.name")
+    status = serializers.CharField(source="course.status")
+    completed = serializers.IntegerField()
+    total = serializers.IntegerField()
+    total_price = serializers.DecimalField(source="course.total_price", max_digits=10, decimal_places=2)
+    sessions = serializers.SerializerMethodField()
+
+    def get_sessions(self, obj) -> list[dict]:
+        return MySessionSerializer(obj.sessions, many=True, context=self.context).data
+
+
+def _patient(request) -> Patient | None:
+    return Patient.objects.filter(user=request.user).first()
+
+
+class MeSessionsApi(APIView):
+    """The signed-in patient's sessions, all of them, in time order."""
+
+    permission_classes = [api_permission("portal.use")]
+
+    @extend_schema(responses={200: MySessionSerializer(many=True)})
+    def get(self, request):
+        patient = _patient(request)
+        sessions = list(selectors.patient_sessions(patient)) if patient else []
+        context = {"numbers": selectors.session_numbers(sessions), "now": timezone.now()}
+        return Response(MySessionSerializer(sessions, many=True, context=context).data)
+
+
+class MeCoursesApi(APIView):
+    """The signed-in patient's courses with progress (completed of total) and their sessions."""
+
+    permission_classes = [api_permission("portal.use")]
+
+    @extend_schema(responses={200: MyCourseSerializer(many=True)})
+    def get(self, request):
+        patient = _patient(request)
+        sessions = list(selectors.patient_sessions(patient)) if patient else []
+        by_course: dict[int, list] = {}
+        for session in sessions:
+            by_course.setdefault(session.course_id, []).append(session)
+        progress = [
+            selectors.CourseProgress(
+                items[0].course,
+                sum(1 for s in items if s.status == "completed"),
+                items[0].course.session_count,
+                items,
+            )
+            for items in by_course.values()
+        ]
+        context = {"numbers": selectors.session_numbers(sessions), "now": timezone.now()}
+        return Response(MyCourseSerializer(progress, many=True, context=context).data)
+
+
+class _OwnSessionAction(APIView):
+    permission_classes = [api_permission("portal.use")]
+    action = ""
+
+    @extend_schema(request=None, responses={200: MySessionSerializer})
+    def post(self, request, pk):
+        session = services.own_session(request.user, pk)
+        try:
+            getattr(services, self.action)(user=request.user, session=session, request=request)
+        except ValidationError as error:
+            raise Conflict(" ".join(error.messages), code=error.code or "conflict") from error
+        session = services.own_session(request.user, pk)
+        course_sessions = list(selectors.patient_sessions(session.patient).filter(course=session.course_id))
+        context = {"numbers": selectors.session_numbers(course_sessions), "now": timezone.now()}
+        return Response(MySessionSerializer(session, context=context).data)
+
+
+class MeSessionConfirmApi(_OwnSessionAction):
+    """Confirm attendance. 409 not_scheduled for a cancelled or past session."""
+
+    action = "confirm"
+
+
+class MeSessionCancelApi(_OwnSessionAction):
+    """Cancel within the notice policy. 409 too_late after it (the message gives the phone)."""
+
+    action = "cancel"

@@ -1,0 +1,93 @@
+"""What the portal shows, read in a fixed number of queries whatever the number of sessions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from django.utils import timezone
+
+from scheduling.models import ACTIVE_STATUSES, BookingRequest, BookingRequestStatus, Session, SessionStatus
+from scheduling.services import cancel_deadline
+
+PAST_SHOWN = 20
+
+
+@dataclasses.dataclass
+class CourseProgress:
+    course: object
+    completed: int
+    total: int
+    sessions: list  # this course's sessions in time order, cancelled ones included
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+    @property
+    def dots(self) -> list[str]:
+        """One state per session in time order (completed, no_show, scheduled); cancelled ones left out."""
+        return [s.status for s in self.sessions if s.status != SessionStatus.CANCELLED]
+
+
+@dataclasses.dataclass
+class Overview:
+    upcoming: list
+    past: list
+    courses: list[CourseProgress]
+    aftercare: list  # procedures the patient has had, with their aftercare text
+    numbers: dict[int, tuple[int, int]]
+
+
+def patient_sessions(patient, *, since: datetime.datetime | None = None):
+    """All of a patient's sessions with what a page or a calendar shows of them: one query."""
+    queryset = Session.objects.filter(patient=patient).select_related("course__procedure", "location", "clinician")
+    if since is not None:
+        queryset = queryset.filter(end__gte=since)
+    return queryset.order_by("start", "pk")
+
+
+def session_numbers(sessions) -> dict[int, tuple[int, int]]:
+    """Session id -> (n, of): 'session 5 of 12', counting the course's held and planned sessions in order."""
+    counters: dict[int, int] = {}
+    numbers = {}
+    for session in sessions:  # in time order
+        if session.status in ACTIVE_STATUSES:
+            counters[session.course_id] = counters.get(session.course_id, 0) + 1
+            numbers[session.pk] = (counters[session.course_id], session.course.session_count)
+    return numbers
+
+
+def overview(patient, now: datetime.datetime | None = None) -> Overview:
+    """Everything on the portal home. Two queries: the sessions and the open move requests."""
+    now = now or timezone.now()
+    sessions = list(patient_sessions(patient))
+    numbers = session_numbers(sessions)
+    asked = set(
+        BookingRequest.objects.filter(
+            patient=patient, session__isnull=False, status=BookingRequestStatus.NEW
+        ).values_list("session_id", flat=True)
+    )
+    upcoming, past, by_course, aftercare = [], [], {}, {}
+    for session in sessions:
+        by_course.setdefault(session.course_id, []).append(session)
+        if session.status == SessionStatus.SCHEDULED and session.end >= now:
+            session.number = numbers.get(session.pk)
+            session.can_change = now <= cancel_deadline(session)
+            session.move_requested = session.pk in asked
+            upcoming.append(session)
+        elif session.start < now and session.status != SessionStatus.CANCELLED:
+            session.number = numbers.get(session.pk)
+            past.append(session)
+        if session.status == SessionStatus.COMPLETED:
+            procedure = session.course.procedure
+            aftercare[procedure.pk] = procedure
+    courses = []
+    for course_sessions in by_course.values():
+        course = course_sessions[0].course
+        if course.status != "active" and not any(s in upcoming for s in course_sessions):
+            continue
+        completed = sum(1 for s in course_sessions if s.status == SessionStatus.COMPLETED)
+        courses.append(CourseProgress(course, completed, course.session_count, course_sessions))
+    past.reverse()
+    return Overview(upcoming, past[:PAST_SHOWN], courses, list(aftercare.values()), numbers)

@@ -1,0 +1,351 @@
+"""The portal's rules: one-time links, invitations, calendar feeds and what a patient may do to a session.
+
+Links and feed secrets are 256 random bits; only their SHA-256 is stored. A link is good for one
+use within its lifetime; redeeming it is one conditional UPDATE, so two clicks at once sign in once.
+Asking for a link answers the same whether or not the phone or email is known, and is throttled per
+address typed and per IP, both counted whether or not the address is known.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.policy import require
+from accounts.roles import Role
+from audit.models import Action
+from audit.services import audit_record
+from patients.models import Patient
+from scheduling.models import BookingRequest, Session, SessionStatus
+from scheduling.services import cancel_deadline, session_cancel_by_patient, session_confirm_by_patient
+
+from .models import CalendarFeed, LinkPurpose, PortalLink, token_hash
+
+log = logging.getLogger(__name__)
+
+EMAIL, SMS = "email", "sms"
+
+
+class LinkRefused(Exception):
+    """A link that cannot be used; `code` says why (invalid, expired, used)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+# ---------------------------------------------------------------- who is asking
+
+
+def find_patient_by_contact(value: str) -> tuple[Patient | None, str]:
+    """(patient, channel) for a typed email or phone; (None, channel) when nobody matches."""
+    value = value.strip()
+    if "@" in value:
+        patient = Patient.objects.filter(email__iexact=value).order_by("pk").first()
+        return patient, EMAIL
+    try:
+        number = phonenumbers.parse(value, "RU")
+    except phonenumbers.NumberParseException:
+        return None, SMS
+    if not phonenumbers.is_valid_number(number):
+        return None, SMS
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Patient.objects.filter(phone=e164).order_by("pk").first(), SMS
+
+
+def _normalised(value: str) -> str:
+    value = value.strip().lower()
+    if "@" not in value:
+        value = "".join(ch for ch in value if ch.isdigit())[-10:]
+    return value
+
+
+def _over_limit(key: str, limit: int, seconds: int) -> bool:
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return False
+
+
+# ---------------------------------------------------------------- links
+
+
+def portal_user(patient: Patient) -> User:
+    """The patient's login, made on first use (no usable password until they set one)."""
+    if patient.user_id:
+        return patient.user
+    user = User(username=f"patient-{patient.pk}", email=patient.email, first_name=patient.full_name[:150])
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get(name=Role.PATIENT))
+    Patient.objects.filter(pk=patient.pk).update(user=user)
+    patient.user = user
+    return user
+
+
+def _issue(*, patient: Patient, purpose: str, channel: str, lifetime: datetime.timedelta, actor=None, ip=None):
+    raw = secrets.token_urlsafe(32)
+    link = PortalLink.objects.create(
+        patient=patient,
+        purpose=purpose,
+        token_hash=token_hash(raw),
+        channel=channel,
+        expires_at=timezone.now() + lifetime,
+        created_by=actor,
+        ip=ip,
+    )
+    return raw, link
+
+
+def link_url(raw: str, purpose: str) -> str:
+    name = "portal:link-landing" if purpose == LinkPurpose.SIGN_IN else "portal:welcome-landing"
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=[raw])
+
+
+def request_sign_in_link(*, contact: str, ip: str | None) -> None:
+    """Send a one-time link to a known patient's phone or email. Says nothing about who is known.
+
+    Raises ValidationError(code="throttled") past the limits, for known and unknown addresses alike.
+    """
+    per_ip = _over_limit(f"portal-link-ip:{ip or 'unknown'}", settings.PORTAL_LINKS_PER_IP_PER_HOUR, 3600)
+    per_contact = _over_limit(
+        f"portal-link-contact:{token_hash(_normalised(contact))}",
+        settings.PORTAL_LINKS_PER_CONTACT,
+        settings.PORTAL_LINK_MINUTES * 60,
+    )
+    if per_ip or per_contact:
+        raise ValidationError(_("Too many requests. Please wait a few minutes and try again."), code="throttled")
+    patient, channel = find_patient_by_contact(contact)
+    if patient is None:
+        return
+    with transaction.atomic():
+        raw, link = _issue(
+            patient=patient,
+            purpose=LinkPurpose.SIGN_IN,
+            channel=channel,
+            lifetime=datetime.timedelta(minutes=settings.PORTAL_LINK_MINUTES),
+            ip=ip,
+        )
+        transaction.on_commit(lambda: deliver_link(link.pk, raw))
+
+
+def invite(*, actor, patient: Patient, channel: str, request=None) -> None:
+    """A registrar invites a patient: a link to set a password, by email or SMS."""
+    require(actor, "booking.manage")
+    if channel == EMAIL and not patient.email:
+        raise ValidationError(_("This patient has no email address."), code="no_email")
+    if channel not in (EMAIL, SMS):
+        raise ValidationError(_("Choose email or SMS."), code="invalid_channel")
+    with transaction.atomic():
+        portal_user(patient)
+        raw, link = _issue(
+            patient=patient,
+            purpose=LinkPurpose.INVITE,
+            channel=channel,
+            lifetime=datetime.timedelta(hours=settings.PORTAL_INVITE_HOURS),
+            actor=actor,
+        )
+        audit_record(
+            request=request, actor=actor, action=Action.CREATE, patient=patient, detail={"portal_invite": channel}
+        )
+        transaction.on_commit(lambda: deliver_link(link.pk, raw))
+
+
+def check_link(raw: str, purpose: str) -> PortalLink:
+    """The link a token names, if it can still be used. Raises LinkRefused otherwise. Changes nothing."""
+    link = (
+        PortalLink.objects.select_related("patient").filter(token_hash=token_hash(raw), purpose=purpose).first()
+        if raw
+        else None
+    )
+    if link is None:
+        raise LinkRefused("invalid", _("This link is not valid. Ask for a new one."))
+    if link.used_at is not None:
+        raise LinkRefused("used", _("This link has already been used. Ask for a new one."))
+    if link.expires_at <= timezone.now():
+        raise LinkRefused("expired", _("This link has expired. Ask for a new one."))
+    return link
+
+
+@transaction.atomic
+def redeem_link(raw: str, purpose: str, *, request=None) -> User:
+    """Use a link once: mark it used (a conditional UPDATE, so only one caller wins) and return the login."""
+    link = check_link(raw, purpose)
+    won = PortalLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=timezone.now()).update(
+        used_at=timezone.now()
+    )
+    if not won:
+        raise LinkRefused("used", _("This link has already been used. Ask for a new one."))
+    user = portal_user(link.patient)
+    if not user.is_active:
+        raise LinkRefused("invalid", _("This link is not valid. Ask for a new one."))
+    audit_record(
+        request=request, actor=user, action=Action.LOGIN, patient=link.patient, detail={"method": f"link:{purpose}"}
+    )
+    return user
+
+
+def deliver_link(link_id: int, raw: str) -> None:
+    """Hand the message to Celery, or send it here when PORTAL_LINK_DELIVERY is "inline"."""
+    from .tasks import send_portal_link
+
+    if settings.PORTAL_LINK_DELIVERY == "celery":
+        try:
+            send_portal_link.delay(link_id, raw)
+            return
+        except Exception:  # the broker is down: the patient should still get the link
+            log.warning("broker unavailable; sending portal link %s within the request", link_id, exc_info=True)
+    try:
+        send_link(link_id, raw)
+    except Exception:  # the answer must not differ, and the patient can ask again
+        log.exception("could not send portal link %s", link_id)
+
+
+def send_link(link_id: int, raw: str) -> None:
+    """Send a link by the channel it was made for, in the patient's language."""
+    from django.core.mail import send_mail
+
+    from scheduling.sms import get_backend
+
+    link = PortalLink.objects.select_related("patient__home_location").get(pk=link_id)
+    patient, url = link.patient, link_url(raw, link.purpose)
+    with translation.override(patient.preferred_language):
+        if link.purpose == LinkPurpose.SIGN_IN:
+            text = _("Your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s") % {
+                "clinic": patient.home_location.name,
+                "minutes": settings.PORTAL_LINK_MINUTES,
+                "url": url,
+            }
+            subject = _("Your sign-in link")
+        else:
+            text = _("%(clinic)s invites you to its patient portal. Set your password here: %(url)s") % {
+                "clinic": patient.home_location.name,
+                "url": url,
+            }
+            subject = _("Your patient portal")
+        if link.channel == EMAIL:
+            send_mail(subject, text, None, [patient.email])
+        else:
+            get_backend().send(to=patient.phone.as_e164, text=text, reference=f"portal-link-{link.pk}")
+
+
+# ---------------------------------------------------------------- calendar feed
+
+
+def feed_create(*, actor, patient: Patient, request=None) -> str:
+    """A new personal feed address; the old one stops working. Returns the secret (shown once)."""
+    _require_owner_or_staff(actor, patient)
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(patient=patient).delete()
+        CalendarFeed.objects.create(patient=patient, secret_hash=token_hash(raw), created_by=actor)
+        audit_record(request=request, actor=actor, action=Action.UPDATE, patient=patient, detail={"feed": "created"})
+    return raw
+
+
+def feed_revoke(*, actor, patient: Patient, request=None) -> bool:
+    _require_owner_or_staff(actor, patient)
+    with transaction.atomic():
+        deleted, _rows = CalendarFeed.objects.filter(patient=patient).delete()
+        if deleted:
+            audit_record(
+                request=request, actor=actor, action=Action.UPDATE, patient=patient, detail={"feed": "revoked"}
+            )
+    return bool(deleted)
+
+
+def feed_patient(raw: str) -> Patient | None:
+    feed = CalendarFeed.objects.select_related("patient").filter(secret_hash=token_hash(raw)).first()
+    if feed is None:
+        return None
+    now = timezone.now()
+    if feed.last_fetched_at is None or now - feed.last_fetched_at > datetime.timedelta(hours=1):
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
+    return feed.patient
+
+
+def _require_owner_or_staff(actor, patient: Patient) -> None:
+    if patient.user_id is not None and actor.pk == patient.user_id:
+        return
+    require(actor, "booking.manage")
+
+
+# ---------------------------------------------------------------- the patient's own sessions
+
+
+def own_session(user, pk) -> Session:
+    """The signed-in patient's session `pk`, or Http404: another patient's session is never found."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Session.objects.select_related("course__procedure", "location", "clinician", "patient"),
+        pk=pk,
+        patient__user=user,
+    )
+
+
+def confirm(*, user, session: Session, request=None) -> Session:
+    session = session_confirm_by_patient(session=session)
+    audit_record(
+        request=request,
+        actor=user,
+        action=Action.UPDATE,
+        patient=session.patient,
+        record=session,
+        detail={"confirmed_by": "patient"},
+    )
+    return session
+
+
+def cancel(*, user, session: Session, request=None) -> Session:
+    return session_cancel_by_patient(session=session)
+
+
+def can_cancel_online(session: Session, now=None) -> bool:
+    return session.status == SessionStatus.SCHEDULED and (now or timezone.now()) <= cancel_deadline(session)
+
+
+def ask_to_move(*, user, session: Session, preferred_time: str, message: str = "") -> BookingRequest:
+    """A move request lands in the registrar inbox. Within the notice policy only; once per session."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            _("This session is %(status)s and cannot be moved.") % {"status": session.get_status_display()},
+            code="not_scheduled",
+        )
+    if not can_cancel_online(session):
+        raise ValidationError(
+            _("It is too late to move this session online. Please call the clinic: %(phone)s")
+            % {"phone": session.location.phone},
+            code="too_late",
+        )
+    if BookingRequest.objects.filter(session=session, status="new").exists():
+        raise ValidationError(
+            _("You have already asked to move this session; the clinic will call you."), code="already_requested"
+        )
+    patient = session.patient
+    request = BookingRequest(
+        name=patient.full_name[:120],
+        phone=patient.phone.as_e164,
+        procedure=session.course.procedure,
+        preferred_time=preferred_time.strip(),
+        message=message.strip(),
+        patient=patient,
+        session=session,
+    )
+    request.full_clean()
+    request.save()
+    return request
