@@ -88,7 +88,8 @@ class SmtpSink:
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
 
     def __init__(self, delay: float = 0.0, delay_rcpt: float = 0.0):
-        self.messages = []
+        self.raw = []  # as received; parsed only when a test reads .messages, so the sink stays cheap
+        self._parsed = []
         self.delay = delay
         self.delay_rcpt = delay_rcpt  # holds the client before the message is handed over
         self.port = free_port()
@@ -103,12 +104,19 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
-        import email
 
         if self.delay:
             await asyncio.sleep(self.delay)
-        self.messages.append(email.message_from_bytes(envelope.content))
+        self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
+
+    @property
+    def messages(self):
+        import email
+
+        while len(self._parsed) < len(self.raw):
+            self._parsed.append(email.message_from_bytes(self.raw[len(self._parsed)]))
+        return self._parsed
 
     def __enter__(self):
         import logging

@@ -186,6 +186,8 @@ SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / ".data" / "sms.jsonl"))
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+# A worker sends a batch over this many SMTP (or SMS gateway) connections at once.
+REMINDER_SEND_LANES = env_int("REMINDER_SEND_LANES", 4, minimum=1)
 QUIET_HOURS_START = env_int("QUIET_HOURS_START", 21, minimum=0)  # no SMS from this local hour ...
 QUIET_HOURS_END = env_int("QUIET_HOURS_END", 9, minimum=0)  # ... until this one
 CANCEL_NOTICE_HOURS = env_int("CANCEL_NOTICE_HOURS", 24, minimum=0)

@@ -14,7 +14,8 @@ from patients.models import Patient
 from scheduling import reminders
 from scheduling.models import Dispatch, DispatchStatus, Session
 
-from ..helpers import ROOT, SmtpSink, celery_worker, free_port, test_database_url
+from ..helpers import ROOT, SmtpSink, celery_worker, free_port
+from ..helpers import test_database_url as worker_database_url
 from .conftest import book_course
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -66,7 +67,7 @@ def test_a_real_worker_and_beat_send_exactly_one_email(soon):
     with SmtpSink() as smtp, celery_worker(queue="celery", extra_env=smtp_env(smtp)) as (_worker, _queue):
         env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": worker_database_url(),
             "DJANGO_SETTINGS_MODULE": "clinic.settings.test",
             **smtp_env(smtp),
         }
