@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.models import ACTIVE_STATUSES, BookingRequest, BookingRequestStatus, Session, SessionStatus
@@ -58,6 +59,12 @@ def session_numbers(sessions) -> dict[int, tuple[int, int]]:
     return numbers
 
 
+def _by_pk(name: str):
+    """A cheap reverse() for URLs whose only argument is an integer pk (dozens on one page add up)."""
+    pattern = reverse(name, args=[987654321])
+    return lambda pk: pattern.replace("987654321", str(pk))
+
+
 def overview(patient, now: datetime.datetime | None = None) -> Overview:
     """Everything on the portal home. Two queries: the sessions and the open move requests."""
     now = now or timezone.now()
@@ -69,12 +76,22 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
         ).values_list("session_id", flat=True)
     )
     upcoming, past, by_course, aftercare = [], [], {}, {}
+    confirm_url, cancel_url, move_url = (
+        _by_pk("portal:session-confirm"),
+        _by_pk("portal:session-cancel"),
+        _by_pk("portal:session-move"),
+    )
     for session in sessions:
         by_course.setdefault(session.course_id, []).append(session)
         if session.status == SessionStatus.SCHEDULED and session.end >= now:
             session.number = numbers.get(session.pk)
             session.can_change = now <= cancel_deadline(session)
             session.move_requested = session.pk in asked
+            session.urls = {
+                "confirm": confirm_url(session.pk),
+                "cancel": cancel_url(session.pk),
+                "move": move_url(session.pk),
+            }
             upcoming.append(session)
         elif session.start < now and session.status != SessionStatus.CANCELLED:
             session.number = numbers.get(session.pk)
