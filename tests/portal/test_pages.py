@@ -137,7 +137,7 @@ def test_a_course_downloads_as_a_valid_ics_that_tracks_moves_and_cancellations(m
     assert event.decoded("DTSTART") == sessions[4].start and event.decoded("DTSTART").utcoffset().total_seconds() == 0
     assert event.decoded("DTEND") == sessions[4].end
     assert location.address in str(event["LOCATION"])
-    assert "Session 5 of 10" in str(event["DESCRIPTION"])
+    assert "Сеанс 5 из 10" in str(event["DESCRIPTION"])  # in the patient's language (Russian here)
     assert event["DTSTAMP"]
 
     session_move(actor=registrar, session=sessions[4], new_start=sessions[4].start + datetime.timedelta(hours=2))
