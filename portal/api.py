@@ -70,7 +70,7 @@ class MeSessionsApi(APIView):
     @extend_schema(responses={200: MySessionSerializer(many=True)})
     def get(self, request):
         patient = _patient(request)
-        sessions = list(selectors.patient_sessions(patient)) if patient else []
+        sessions = selectors.patient_sessions(patient) if patient else []
         context = {"numbers": selectors.session_numbers(sessions), "now": timezone.now()}
         return Response(MySessionSerializer(sessions, many=True, context=context).data)
 
@@ -83,7 +83,7 @@ class MeCoursesApi(APIView):
     @extend_schema(responses={200: MyCourseSerializer(many=True)})
     def get(self, request):
         patient = _patient(request)
-        sessions = list(selectors.patient_sessions(patient)) if patient else []
+        sessions = selectors.patient_sessions(patient) if patient else []
         by_course: dict[int, list] = {}
         for session in sessions:
             by_course.setdefault(session.course_id, []).append(session)
@@ -112,7 +112,7 @@ class _OwnSessionAction(APIView):
         except ValidationError as error:
             raise Conflict(" ".join(error.messages), code=error.code or "conflict") from error
         session = services.own_session(request.user, pk)
-        course_sessions = list(selectors.patient_sessions(session.patient).filter(course=session.course_id))
+        course_sessions = selectors.patient_sessions(session.patient, course_id=session.course_id)
         context = {"numbers": selectors.session_numbers(course_sessions), "now": timezone.now()}
         return Response(MySessionSerializer(session, context=context).data)
 

@@ -141,7 +141,7 @@ def course_ics_view(request, pk: int):
     if patient is None:
         raise Http404
     course = get_object_or_404(Course, pk=pk, patient=patient)
-    sessions = selectors.patient_sessions(patient).filter(course=course)
+    sessions = selectors.patient_sessions(patient, course_id=course.pk)
     return _ics_response(sessions, patient, f"course-{course.pk}.ics")
 
 

@@ -295,14 +295,20 @@ def bench_portal():
     from scheduling.models import Course, Session
 
     location = Location.objects.get(name="Bench 0")
-    user, _ = User.objects.get_or_create(username="bench_patient")
+    user, _ = User.objects.get_or_create(username="bench_portal_patient")
     user.groups.add(Group.objects.get(name="patient"))
-    patient = Patient.objects.filter(home_location=location, user__isnull=True).order_by("id").first()
-    if not Patient.objects.filter(user=user).exists():
-        Patient.objects.filter(pk=patient.pk).update(user=user)
-    patient = Patient.objects.get(user=user)
-    if not Course.objects.filter(patient=patient, session_count=12).exists():
-        filler = Session.objects.filter(patient=patient).first()
+    patient, _created = Patient.objects.get_or_create(
+        user=user,
+        defaults={
+            "full_name": "Портал Бенч Пациентовна",
+            "date_of_birth": datetime.date(1985, 5, 5),
+            "sex": "female",
+            "phone": "+79990000001",
+            "home_location": location,
+        },
+    )
+    if not Session.objects.filter(patient=patient).exists():
+        filler = Session.objects.filter(location=location).select_related("course").first()
         course = Course.objects.create(
             patient=patient,
             procedure=filler.course.procedure,

@@ -206,6 +206,8 @@ if PORTAL_LINK_DELIVERY not in ("celery", "inline"):
     raise ImproperlyConfigured("The environment variable PORTAL_LINK_DELIVERY must be celery or inline.")
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+# Sessions are read from Redis and written through to the database: a page reads no session row.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.IdleTimeoutMiddleware refreshes it once a minute
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
