@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Staff, patients' logins and locations")
+
+    def ready(self):
+        from . import two_factor  # noqa: F401  (connects the sign-in receiver)

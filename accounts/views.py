@@ -28,6 +28,7 @@ def page_not_found(request, exception=None):
 
 
 def permission_denied(request, exception=None):
+    _audit_refusal(request)
     if request.path.startswith("/api/"):
         from clinic.api import json_permission_denied
 
@@ -41,3 +42,26 @@ def server_error(request):
 
         return json_server_error(request)
     return render(request, "500.html", status=500)
+
+
+def _audit_refusal(request) -> None:
+    """A refused page or API call is an audit event: who, what path, from where."""
+    from audit.models import Action
+    from audit.services import audit_record
+
+    audit_record(request=request, action=Action.DENIED, detail={"path": request.path[:300], "method": request.method})
+
+
+def locked_out(request, credentials, *args, **kwargs):
+    """django-axes' answer once a username or an address has failed too often: 429, say for how long."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        from django.utils.translation import gettext as _
+
+        from clinic.api import json_error
+
+        message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+        return json_error("locked_out", message, 429)
+    return render(request, "registration/locked.html", {"minutes": minutes}, status=429)

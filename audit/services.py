@@ -1,9 +1,6 @@
+from clinic.net import client_ip
+
 from .models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: a forwarded-for header is trusted where a configured proxy sets it.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 def audit_record(

@@ -70,6 +70,10 @@ def exception_handler(exc, context):
         if isinstance(exc, exceptions.APIException):
             body["code"] = _first_code(detail) or exc.default_code
         body["message"] = str(detail) if detail is not None else str(exc)
+    if response.status_code == status.HTTP_403_FORBIDDEN and context.get("request") is not None:
+        from accounts.views import _audit_refusal
+
+        _audit_refusal(context["request"])
     answer = Response({"error": body}, status=response.status_code)
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import two_factor
 from accounts import views as account_views
+from accounts.api import TokenApi
 from clinic.admin_site import guard_admin_site
 from portal import views as portal_views
 from scheduling import views as scheduling_views
@@ -12,9 +13,9 @@ from scheduling import views as scheduling_views
 guard_admin_site(admin.site)
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("patients.api_urls")),
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
@@ -24,6 +25,8 @@ api_v1 = [
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/2fa/verify/", two_factor.verify_view, name="two-factor-verify"),
+    path("accounts/2fa/setup/", two_factor.setup_view, name="two-factor-setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

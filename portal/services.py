@@ -193,9 +193,6 @@ def redeem_link(raw: str, purpose: str, *, request=None) -> User:
     user = portal_user(link.patient)
     if not user.is_active:
         raise LinkRefused("invalid", _("This link is not valid. Ask for a new one."))
-    audit_record(
-        request=request, actor=user, action=Action.LOGIN, patient=link.patient, detail={"method": f"link:{purpose}"}
-    )
     return user
 
 

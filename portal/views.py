@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.policy import permission_required
+from clinic.net import client_ip
 from patients.models import Patient
 from patients.views import apply_service_error
 from scheduling.models import Course
@@ -194,7 +195,7 @@ def sign_in_view(request):
     form = SignInLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_sign_in_link(contact=form.cleaned_data["contact"], ip=request.META.get("REMOTE_ADDR"))
+            services.request_sign_in_link(contact=form.cleaned_data["contact"], ip=client_ip(request))
         except ValidationError as error:
             apply_service_error(form, error)
             return render(request, "portal/sign_in.html", {"form": form}, status=429)
@@ -244,6 +245,7 @@ def link_view(request):
             user = services.redeem_link(token, LinkPurpose.SIGN_IN, request=request)
         except services.LinkRefused as refused:
             return _refused(request, refused)
+        request.login_method = "link:sign_in"  # for the audit trail's sign-in event
         login(request, user, backend=MODEL_BACKEND)  # a new session key; the stash goes with the old one
         return _no_referrer(redirect("portal:home"))
     return _no_referrer(render(request, "portal/link.html", {"link": link}))
@@ -272,6 +274,7 @@ def welcome_view(request):
             return _refused(request, refused)
         form.user = user
         form.save()
+        request.login_method = "link:invite"
         login(request, user, backend=MODEL_BACKEND)
         messages.success(request, _("Your password is set. Next time, sign in with your phone or email."))
         return _no_referrer(redirect("portal:home"))

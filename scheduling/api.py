@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import Location
 from accounts.policy import api_permission
 from clinic.api import Conflict
+from clinic.net import client_ip
 from patients.models import Patient
 from procedures.models import Procedure
 
@@ -305,5 +306,5 @@ class BookingRequestApi(APIView):
         fields = dict(data.validated_data)
         if fields.pop("website", ""):
             return Response({"status": "received"}, status=status.HTTP_202_ACCEPTED)
-        services.booking_request_submit(data=fields, ip=request.META.get("REMOTE_ADDR"))
+        services.booking_request_submit(data=fields, ip=client_ip(request))
         return Response({"status": "received", "received_at": timezone.now()}, status=status.HTTP_202_ACCEPTED)

@@ -14,6 +14,7 @@ from accounts.models import Location
 from accounts.policy import allowed, permission_required, require
 from audit.models import Action
 from audit.services import audit_record
+from clinic.net import client_ip
 from patients.views import apply_service_error, patient_for_user
 from procedures import selectors as clinical_selectors
 
@@ -428,7 +429,7 @@ def public_request_view(request):
             return render(request, "scheduling/request_thanks.html")  # say nothing to a bot
         data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
         try:
-            services.booking_request_submit(data=data, ip=request.META.get("REMOTE_ADDR"))
+            services.booking_request_submit(data=data, ip=client_ip(request))
         except ValidationError as error:
             apply_service_error(form, error)
             return render(request, "scheduling/request_form.html", {"form": form}, status=429)

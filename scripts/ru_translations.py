@@ -640,8 +640,42 @@ RU.update(
     }
 )
 
+# Security: lockout and two-factor sign-in (issue 7).
+RU.update(
+    {
+        "Finish signing in with your second factor first.": "Сначала завершите вход вторым фактором.",
+        "Code": "Код",
+        "The 6-digit code from your authenticator app, or one of your recovery codes.": "6-значный код из приложения-аутентификатора или один из резервных кодов.",
+        "This code is not valid. Try the next one from your app.": "Код не подходит. Попробуйте следующий код из приложения.",
+        "Two-factor sign-in is on.": "Двухфакторный вход включён.",
+        "This code is not valid. Check the time on your phone and try the next one.": "Код не подходит. Проверьте время на телефоне и попробуйте следующий код.",
+        "Too many failed attempts. Try again in %(minutes)s minutes.": "Слишком много неудачных попыток. Попробуйте снова через %(minutes)s минут.",
+        "Two-factor": "Второй фактор",
+        "Signing in is paused": "Вход временно заблокирован",
+        "Too many failed attempts. Please wait %(minutes)s minutes and try again, or ask the clinic administrator.": "Слишком много неудачных попыток. Подождите %(minutes)s минут и попробуйте снова или обратитесь к администратору клиники.",
+        "Two-factor sign-in": "Двухфакторный вход",
+        "Your recovery codes. Each works once, in place of a code from the app. Save them somewhere safe now: they are not shown again.": "Ваши резервные коды. Каждый действует один раз вместо кода из приложения. Сохраните их в надёжном месте сейчас: больше они не будут показаны.",
+        "Two-factor sign-in is on for your account.": "Для вашей учётной записи включён двухфакторный вход.",
+        "Make new recovery codes (the old ones stop working)": "Создать новые резервные коды (старые перестанут действовать)",
+        "Administrators must sign in with a second factor. Set it up to continue.": "Администраторы обязаны входить со вторым фактором. Настройте его, чтобы продолжить.",
+        "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, FreeOTP, 1Password...).": "Установите на телефон приложение-аутентификатор (Google Authenticator, Microsoft Authenticator, FreeOTP, 1Password...).",
+        "Scan this code with it, or type the key below.": "Отсканируйте им этот код или введите ключ ниже.",
+        "Type the 6-digit code the app shows.": "Введите 6-значный код, который покажет приложение.",
+        "Key": "Ключ",
+        "Turn on": "Включить",
+        "Second step": "Второй шаг",
+        "Open your authenticator app and type the code it shows for this clinic. Lost your phone? Use one of your recovery codes.": "Откройте приложение-аутентификатор и введите код, который оно показывает для клиники. Потеряли телефон? Используйте один из резервных кодов.",
+    }
+)
+
 
 PLURALS = {
+    "%(n)s recovery code left.": (
+        "Остался %(n)s резервный код.",
+        "Осталось %(n)s резервных кода.",
+        "Осталось %(n)s резервных кодов.",
+        "Осталось %(n)s резервного кода.",
+    ),
     "%(n)s session": ("%(n)s сеанс", "%(n)s сеанса", "%(n)s сеансов", "%(n)s сеанса"),
 }
 

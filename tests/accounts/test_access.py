@@ -54,6 +54,8 @@ MATRIX = {
     "portal:calendar": (DENIED, DENIED, DENIED, OK, LOGIN),
     "portal:session-confirm": (DENIED, DENIED, DENIED, 405, LOGIN),
     "portal:sign-in": (OK, OK, OK, OK, OK),
+    "two-factor-setup": (OK, OK, OK, DENIED, LOGIN),
+    "two-factor-verify": (REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),  # nothing owed: sent on
     "portal:invite": (DENIED, 405, DENIED, DENIED, LOGIN),
     "portal:staff-feed": (DENIED, 405, DENIED, DENIED, LOGIN),
 }

@@ -167,9 +167,10 @@ def test_a_registrar_invites_a_patient_who_sets_a_password_and_signs_in_with_the
     assert browser.get(path).status_code == 400  # used
 
     by_phone = Client()
-    assert by_phone.login(username="+7 916 765-43-21", password="Frost-and-scalp-42")
-    assert by_phone.get(reverse("portal:home")).status_code == 200
-    assert not Client().login(username="+7 916 765-43-21", password="wrong")
+    signed_in = by_phone.post(reverse("login"), {"username": "+7 916 765-43-21", "password": "Frost-and-scalp-42"})
+    assert signed_in.status_code == 302 and by_phone.get(reverse("portal:home")).status_code == 200
+    wrong = Client().post(reverse("login"), {"username": "+7 916 765-43-21", "password": "wrong"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in wrong.client.session
 
 
 def test_an_invitation_needs_a_registrar_and_an_address(as_clinician, as_registrar, location):
