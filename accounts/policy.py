@@ -17,6 +17,8 @@ RULES: dict[str, frozenset[str]] = {
     "patient.view": frozenset({REGISTRAR, CLINICIAN}),
     "patient.register": frozenset({REGISTRAR, CLINICIAN}),
     "patient.edit": frozenset({REGISTRAR, CLINICIAN}),
+    # a patient's rights over their data: export everything, anonymise on request
+    "patient.data_protection": frozenset({ADMIN}),
     # outcome of screenings and eligibility with reasons (no clinical answers)
     "eligibility.view": frozenset({REGISTRAR, CLINICIAN}),
     # the clinical answers of screenings and ice tests: clinicians only

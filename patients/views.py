@@ -85,3 +85,52 @@ def patient_edit_view(request, pk: int):
         else:
             return redirect(patient)
     return render(request, "patients/form.html", {"form": form, "title": _("Edit patient"), "patient": patient})
+
+
+@permission_required("patient.data_protection")
+def data_protection_view(request):
+    """Administrators find a patient to export their data or anonymise them."""
+    form = PatientSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    patients = list(patient_list(query=query, limit=50)) if query else []
+    return render(request, "patients/data_protection.html", {"form": form, "patients": patients, "query": query})
+
+
+@permission_required("patient.data_protection")
+def patient_export_view(request, pk: int):
+    """Everything held about one patient, as a JSON download."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.http import HttpResponse
+
+    from .data_protection import export_patient
+
+    patient = get_object_or_404(Patient.objects.select_related("home_location"), pk=pk)
+    data = export_patient(actor=request.user, patient=patient, request=request)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
+    return response
+
+
+@permission_required("patient.data_protection")
+@require_http_methods(["GET", "POST"])
+def patient_anonymise_view(request, pk: int):
+    from django.contrib import messages
+
+    from .data_protection import anonymise_patient
+    from .forms import AnonymiseForm
+
+    patient = get_object_or_404(Patient.objects.select_related("home_location"), pk=pk)
+    form = AnonymiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            anonymise_patient(actor=request.user, patient=patient, reason=form.cleaned_data["reason"], request=request)
+            messages.success(request, _("The patient is anonymised. Their clinical records are kept."))
+            return redirect("patients:data-protection")
+        except ValidationError as error:
+            apply_service_error(form, error)
+    status = 400 if form.errors else 200
+    return render(request, "patients/anonymise.html", {"form": form, "patient": patient}, status=status)

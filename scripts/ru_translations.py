@@ -668,6 +668,24 @@ RU.update(
     }
 )
 
+# Data protection (issue 7).
+RU.update(
+    {
+        "Data protection": "Защита данных",
+        "Say why (for example, the patient's written request).": "Укажите причину (например, письменное заявление пациента).",
+        "This patient is already anonymised.": "Данные этого пациента уже обезличены.",
+        "This patient still has %(n)s sessions to come. Cancel them before anonymising.": "У пациента ещё есть предстоящие сеансы: %(n)s. Отмените их перед обезличиванием.",
+        "For example: the patient's written request of 20 November 2026.": "Например: письменное заявление пациента от 20 ноября 2026 г.",
+        "I understand: the name, contacts and portal login are erased for good; clinical records stay.": "Понимаю: имя, контакты и вход в личный кабинет удаляются навсегда; медицинские записи сохраняются.",
+        "The patient is anonymised. Their clinical records are kept.": "Данные пациента обезличены. Медицинские записи сохранены.",
+        "Anonymise a patient": "Обезличить данные пациента",
+        "Anonymise": "Обезличить",
+        "A patient may ask for a copy of everything the clinic holds about them, or to be forgotten. Anonymising erases the name, contacts, notes and portal login; screenings, ice tests and sessions stay, as the law requires, tied to nobody nameable.": "Пациент может запросить копию всех своих данных или попросить их удалить. Обезличивание стирает имя, контакты, заметки и вход в личный кабинет; скрининги, ледовые пробы и сеансы сохраняются, как требует закон, но ни с кем конкретным не связаны.",
+        "Export (JSON)": "Выгрузить (JSON)",
+        "Nobody found.": "Никого не найдено.",
+    }
+)
+
 
 PLURALS = {
     "%(n)s recovery code left.": (
