@@ -323,8 +323,8 @@ def bench_portal():
             created_by=user,
         )
         start = datetime.datetime.combine(first_day(), datetime.time(7), tzinfo=location.tz)
-        for n in range(12):  # at 07:00, before the filler sessions of the day; 3 already held
-            begin = start + datetime.timedelta(days=2 * (n - 3))
+        for n in range(12):  # at 07:00 on odd days (the reminder benchmark's day is day 0); 3 already held
+            begin = start + datetime.timedelta(days=2 * (n - 3) + 1)
             Session.objects.create(
                 course=course,
                 patient=patient,

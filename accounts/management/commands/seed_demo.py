@@ -43,11 +43,25 @@ class Command(BaseCommand):
             self._clinical_records(staff["doctor"])
             self._resources(location, [staff["doctor"], staff["doctor2"]])
             self._course(location, staff["registrar"])
+            codes = self._admin_recovery_codes(staff["admin"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready. Logins: {', '.join(u for u, *_ in STAFF)}, patient, patient2; password {PASSWORD}"
+                f"Demo data ready. Logins: {', '.join(u for u, *_ in STAFF)}, patient, patient2; password {PASSWORD}\n"
+                f"admin needs a second factor: use a recovery code ({', '.join(codes)}), "
+                "then set up an authenticator app under Two-factor."
             )
         )
+
+    def _admin_recovery_codes(self, admin) -> list[str]:
+        """Administrators must pass a second factor; a laptop demo gets known one-time recovery codes."""
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        device, _ = StaticDevice.objects.get_or_create(user=admin, name="recovery", defaults={"confirmed": True})
+        codes = [f"demo2fa{n:02d}" for n in range(1, 11)]
+        device.token_set.all().delete()
+        for code in codes:
+            device.token_set.create(token=code)
+        return codes
 
     def _location(self) -> Location:
         location, _ = Location.objects.get_or_create(
