@@ -35,6 +35,7 @@ urlpatterns = [
     path("procedures/", include("procedures.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),
+    path("s/", scheduling_views.session_link_page_view, name="session-link-page"),
     path("s/<str:token>/", scheduling_views.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),

@@ -49,6 +49,9 @@ def patient_list_view(request):
 @require_http_methods(["GET", "POST"])
 def patient_create_view(request):
     prefill = {k: request.GET[k][:200] for k in ("full_name", "phone") if request.GET.get(k)}
+    locations = list(request.user.locations.values_list("pk", flat=True)[:2])
+    if len(locations) == 1:  # a registrar of one clinic registers patients of that clinic
+        prefill["home_location"] = locations[0]
     form = PatientForm(request.POST or None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         try:

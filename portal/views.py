@@ -36,7 +36,12 @@ def _own_patient(request) -> Patient | None:
 
 
 def _no_referrer(response):
+    """For responses to a URL that holds a token (and for calendar files): no Referer leaves them."""
     response["Referrer-Policy"] = "no-referrer"
+    return _no_store(response)
+
+
+def _no_store(response):
     response["Cache-Control"] = "no-store"
     return response
 
@@ -161,7 +166,7 @@ def calendar_view(request):
             return redirect("portal:calendar")
         secret = services.feed_create(actor=request.user, patient=patient, request=request)
     feed = CalendarFeed.objects.filter(patient=patient).first()
-    return _no_referrer(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+    return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
 
 
 def _feed_context(request, patient, feed, secret):
@@ -247,8 +252,10 @@ def link_view(request):
             return _refused(request, refused)
         request.login_method = "link:sign_in"  # for the audit trail's sign-in event
         login(request, user, backend=MODEL_BACKEND)  # a new session key; the stash goes with the old one
-        return _no_referrer(redirect("portal:home"))
-    return _no_referrer(render(request, "portal/link.html", {"link": link}))
+        return redirect("portal:home")
+    # No token in this URL, and a form on the page: the usual same-origin policy (a no-referrer
+    # page makes browsers post with "Origin: null", which CSRF protection refuses).
+    return _no_store(render(request, "portal/link.html", {"link": link}))
 
 
 @login_not_required
@@ -277,9 +284,9 @@ def welcome_view(request):
         request.login_method = "link:invite"
         login(request, user, backend=MODEL_BACKEND)
         messages.success(request, _("Your password is set. Next time, sign in with your phone or email."))
-        return _no_referrer(redirect("portal:home"))
+        return redirect("portal:home")
     status = 400 if form.errors else 200
-    return _no_referrer(render(request, "portal/welcome.html", {"form": form, "link": link}, status=status))
+    return _no_store(render(request, "portal/welcome.html", {"form": form, "link": link}, status=status))
 
 
 # ---------------------------------------------------------------- what a registrar does for a patient
@@ -312,4 +319,4 @@ def staff_feed_view(request, patient_pk: int):
         return redirect(patient.get_absolute_url())
     secret = services.feed_create(actor=request.user, patient=patient, request=request)
     feed = CalendarFeed.objects.get(patient=patient)
-    return _no_referrer(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+    return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))

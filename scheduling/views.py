@@ -165,8 +165,11 @@ def book_course_view(request, patient_pk: int):
                     for s in plan.sessions
                 ],
             )
+            # Why the plan cannot be booked, once each, above the table (the rows say which dates).
+            ineligible = list(dict.fromkeys(str(r) for s in plan.sessions for r in s.ineligible))
             context.update(
                 plan=plan,
+                ineligible=ineligible,
                 rows=rows,
                 location=location,
                 procedure=procedure,
@@ -443,10 +446,36 @@ def closures_view(request):
     return render(request, "scheduling/closures.html", {"closures": closures})
 
 
+SESSION_LINK_KEY = "session_link"
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def session_link_view(request, token: str):
-    """A reminder's link: the session it names, with confirm and cancel. Good for that session only."""
+    """A reminder's link. A GET keeps the token in the session and sends the browser to /s/, a
+    URL without it: the page there has forms, and a page with Referrer-Policy: no-referrer makes
+    browsers post with "Origin: null", which CSRF protection rightly refuses."""
+    if request.method == "POST":
+        return _session_link_page(request, token)
+    refused = _check_session_link(request, token)
+    if not isinstance(refused, Session):
+        return refused
+    request.session[SESSION_LINK_KEY] = token
+    response = redirect("session-link-page")
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def session_link_page_view(request):
+    """The session a reminder's link named, with confirm and cancel. Good for that session only."""
+    return _session_link_page(request, request.session.get(SESSION_LINK_KEY, ""))
+
+
+def _check_session_link(request, token: str):
+    """The session a link names, or the page that refuses the link."""
     from django.core import signing
 
     from .reminders import read_session_link
@@ -473,6 +502,13 @@ def session_link_view(request, token: str):
             )
             % {"phone": session.location.phone},
         )
+    return session
+
+
+def _session_link_page(request, token: str):
+    session = _check_session_link(request, token)
+    if not isinstance(session, Session):
+        return session
     message, status = "", 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -499,8 +535,7 @@ def session_link_view(request, token: str):
             },
             status=status,
         )
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "no-store"  # Referrer-Policy: same-origin, as on every page: no token here
     return response
 
 

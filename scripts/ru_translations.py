@@ -683,6 +683,7 @@ RU.update(
         "A patient may ask for a copy of everything the clinic holds about them, or to be forgotten. Anonymising erases the name, contacts, notes and portal login; screenings, ice tests and sessions stay, as the law requires, tied to nobody nameable.": "Пациент может запросить копию всех своих данных или попросить их удалить. Обезличивание стирает имя, контакты, заметки и вход в личный кабинет; скрининги, ледовые пробы и сеансы сохраняются, как требует закон, но ни с кем конкретным не связаны.",
         "Export (JSON)": "Выгрузить (JSON)",
         "Nobody found.": "Никого не найдено.",
+        "The patient is not eligible:": "Пациенту нельзя проводить процедуру:",
     }
 )
 

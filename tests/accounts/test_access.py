@@ -236,6 +236,7 @@ NOT_IN_MATRIX = {
     "password_reset_complete": "the page after a reset",
     "set_language": "POST only; test_the_language_switcher_changes_the_interface_language",
     "session-link": "reached by a signed token; tests/scheduling/test_reminders.py",
+    "session-link-page": "the page after a reminder's link; tests/scheduling/test_reminders.py",
     "portal:link-landing": "reached by a one-time link; tests/portal/test_access.py",
     "portal:link": "the page after a one-time link; tests/portal/test_access.py",
     "portal:welcome-landing": "reached by an invitation; tests/portal/test_access.py",

@@ -243,8 +243,15 @@ def _link(session):
 def test_the_link_confirms_and_cancels_that_session_only(course, client):
     session = first_session(course)
     url = _link(session)
-    page = client.get(url)
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    landing = client.get(url)  # the token leaves the address bar: kept in the session instead
+    assert landing.status_code == 302 and landing["Location"] == reverse("session-link-page")
+    assert landing["Referrer-Policy"] == "no-referrer"
+    page = client.get(landing["Location"])
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
+    assert 'name="action" value="confirm"' in page.content.decode()  # the form posts to /s/: no token there
+    client.post(reverse("session-link-page"), {"action": "confirm"})
+    session.refresh_from_db()
+    assert session.confirmed_at is not None
     client.post(url, {"action": "confirm"})
     session.refresh_from_db()
     assert session.confirmed_at is not None

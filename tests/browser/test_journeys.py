@@ -1,0 +1,133 @@
+"""What people do, in a real browser: a refused booking, a patient's portal, a website request."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from procedures.services import ice_test_record, screening_sign
+from scheduling.models import BookingRequest, Course, Session, SessionStatus
+
+from ..factories import PASSWORD, days_ago
+from .conftest import book_course, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_a_booking_for_a_failed_ice_test_is_refused_with_the_reason(
+    page, live_server, registrar, clinic, patient, clinician, cryo, all_absent, location
+):
+    screening_sign(
+        actor=clinician, patient=patient, procedures=[cryo], answers=all_absent, fitzpatrick=2, examined_at=days_ago(2)
+    )
+    ice_test_record(
+        actor=clinician, patient=patient, area="nape", exposure_seconds=10, redness=True, performed_at=days_ago(2)
+    )
+    sign_in(page, live_server.url, registrar.username, PASSWORD)
+    page.goto(f"{live_server.url}/scheduling/patients/{patient.pk}/book/")
+    page.get_by_label("Procedure").select_option("cryomassage-contact")
+    page.get_by_label("Location").select_option(str(location.pk))
+    page.get_by_label("Number of sessions").fill("10")
+    page.get_by_label("First session on or after").fill(
+        (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    )
+    page.get_by_label("Preferred time").fill("10:00")
+    page.get_by_role("button", name="Propose sessions").click()
+    alert = page.get_by_role("alert").first
+    assert re.search(r"Ice test failed on", alert.inner_text())
+    assert page.get_by_text("This plan cannot be booked; see the reasons above.").is_visible()
+    assert page.get_by_role("button", name="Confirm and book all sessions").count() == 0
+    assert Course.objects.filter(patient=patient).count() == 0
+
+
+def test_a_patient_signs_in_with_a_link_sees_progress_downloads_the_ics_and_cancels(
+    page, live_server, registrar, clinic, eligible_patient, cryo, location, tmp_path
+):
+    eligible_patient.email = "maria@example.org"
+    eligible_patient.preferred_language = "en"
+    eligible_patient.save()
+    course = book_course(registrar, eligible_patient, cryo, location)
+
+    page.goto(f"{live_server.url}/portal/sign-in/")
+    page.get_by_label("Phone or email").fill("maria@example.org")
+    page.get_by_role("button", name="Send me a link").click()
+    assert page.get_by_text("a sign-in link is on its way").is_visible()
+    link = re.search(r"http://\S+(/portal/link/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(live_server.url + link)
+    assert "/portal/link/" in page.url and link not in page.url  # the token left the address bar
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/portal/")
+
+    assert page.get_by_text("0 of 10").first.is_visible()
+    assert page.locator(".session-card").count() == 10
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Add this course to my calendar (.ics)").click()
+    path = tmp_path / "course.ics"
+    download.value.save_as(path)
+    events = Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert len(events) == 10
+
+    page.locator(".session-card").nth(1).get_by_role("link", name="Cancel").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    assert page.get_by_text("Your session is cancelled.").is_visible()
+    assert page.locator(".session-card").count() == 9
+    second = course.sessions.order_by("start")[1]
+    assert Session.objects.get(pk=second.pk).status == SessionStatus.CANCELLED
+
+
+def test_a_website_request_becomes_a_patient_and_a_booking(
+    page, live_server, registrar, clinic, clinician, cryo, all_absent, location
+):
+    from procedures.models import Procedure
+
+    Procedure.objects.filter(pk=cryo.pk).update(screening_valid_days=60, ice_test_valid_days=60)
+    registrar.locations.add(location)  # the registrar works at this clinic: new patients default to it
+    page.goto(f"{live_server.url}/request/")
+    page.get_by_label("Name").fill("Ольга Новикова")
+    page.get_by_label("Phone").fill("+7 916 555-44-33")
+    page.get_by_label("Procedure").select_option(str(cryo.pk))
+    page.get_by_label("Preferred time").fill("weekday mornings")
+    page.get_by_role("button", name=re.compile("Send")).click()
+    assert BookingRequest.objects.filter(name="Ольга Новикова").exists()
+
+    sign_in(page, live_server.url, registrar.username, PASSWORD)
+    page.goto(f"{live_server.url}/scheduling/requests/")
+    assert page.get_by_text("weekday mornings").is_visible()
+    page.get_by_role("link", name="Register").first.click()
+    assert page.get_by_label("Full name").input_value() == "Ольга Новикова"
+    page.get_by_label("Date of birth").fill("1985-04-12")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_role("button", name=re.compile("Register|Save")).click()
+    page.wait_for_url(re.compile(r"/patients/\d+/$"))
+    patient_id = int(re.search(r"/patients/(\d+)/$", page.url).group(1))
+
+    # The trichologist's screening and ice test (their forms have journeys of their own).
+    from patients.models import Patient
+
+    patient = Patient.objects.get(pk=patient_id)
+    screening_sign(
+        actor=clinician, patient=patient, procedures=[cryo], answers=all_absent, fitzpatrick=2, examined_at=days_ago(2)
+    )
+    ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
+
+    page.get_by_role("link", name="Book a course").click()
+    page.get_by_label("Procedure").select_option("cryomassage-contact")
+    page.get_by_label("Location").select_option(str(location.pk))
+    page.get_by_label("Number of sessions").fill("10")
+    monday = datetime.date.today() + datetime.timedelta(days=3)
+    while monday.weekday() != 0:
+        monday += datetime.timedelta(days=1)
+    page.get_by_label("First session on or after").fill(monday.isoformat())
+    page.get_by_label("Preferred time").fill("10:00")
+    page.get_by_role("button", name="Propose sessions").click()
+    assert page.get_by_text("Course price").is_visible()
+    page.get_by_role("button", name="Confirm and book all sessions").click()
+    page.wait_for_url(re.compile(r"/scheduling/courses/\d+/$"))
+    assert Course.objects.get(patient=patient).sessions.count() == 10
+
+    page.goto(f"{live_server.url}/scheduling/requests/")
+    page.get_by_label("Patient number").first.fill(str(patient.pk))
+    page.get_by_role("button", name="Done").first.click()
+    assert BookingRequest.objects.get(name="Ольга Новикова").patient_id == patient.pk
