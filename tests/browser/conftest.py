@@ -62,3 +62,11 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def sign_out(page) -> None:
+    toggler = page.get_by_role("button", name="Menu")
+    if toggler.is_visible():  # the navigation bar is folded on narrower screens
+        toggler.click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()

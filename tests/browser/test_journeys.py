@@ -11,7 +11,7 @@ from procedures.services import ice_test_record, screening_sign
 from scheduling.models import BookingRequest, Course, Session, SessionStatus
 
 from ..factories import PASSWORD, days_ago
-from .conftest import book_course, sign_in
+from .conftest import book_course, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -131,3 +131,84 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     page.get_by_label("Patient number").first.fill(str(patient.pk))
     page.get_by_role("button", name="Done").first.click()
     assert BookingRequest.objects.get(name="Ольга Новикова").patient_id == patient.pk
+
+
+def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
+    page, live_server, registrar, clinician, clinic, cryo, location
+):
+    """Journey 1: the whole path from a new patient to a booked course, through the pages only."""
+    from procedures.models import Procedure
+
+    Procedure.objects.filter(pk=cryo.pk).update(screening_valid_days=60, ice_test_valid_days=60)  # the clinic's rule
+    registrar.locations.add(location)
+    base = live_server.url
+
+    sign_in(page, base, registrar.username, PASSWORD)
+    page.goto(f"{base}/patients/new/")
+    page.get_by_label("Full name").fill("Ирина Соколова")
+    page.get_by_label("Date of birth").fill("1979-09-30")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Phone").fill("+7 903 111-22-33")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/patients/\d+/$"))
+    patient_url = page.url
+    sign_out(page)
+
+    sign_in(page, base, clinician.username, PASSWORD)
+    page.goto(patient_url)
+    page.get_by_role("link", name="New screening").click()
+    page.get_by_label(re.compile("Scalp cryomassage, contact")).check()
+    page.get_by_role("button", name="Continue").click()
+    for radio in page.locator("input[type=radio][value=absent]").all():
+        radio.check()
+    page.get_by_label("Fitzpatrick skin type").select_option("2")
+    page.get_by_role("button", name="Sign").click()
+    page.goto(patient_url)
+    page.get_by_role("link", name="New ice test").click()
+    page.get_by_label("Area").fill("nape")
+    page.get_by_label("Exposure, seconds").fill("10")
+    page.get_by_role("button", name="Sign").click()
+    page.goto(patient_url)
+    assert page.get_by_text("cleared", exact=True).is_visible() and page.get_by_text("passed", exact=True).is_visible()
+    # "today" she is not eligible yet: an ice test must be a day old; the course starts days later
+    sign_out(page)
+
+    sign_in(page, base, registrar.username, PASSWORD)
+    page.goto(patient_url)
+    page.get_by_role("link", name="Book a course").click()
+    page.get_by_label("Procedure").select_option("cryomassage-contact")
+    page.get_by_label("Number of sessions").fill("12")
+    monday = datetime.date.today() + datetime.timedelta(days=3)
+    while monday.weekday() != 0:
+        monday += datetime.timedelta(days=1)
+    page.get_by_label("First session on or after").fill(monday.isoformat())
+    page.get_by_label("Preferred time").fill("11:00")
+    page.get_by_role("button", name="Propose sessions").click()
+    price = page.get_by_text("Course price").inner_text()
+    assert "10,260.00 ₽" in price or "10 260,00 ₽" in price or "10260" in price.replace(",", "").replace(" ", "")
+    dates = [datetime.date.fromisoformat(page.locator(f"#id_s-{n}-day").input_value()) for n in range(12)]
+    gaps = {(b - a).days for a, b in zip(dates, dates[1:], strict=False)}
+    assert dates[0] == monday and gaps <= {2, 3}  # alternate days; a Sunday closure makes one gap 3
+    page.get_by_role("button", name="Confirm and book all sessions").click()
+    page.wait_for_url(re.compile(r"/scheduling/courses/\d+/$"))
+    course = Course.objects.get(patient__full_name="Ирина Соколова")
+    sessions = list(course.sessions.order_by("start"))
+    assert len(sessions) == 12
+
+    fifth = sessions[4]
+    row = page.locator("tr", has=page.locator(f"#move-day-{fifth.pk}"))
+    row.get_by_text("Move", exact=True).first.click()  # open the <details>
+    new_day = timezone_local_date(fifth) + datetime.timedelta(days=1)
+    page.locator(f"#move-day-{fifth.pk}").fill(new_day.isoformat())
+    assert page.locator(f"#shift-{fifth.pk}").is_checked()
+    row.get_by_role("button", name="Move").click()
+    page.wait_for_load_state()
+    moved = list(course.sessions.order_by("start"))
+    assert [s.start for s in moved[:4]] == [s.start for s in sessions[:4]]
+    assert timezone_local_date(moved[4]) == new_day
+    assert all((b.start - a.start).days >= 2 for a, b in zip(moved, moved[1:], strict=False))
+    assert moved[-1].start > sessions[-1].start  # the following sessions moved along
+
+
+def timezone_local_date(session) -> datetime.date:
+    return session.start.astimezone(session.location.tz).date()
