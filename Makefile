@@ -23,6 +23,7 @@ test: install
 
 # Real-browser journeys (Playwright + Debian's Chromium: apt-get install chromium). Not in `make test`.
 test-browser: install
+	npm ci --prefix tests/browser/node --no-audit --no-fund --silent
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) scripts/devenv.py test -- $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 lint: install
