@@ -226,9 +226,14 @@ def _refused(request, refused):
     return _no_referrer(response)
 
 
-def _stashed(request, purpose: str) -> str:
+def _current_link(request, purpose: str):
+    """(token, link) kept in the session by the landing view, or (refusal page, None)."""
     stash = request.session.get(LINK_SESSION_KEY) or {}
-    return stash.get("token", "") if stash.get("purpose") == purpose else ""
+    token = stash.get("token", "") if stash.get("purpose") == purpose else ""
+    try:
+        return token, services.check_link(token, purpose)
+    except services.LinkRefused as refused:
+        return _refused(request, refused), None
 
 
 @login_not_required
@@ -240,11 +245,9 @@ def link_landing_view(request, token: str):
 @require_http_methods(["GET", "POST"])
 def link_view(request):
     """'Sign in' button for a one-time link. A GET never uses the link up (mail scanners open links)."""
-    token = _stashed(request, LinkPurpose.SIGN_IN)
-    try:
-        link = services.check_link(token, LinkPurpose.SIGN_IN)
-    except services.LinkRefused as refused:
-        return _refused(request, refused)
+    token, link = _current_link(request, LinkPurpose.SIGN_IN)
+    if link is None:
+        return token  # the refusal page
     if request.method == "POST":
         try:
             user = services.redeem_link(token, LinkPurpose.SIGN_IN, request=request)
@@ -267,11 +270,9 @@ def welcome_landing_view(request, token: str):
 @require_http_methods(["GET", "POST"])
 def welcome_view(request):
     """An invitation: choose a password, then you are signed in."""
-    token = _stashed(request, LinkPurpose.INVITE)
-    try:
-        link = services.check_link(token, LinkPurpose.INVITE)
-    except services.LinkRefused as refused:
-        return _refused(request, refused)
+    token, link = _current_link(request, LinkPurpose.INVITE)
+    if link is None:
+        return token  # the refusal page
     user = services.portal_user(link.patient)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -60,8 +60,8 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next step must not race the sign-in's own page load
+        page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page) -> None:
@@ -69,4 +69,39 @@ def sign_out(page) -> None:
     if toggler.is_visible():  # the navigation bar is folded on narrower screens
         toggler.click()
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/accounts/login/" in url)  # signing out ends on the login page
+
+
+def next_monday(after_days: int = 3):
+    """The first Monday at least `after_days` ahead: a course start clear of the 24-hour rules."""
+    import datetime
+
+    day = datetime.date.today() + datetime.timedelta(days=after_days)
+    while day.weekday() != 0:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def propose_course(page, *, count: int, first_day, time: str, location=None) -> None:
+    """Fill the booking wizard's first step and ask for a proposal."""
+    page.get_by_label("Procedure").select_option("cryomassage-contact")
+    if location is not None:
+        page.get_by_label("Location").select_option(str(location.pk))
+    page.get_by_label("Number of sessions").fill(str(count))
+    page.get_by_label("First session on or after").fill(first_day.isoformat())
+    page.get_by_label("Preferred time").fill(time)
+    page.get_by_role("button", name="Propose sessions").click()
+
+
+def shown(locator) -> bool:
+    """Wait (up to the page's timeout) for the first match to be visible: a page may still be loading."""
+    locator.first.wait_for(state="visible")
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters (per address: every browser here is 127.0.0.1) live in Redis."""
+    from django.core.cache import cache
+
+    cache.clear()

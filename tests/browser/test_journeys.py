@@ -11,7 +11,7 @@ from procedures.services import ice_test_record, screening_sign
 from scheduling.models import BookingRequest, Course, Session, SessionStatus
 
 from ..factories import PASSWORD, days_ago
-from .conftest import book_course, sign_in, sign_out
+from .conftest import book_course, next_monday, propose_course, shown, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -27,17 +27,10 @@ def test_a_booking_for_a_failed_ice_test_is_refused_with_the_reason(
     )
     sign_in(page, live_server.url, registrar.username, PASSWORD)
     page.goto(f"{live_server.url}/scheduling/patients/{patient.pk}/book/")
-    page.get_by_label("Procedure").select_option("cryomassage-contact")
-    page.get_by_label("Location").select_option(str(location.pk))
-    page.get_by_label("Number of sessions").fill("10")
-    page.get_by_label("First session on or after").fill(
-        (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
-    )
-    page.get_by_label("Preferred time").fill("10:00")
-    page.get_by_role("button", name="Propose sessions").click()
+    propose_course(page, count=10, first_day=next_monday(), time="10:00", location=location)
     alert = page.get_by_role("alert").first
     assert re.search(r"Ice test failed on", alert.inner_text())
-    assert page.get_by_text("This plan cannot be booked; see the reasons above.").is_visible()
+    assert shown(page.get_by_text("This plan cannot be booked; see the reasons above."))
     assert page.get_by_role("button", name="Confirm and book all sessions").count() == 0
     assert Course.objects.filter(patient=patient).count() == 0
 
@@ -53,14 +46,14 @@ def test_a_patient_signs_in_with_a_link_sees_progress_downloads_the_ics_and_canc
     page.goto(f"{live_server.url}/portal/sign-in/")
     page.get_by_label("Phone or email").fill("maria@example.org")
     page.get_by_role("button", name="Send me a link").click()
-    assert page.get_by_text("a sign-in link is on its way").is_visible()
+    assert shown(page.get_by_text("a sign-in link is on its way"))
     link = re.search(r"http://\S+(/portal/link/\S+/)", mail.outbox[-1].body).group(1)
     page.goto(live_server.url + link)
     assert "/portal/link/" in page.url and link not in page.url  # the token left the address bar
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/portal/")
 
-    assert page.get_by_text("0 of 10").first.is_visible()
+    assert shown(page.get_by_text("0 of 10"))
     assert page.locator(".session-card").count() == 10
     with page.expect_download() as download:
         page.get_by_role("link", name="Add this course to my calendar (.ics)").click()
@@ -71,7 +64,7 @@ def test_a_patient_signs_in_with_a_link_sees_progress_downloads_the_ics_and_canc
 
     page.locator(".session-card").nth(1).get_by_role("link", name="Cancel").click()
     page.get_by_role("button", name="Yes, cancel it").click()
-    assert page.get_by_text("Your session is cancelled.").is_visible()
+    assert shown(page.get_by_text("Your session is cancelled."))
     assert page.locator(".session-card").count() == 9
     second = course.sessions.order_by("start")[1]
     assert Session.objects.get(pk=second.pk).status == SessionStatus.CANCELLED
@@ -89,12 +82,13 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     page.get_by_label("Phone").fill("+7 916 555-44-33")
     page.get_by_label("Procedure").select_option(str(cryo.pk))
     page.get_by_label("Preferred time").fill("weekday mornings")
-    page.get_by_role("button", name=re.compile("Send")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Send")).click()
     assert BookingRequest.objects.filter(name="Ольга Новикова").exists()
 
     sign_in(page, live_server.url, registrar.username, PASSWORD)
     page.goto(f"{live_server.url}/scheduling/requests/")
-    assert page.get_by_text("weekday mornings").is_visible()
+    assert shown(page.get_by_text("weekday mornings"))
     page.get_by_role("link", name="Register").first.click()
     assert page.get_by_label("Full name").input_value() == "Ольга Новикова"
     page.get_by_label("Date of birth").fill("1985-04-12")
@@ -113,23 +107,16 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
 
     page.get_by_role("link", name="Book a course").click()
-    page.get_by_label("Procedure").select_option("cryomassage-contact")
-    page.get_by_label("Location").select_option(str(location.pk))
-    page.get_by_label("Number of sessions").fill("10")
-    monday = datetime.date.today() + datetime.timedelta(days=3)
-    while monday.weekday() != 0:
-        monday += datetime.timedelta(days=1)
-    page.get_by_label("First session on or after").fill(monday.isoformat())
-    page.get_by_label("Preferred time").fill("10:00")
-    page.get_by_role("button", name="Propose sessions").click()
-    assert page.get_by_text("Course price").is_visible()
+    propose_course(page, count=10, first_day=next_monday(), time="10:00", location=location)
+    assert shown(page.get_by_text("Course price"))
     page.get_by_role("button", name="Confirm and book all sessions").click()
     page.wait_for_url(re.compile(r"/scheduling/courses/\d+/$"))
     assert Course.objects.get(patient=patient).sessions.count() == 10
 
     page.goto(f"{live_server.url}/scheduling/requests/")
     page.get_by_label("Patient number").first.fill(str(patient.pk))
-    page.get_by_role("button", name="Done").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Done").first.click()
     assert BookingRequest.objects.get(name="Ольга Новикова").patient_id == patient.pk
 
 
@@ -162,30 +149,25 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
     for radio in page.locator("input[type=radio][value=absent]").all():
         radio.check()
     page.get_by_label("Fitzpatrick skin type").select_option("2")
-    page.get_by_role("button", name="Sign").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign").click()
     page.goto(patient_url)
     page.get_by_role("link", name="New ice test").click()
     page.get_by_label("Area").fill("nape")
     page.get_by_label("Exposure, seconds").fill("10")
-    page.get_by_role("button", name="Sign").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign").click()
     page.goto(patient_url)
-    assert page.get_by_text("cleared", exact=True).is_visible() and page.get_by_text("passed", exact=True).is_visible()
+    assert shown(page.get_by_text("cleared", exact=True)) and shown(page.get_by_text("passed", exact=True))
     # "today" she is not eligible yet: an ice test must be a day old; the course starts days later
     sign_out(page)
 
     sign_in(page, base, registrar.username, PASSWORD)
     page.goto(patient_url)
     page.get_by_role("link", name="Book a course").click()
-    page.get_by_label("Procedure").select_option("cryomassage-contact")
-    page.get_by_label("Number of sessions").fill("12")
-    monday = datetime.date.today() + datetime.timedelta(days=3)
-    while monday.weekday() != 0:
-        monday += datetime.timedelta(days=1)
-    page.get_by_label("First session on or after").fill(monday.isoformat())
-    page.get_by_label("Preferred time").fill("11:00")
-    page.get_by_role("button", name="Propose sessions").click()
-    price = page.get_by_text("Course price").inner_text()
-    assert "10,260.00 ₽" in price or "10 260,00 ₽" in price or "10260" in price.replace(",", "").replace(" ", "")
+    monday = next_monday()
+    propose_course(page, count=12, first_day=monday, time="11:00")
+    assert "10,260.00 ₽" in page.get_by_text("Course price").inner_text()  # 12 x 950 less 10%
     dates = [datetime.date.fromisoformat(page.locator(f"#id_s-{n}-day").input_value()) for n in range(12)]
     gaps = {(b - a).days for a, b in zip(dates, dates[1:], strict=False)}
     assert dates[0] == monday and gaps <= {2, 3}  # alternate days; a Sunday closure makes one gap 3
@@ -201,8 +183,8 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
     new_day = timezone_local_date(fifth) + datetime.timedelta(days=1)
     page.locator(f"#move-day-{fifth.pk}").fill(new_day.isoformat())
     assert page.locator(f"#shift-{fifth.pk}").is_checked()
-    row.get_by_role("button", name="Move").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.get_by_role("button", name="Move").click()
     moved = list(course.sessions.order_by("start"))
     assert [s.start for s in moved[:4]] == [s.start for s in sessions[:4]]
     assert timezone_local_date(moved[4]) == new_day

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ..factories import PASSWORD
-from .conftest import book_course, sign_in, sign_out
+from .conftest import book_course, next_monday, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -116,8 +116,6 @@ def _tab_to(page, selector: str, limit: int = 120) -> None:
 def test_a_course_can_be_booked_with_the_keyboard_alone(
     page, live_server, registrar, clinic, eligible_patient, location
 ):
-    import datetime
-
     from scheduling.models import Course
 
     sign_in(page, live_server.url, registrar.username, PASSWORD)
@@ -127,9 +125,7 @@ def test_a_course_can_be_booked_with_the_keyboard_alone(
     assert page.locator("#id_procedure").input_value() == "cryomassage-contact"
     _tab_to(page, "#id_count")
     page.keyboard.type("10")
-    monday = datetime.date.today() + datetime.timedelta(days=3)
-    while monday.weekday() != 0:
-        monday += datetime.timedelta(days=1)
+    monday = next_monday()
     _tab_to(page, "#id_first_day")
     page.keyboard.type(monday.strftime("%m%d%Y"))  # Chromium's date field here: month, day, year
     _tab_to(page, "#id_preferred_time")
