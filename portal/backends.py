@@ -9,13 +9,14 @@ class PatientContactBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        from .services import find_patient_by_contact
+        from .services import find_patients_by_contact
 
-        patient, _channel = find_patient_by_contact(username)
-        user = patient.user if patient is not None and patient.user_id else None
-        if user is None:
+        patients, _channel = find_patients_by_contact(username)
+        users = [p.user for p in patients if p.user_id]
+        if not users:
             User().set_password(password)  # spend the same time as a real check
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        for user in users:  # a shared phone: the password says which of them is signing in
+            if user.check_password(password) and self.user_can_authenticate(user):
+                return user
         return None

@@ -49,20 +49,26 @@ class LinkRefused(Exception):
 # ---------------------------------------------------------------- who is asking
 
 
-def find_patient_by_contact(value: str) -> tuple[Patient | None, str]:
-    """(patient, channel) for a typed email or phone; (None, channel) when nobody matches."""
+MAX_PATIENTS_PER_CONTACT = 5  # a family may share one phone; more than this is not a family
+
+
+def find_patients_by_contact(value: str) -> tuple[list[Patient], str]:
+    """(patients, channel) for a typed email or phone. Several patients may share one (a mother
+    and her daughter, say): each gets her own link. Nobody matching gives ([], channel)."""
     value = value.strip()
     if "@" in value:
-        patient = Patient.objects.filter(email__iexact=value).order_by("pk").first()
-        return patient, EMAIL
-    try:
-        number = phonenumbers.parse(value, "RU")
-    except phonenumbers.NumberParseException:
-        return None, SMS
-    if not phonenumbers.is_valid_number(number):
-        return None, SMS
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return Patient.objects.filter(phone=e164).order_by("pk").first(), SMS
+        patients = Patient.objects.filter(email__iexact=value)
+        channel = EMAIL
+    else:
+        channel = SMS
+        try:
+            number = phonenumbers.parse(value, "RU")
+        except phonenumbers.NumberParseException:
+            return [], channel
+        if not phonenumbers.is_valid_number(number):
+            return [], channel
+        patients = Patient.objects.filter(phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return list(patients.select_related("user").order_by("pk")[:MAX_PATIENTS_PER_CONTACT]), channel
 
 
 def _normalised(value: str) -> str:
@@ -129,18 +135,17 @@ def request_sign_in_link(*, contact: str, ip: str | None) -> None:
     )
     if per_ip or per_contact:
         raise ValidationError(_("Too many requests. Please wait a few minutes and try again."), code="throttled")
-    patient, channel = find_patient_by_contact(contact)
-    if patient is None:
-        return
+    patients, channel = find_patients_by_contact(contact)
     with transaction.atomic():
-        raw, link = _issue(
-            patient=patient,
-            purpose=LinkPurpose.SIGN_IN,
-            channel=channel,
-            lifetime=datetime.timedelta(minutes=settings.PORTAL_LINK_MINUTES),
-            ip=ip,
-        )
-        transaction.on_commit(lambda: deliver_link(link.pk, raw))
+        for patient in patients:
+            raw, link = _issue(
+                patient=patient,
+                purpose=LinkPurpose.SIGN_IN,
+                channel=channel,
+                lifetime=datetime.timedelta(minutes=settings.PORTAL_LINK_MINUTES),
+                ip=ip,
+            )
+            transaction.on_commit(lambda link_id=link.pk, raw=raw: deliver_link(link_id, raw))
 
 
 def invite(*, actor, patient: Patient, channel: str, request=None) -> None:
@@ -222,7 +227,10 @@ def send_link(link_id: int, raw: str) -> None:
     patient, url = link.patient, link_url(raw, link.purpose)
     with translation.override(patient.preferred_language):
         if link.purpose == LinkPurpose.SIGN_IN:
-            text = _("Your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s") % {
+            text = _(
+                "%(name)s, your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s"
+            ) % {
+                "name": patient.full_name,
                 "clinic": patient.home_location.name,
                 "minutes": settings.PORTAL_LINK_MINUTES,
                 "url": url,

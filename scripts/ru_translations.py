@@ -565,7 +565,7 @@ RU.update(
         "This link is not valid. Ask for a new one.": "Ссылка недействительна. Запросите новую.",
         "This link has already been used. Ask for a new one.": "Ссылка уже использована. Запросите новую.",
         "This link has expired. Ask for a new one.": "Срок действия ссылки истёк. Запросите новую.",
-        "Your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s": "Ваша ссылка для входа в %(clinic)s, действует %(minutes)s минут и один раз: %(url)s",
+        "%(name)s, your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s": "%(name)s, ваша ссылка для входа в %(clinic)s, действует %(minutes)s минут и один раз: %(url)s",
         "Your sign-in link": "Ваша ссылка для входа",
         "%(clinic)s invites you to its patient portal. Set your password here: %(url)s": "%(clinic)s приглашает вас в личный кабинет пациента. Задайте пароль: %(url)s",
         "Your patient portal": "Ваш личный кабинет",

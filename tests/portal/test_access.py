@@ -181,3 +181,22 @@ def test_an_invitation_needs_a_registrar_and_an_address(as_clinician, as_registr
     page = as_registrar.post(reverse("portal:invite", args=[no_email.pk]), {"channel": "email"}, follow=True)
     assert "This patient has no email address." in page.content.decode()
     assert PortalLink.objects.count() == 0 and mail.outbox == []
+
+
+def test_a_phone_shared_by_a_mother_and_her_daughter_gets_a_link_for_each(
+    client, patient, location, settings, tmp_path
+):
+    import json
+
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "scheduling.sms.FileBackend", str(tmp_path / "sms.jsonl")
+    daughter = PatientFactory(home_location=location, full_name="Anna Ivanova", phone="+79161234567", user=None)
+    ask_for_link(client, "+7 916 123-45-67")
+    sent = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
+    assert len(sent) == 2
+    assert {"Maria Petrovna Ivanova" in m["text"] for m in sent} == {True, False}
+    assert any("Anna Ivanova" in m["text"] for m in sent)
+    daughters_link = next(m for m in sent if "Anna Ivanova" in m["text"])
+    client.get(link_path(daughters_link["text"]))
+    client.post(reverse("portal:link"))
+    daughter.refresh_from_db()
+    assert int(client.session["_auth_user_id"]) == daughter.user_id != patient.user_id
