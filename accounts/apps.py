@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Staff, patients' logins and locations")
 
     def ready(self):
-        from . import two_factor  # noqa: F401  (connects the sign-in receiver)
+        from . import signals, two_factor  # noqa: F401  (connects the receivers)

@@ -55,7 +55,7 @@ class User(AbstractUser):
     def roles(self) -> frozenset[str]:
         if not self.is_active:
             return frozenset()
-        names = {g.name for g in self.groups.all()}
+        names = group_names(self)
         roles = {r for r in Role.values if r in names}
         if self.is_superuser:
             roles.add(Role.ADMINISTRATOR)
@@ -67,3 +67,31 @@ class User(AbstractUser):
     @property
     def is_clinic_staff(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+
+ROLES_CACHE_SECONDS = 300
+
+
+def _roles_key(user_id: int, joined) -> str:
+    # The join time keeps two users apart even where an id comes back (a restored database).
+    return f"user-groups:{user_id}:{joined.timestamp() if joined else 0}"
+
+
+def group_names(user) -> frozenset[str]:
+    """A user's group names, from Redis when there (every page asks); the database otherwise.
+    Any change to a user's groups, or to a group, forgets the cached names at once (accounts.signals)."""
+    from django.core.cache import cache
+
+    key = _roles_key(user.pk, user.date_joined)
+    names = cache.get(key)
+    if names is None:
+        names = frozenset(User.groups.through.objects.filter(user_id=user.pk).values_list("group__name", flat=True))
+        cache.set(key, names, ROLES_CACHE_SECONDS)
+    return names
+
+
+def forget_group_names(user_ids) -> None:
+    from django.core.cache import cache
+
+    users = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "date_joined")
+    cache.delete_many([_roles_key(pk, joined) for pk, joined in users])

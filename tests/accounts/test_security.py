@@ -228,3 +228,16 @@ def test_a_fresh_user_without_a_password_cannot_sign_in(db):
     user.set_unusable_password()
     user.save()
     assert sign_in(Client(), "nopass", "").status_code == 200
+
+
+def test_a_role_taken_away_stops_working_on_the_next_request(registrar):
+    from django.contrib.auth.models import Group
+
+    client = login(registrar)
+    assert client.get(reverse("patients:list")).status_code == 200  # the roles are now cached
+    registrar.groups.remove(Group.objects.get(name="registrar"))
+    assert client.get(reverse("patients:list")).status_code == 403
+    Group.objects.get(name="clinician").user_set.add(registrar)
+    assert client.get(reverse("patients:list")).status_code == 200
+    Group.objects.get(name="clinician").user_set.clear()
+    assert client.get(reverse("patients:list")).status_code == 403

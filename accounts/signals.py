@@ -1,0 +1,25 @@
+"""Keep the cached group names (accounts.models.group_names) true: forget them on any change."""
+
+from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.dispatch import receiver
+
+from .models import User, forget_group_names
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="forget-groups-of-users")
+def _user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:  # user.groups.add(...)
+        forget_group_names([instance.pk])
+    elif pk_set is not None:  # group.user_set.add(...)
+        forget_group_names(pk_set)
+    else:  # group.user_set.clear(): before it happens, while the members are still known
+        forget_group_names(instance.user_set.values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Group, dispatch_uid="forget-groups-of-renamed-group")
+@receiver(pre_delete, sender=Group, dispatch_uid="forget-groups-of-deleted-group")
+def _group_changed(sender, instance, **kwargs):
+    forget_group_names(instance.user_set.values_list("pk", flat=True))
