@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.policy import api_permission
 from clinic.api import Conflict
-from patients.models import Patient
+from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 
 from . import selectors, services
 
@@ -42,7 +42,7 @@ class MySessionSerializer(serializers.Serializer):
         return list(number) if number else None
 
     def get_can_cancel(self, obj) -> bool:
-        return services.can_cancel_online(obj, self.context["now"])
+        return can_change_online(obj, self.context["now"])
 
 
 class MyCourseSerializer(serializers.Serializer):
@@ -58,10 +58,6 @@ class MyCourseSerializer(serializers.Serializer):
         return MySessionSerializer(obj.sessions, many=True, context=self.context).data
 
 
-def _patient(request) -> Patient | None:
-    return Patient.objects.filter(user=request.user).first()
-
-
 class MeSessionsApi(APIView):
     """The signed-in patient's sessions, all of them, in time order."""
 
@@ -69,7 +65,7 @@ class MeSessionsApi(APIView):
 
     @extend_schema(responses={200: MySessionSerializer(many=True)})
     def get(self, request):
-        patient = _patient(request)
+        patient = services.own_patient(request.user)
         sessions = selectors.patient_sessions(patient) if patient else []
         context = {"numbers": selectors.session_numbers(sessions), "now": timezone.now()}
         return Response(MySessionSerializer(sessions, many=True, context=context).data)
@@ -82,7 +78,7 @@ class MeCoursesApi(APIView):
 
     @extend_schema(responses={200: MyCourseSerializer(many=True)})
     def get(self, request):
-        patient = _patient(request)
+        patient = services.own_patient(request.user)
         sessions = selectors.patient_sessions(patient) if patient else []
         by_course: dict[int, list] = {}
         for session in sessions:
@@ -102,13 +98,13 @@ class MeCoursesApi(APIView):
 
 class _OwnSessionAction(APIView):
     permission_classes = [api_permission("portal.use")]
-    action = ""
+    service = None  # a scheduling service taking (session=, request=)
 
     @extend_schema(request=None, responses={200: MySessionSerializer})
     def post(self, request, pk):
         session = services.own_session(request.user, pk)
         try:
-            getattr(services, self.action)(user=request.user, session=session, request=request)
+            self.service(session=session, request=request)
         except ValidationError as error:
             raise Conflict(" ".join(error.messages), code=error.code or "conflict") from error
         session = services.own_session(request.user, pk)
@@ -120,10 +116,10 @@ class _OwnSessionAction(APIView):
 class MeSessionConfirmApi(_OwnSessionAction):
     """Confirm attendance. 409 not_scheduled for a cancelled or past session."""
 
-    action = "confirm"
+    service = staticmethod(session_confirm_by_patient)
 
 
 class MeSessionCancelApi(_OwnSessionAction):
     """Cancel within the notice policy. 409 too_late after it (the message gives the phone)."""
 
-    action = "cancel"
+    service = staticmethod(session_cancel_by_patient)

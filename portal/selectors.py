@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.models import ACTIVE_STATUSES, BookingRequest, BookingRequestStatus, Session, SessionStatus
-from scheduling.services import cancel_deadline
+from scheduling.services import can_change_online
 
 PAST_SHOWN = 20
 
@@ -114,7 +114,7 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
         by_course.setdefault(session.course_id, []).append(session)
         if session.status == SessionStatus.SCHEDULED and session.end >= now:
             session.number = numbers.get(session.pk)
-            session.can_change = now <= cancel_deadline(session)
+            session.can_change = can_change_online(session, now)
             session.urls = {
                 "confirm": confirm_url(session.pk),
                 "cancel": cancel_url(session.pk),

@@ -29,7 +29,7 @@ from audit.models import Action
 from audit.services import audit_record
 from patients.models import Patient
 from scheduling.models import BookingRequest, Session, SessionStatus
-from scheduling.services import cancel_deadline, session_cancel_by_patient, session_confirm_by_patient
+from scheduling.services import can_change_online
 
 from .models import CalendarFeed, LinkPurpose, PortalLink, token_hash
 
@@ -292,6 +292,11 @@ def _require_owner_or_staff(actor, patient: Patient) -> None:
 # ---------------------------------------------------------------- the patient's own sessions
 
 
+def own_patient(user) -> Patient | None:
+    """The patient record of the signed-in login, with its home location (one query)."""
+    return Patient.objects.select_related("home_location").filter(user=user).first()
+
+
 def own_session(user, pk) -> Session:
     """The signed-in patient's session `pk`, or Http404: another patient's session is never found."""
     from django.shortcuts import get_object_or_404
@@ -303,35 +308,14 @@ def own_session(user, pk) -> Session:
     )
 
 
-def confirm(*, user, session: Session, request=None) -> Session:
-    session = session_confirm_by_patient(session=session)
-    audit_record(
-        request=request,
-        actor=user,
-        action=Action.UPDATE,
-        patient=session.patient,
-        record=session,
-        detail={"confirmed_by": "patient"},
-    )
-    return session
-
-
-def cancel(*, user, session: Session, request=None) -> Session:
-    return session_cancel_by_patient(session=session)
-
-
-def can_cancel_online(session: Session, now=None) -> bool:
-    return session.status == SessionStatus.SCHEDULED and (now or timezone.now()) <= cancel_deadline(session)
-
-
-def ask_to_move(*, user, session: Session, preferred_time: str, message: str = "") -> BookingRequest:
+def ask_to_move(*, session: Session, preferred_time: str, message: str = "") -> BookingRequest:
     """A move request lands in the registrar inbox. Within the notice policy only; once per session."""
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError(
             _("This session is %(status)s and cannot be moved.") % {"status": session.get_status_display()},
             code="not_scheduled",
         )
-    if not can_cancel_online(session):
+    if not can_change_online(session):
         raise ValidationError(
             _("It is too late to move this session online. Please call the clinic: %(phone)s")
             % {"phone": session.location.phone},

@@ -21,6 +21,7 @@ from clinic.net import client_ip
 from patients.models import Patient
 from patients.views import apply_service_error
 from scheduling.models import Course
+from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 
 from . import ics, selectors, services
 from .forms import InviteForm, MoveRequestForm, SignInLinkForm
@@ -28,11 +29,6 @@ from .models import CalendarFeed, LinkPurpose
 
 LINK_SESSION_KEY = "portal_link"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _own_patient(request) -> Patient | None:
-    """The record linked to the signed-in login, with its home location (one query)."""
-    return Patient.objects.select_related("home_location").filter(user=request.user).first()
 
 
 def _no_referrer(response):
@@ -56,7 +52,7 @@ def _in_patient_time(patient):
 @permission_required("portal.use")
 def portal_home_view(request):
     """Upcoming sessions with what to do before, course progress, past sessions, aftercare, contacts."""
-    patient = _own_patient(request)
+    patient = services.own_patient(request.user)
     if patient is None:
         return render(request, "portal/home.html", {"patient": None})
     with _in_patient_time(patient):
@@ -72,7 +68,7 @@ def portal_home_view(request):
 def session_confirm_view(request, pk: int):
     session = services.own_session(request.user, pk)
     try:
-        services.confirm(user=request.user, session=session, request=request)
+        session_confirm_by_patient(session=session, request=request)
         messages.success(request, _("Thank you: your attendance is confirmed."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -87,7 +83,7 @@ def session_cancel_view(request, pk: int):
     error = ""
     if request.method == "POST":
         try:
-            services.cancel(user=request.user, session=session, request=request)
+            session_cancel_by_patient(session=session, request=request)
             messages.success(request, _("Your session is cancelled."))
             return redirect("portal:home")
         except ValidationError as refused:
@@ -96,7 +92,7 @@ def session_cancel_view(request, pk: int):
         return render(
             request,
             "portal/cancel.html",
-            {"session": session, "error": error, "can_cancel": services.can_cancel_online(session)},
+            {"session": session, "error": error, "can_cancel": can_change_online(session)},
             status=409 if error else 200,
         )
 
@@ -110,7 +106,7 @@ def session_move_request_view(request, pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.ask_to_move(user=request.user, session=session, **form.cleaned_data)
+            services.ask_to_move(session=session, **form.cleaned_data)
             messages.success(request, _("Your request is sent. The clinic will call you to agree on a new time."))
             return redirect("portal:home")
         except ValidationError as error:
@@ -122,7 +118,7 @@ def session_move_request_view(request, pk: int):
         return render(
             request,
             "portal/move_request.html",
-            {"session": session, "form": form, "can_change": services.can_cancel_online(session)},
+            {"session": session, "form": form, "can_change": can_change_online(session)},
             status=status,
         )
 
@@ -143,7 +139,7 @@ def _ics_response(sessions, patient, filename: str) -> HttpResponse:
 @permission_required("portal.use")
 def course_ics_view(request, pk: int):
     """One course as an .ics file to import."""
-    patient = _own_patient(request)
+    patient = services.own_patient(request.user)
     if patient is None:
         raise Http404
     course = get_object_or_404(Course, pk=pk, patient=patient)
@@ -155,7 +151,7 @@ def course_ics_view(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def calendar_view(request):
     """The personal feed: create (the address is shown once), re-create or revoke."""
-    patient = _own_patient(request)
+    patient = services.own_patient(request.user)
     if patient is None:
         raise Http404
     secret = None

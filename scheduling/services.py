@@ -629,14 +629,21 @@ def closure_replan(*, actor, closure, request=None) -> list[tuple[Session, str]]
     return results
 
 
-def session_confirm_by_patient(*, session: Session) -> Session:
-    """The patient confirms attendance from a reminder link. Confirming twice changes nothing."""
+def session_confirm_by_patient(*, session: Session, request=None) -> Session:
+    """The patient confirms attendance (reminder link or portal). Confirming twice changes nothing."""
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError(
             _("This session is %(status)s and cannot be confirmed.") % {"status": session.get_status_display()},
             code="not_scheduled",
         )
-    Session.objects.filter(pk=session.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    if Session.objects.filter(pk=session.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()):
+        audit_record(
+            request=request,
+            action=Action.UPDATE,
+            patient=session.patient,
+            record=session,
+            detail={"confirmed_by": "patient"},
+        )
     session.refresh_from_db()
     return session
 
@@ -647,8 +654,13 @@ def cancel_deadline(session: Session) -> datetime.datetime:
     return session.start - datetime.timedelta(hours=settings.CANCEL_NOTICE_HOURS)
 
 
+def can_change_online(session: Session, now: datetime.datetime | None = None) -> bool:
+    """May the patient still cancel or ask to move this session themselves (the notice policy)?"""
+    return session.status == SessionStatus.SCHEDULED and (now or timezone.now()) <= cancel_deadline(session)
+
+
 @transaction.atomic
-def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None = None) -> Session:
+def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None = None, request=None) -> Session:
     """The patient cancels from a reminder link, within the clinic's notice policy."""
     now = now or timezone.now()
     if session.status != SessionStatus.SCHEDULED:
@@ -667,6 +679,12 @@ def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None
     if not updated:
         raise ValidationError(_("This session has already changed; reload the page."), code="not_scheduled")
     ResourceBooking.objects.filter(session=session).update(active=False)
-    audit_record(action=Action.UPDATE, patient=session.patient, record=session, detail={"cancelled_by": "patient"})
+    audit_record(
+        request=request,
+        action=Action.UPDATE,
+        patient=session.patient,
+        record=session,
+        detail={"cancelled_by": "patient"},
+    )
     session.refresh_from_db()
     return session

@@ -514,10 +514,10 @@ def _session_link_page(request, token: str):
         action = request.POST.get("action")
         try:
             if action == "confirm":
-                services.session_confirm_by_patient(session=session)
+                services.session_confirm_by_patient(session=session, request=request)
                 message = _("Thank you: your attendance is confirmed.")
             elif action == "cancel":
-                services.session_cancel_by_patient(session=session)
+                services.session_cancel_by_patient(session=session, request=request)
                 message = _("Your session is cancelled.")
             else:
                 message, status = _("Unknown action."), 400
@@ -531,7 +531,7 @@ def _session_link_page(request, token: str):
             {
                 "session": session,
                 "message": message,
-                "can_cancel": timezone.now() <= services.cancel_deadline(session),
+                "can_cancel": services.can_change_online(session),
             },
             status=status,
         )

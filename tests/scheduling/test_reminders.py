@@ -249,9 +249,13 @@ def test_the_link_confirms_and_cancels_that_session_only(course, client):
     page = client.get(landing["Location"])
     assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     assert 'name="action" value="confirm"' in page.content.decode()  # the form posts to /s/: no token there
-    client.post(reverse("session-link-page"), {"action": "confirm"})
+    client.post(reverse("session-link-page"), {"action": "confirm"}, REMOTE_ADDR="198.51.100.9")
     session.refresh_from_db()
     assert session.confirmed_at is not None
+    from audit.models import AuditEvent
+
+    confirmed = AuditEvent.objects.get(record_id=session.pk, detail__confirmed_by="patient")
+    assert confirmed.ip == "198.51.100.9" and confirmed.patient_id == session.patient_id
     client.post(url, {"action": "confirm"})
     session.refresh_from_db()
     assert session.confirmed_at is not None
