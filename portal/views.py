@@ -162,7 +162,8 @@ def calendar_view(request):
             return redirect("portal:calendar")
         secret = services.feed_create(actor=request.user, patient=patient, request=request)
     feed = CalendarFeed.objects.filter(patient=patient).first()
-    return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+    with _in_patient_time(patient):  # "made on", "last read on": the clinic's time zone
+        return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
 
 
 def _feed_context(request, patient, feed, secret):
@@ -316,4 +317,5 @@ def staff_feed_view(request, patient_pk: int):
         return redirect(patient.get_absolute_url())
     secret = services.feed_create(actor=request.user, patient=patient, request=request)
     feed = CalendarFeed.objects.get(patient=patient)
-    return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+    with _in_patient_time(patient):  # "made on", "last read on": the clinic's time zone
+        return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
