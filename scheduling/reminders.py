@@ -17,10 +17,11 @@ import datetime
 import random
 import smtplib
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage, get_connection
@@ -32,6 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from . import mail
 from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
 from .sms import PermanentSendError, TransientSendError, get_backend
 
@@ -46,6 +48,7 @@ SKIP_NO_EMAIL_CONSENT = gettext_noop("the patient no longer accepts email remind
 SKIP_NO_SMS_CONSENT = gettext_noop("the patient no longer accepts SMS reminders")
 
 MAX_ATTEMPTS = 5
+READ_CHUNK = 10  # rows read first, alone, so that the lanes start while the rest are read
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
 AFTERCARE_WINDOW = datetime.timedelta(hours=24)
 LINK_SALT = "scheduling.session-link"
@@ -153,17 +156,21 @@ class Outcome:
     retry_in: float | None = None
 
 
+# The rows are found by id first (MATERIALIZED): otherwise, with statistics that lag behind a burst
+# of new reminders, the planner may add the status index and read every dispatch ever sent.
+# SKIP LOCKED: a row another worker is claiming right now is simply not ours.
 CLAIM_SQL = """
-UPDATE scheduling_dispatch SET status = 'sending', claimed_at = %s, attempts = attempts + 1
-WHERE id = ANY(%s) AND status = 'pending'
-RETURNING id
+WITH batch AS MATERIALIZED (SELECT id FROM scheduling_dispatch WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED)
+UPDATE scheduling_dispatch AS d SET status = 'sending', claimed_at = %s, attempts = d.attempts + 1
+FROM batch WHERE d.id = batch.id AND d.status = 'pending'
+RETURNING d.id
 """
 
 
 def _claim(ids: list[int], now) -> list[int]:
     """Compare-and-swap: only rows still pending become ours; a second worker gets none of them."""
     with connection.cursor() as cursor:
-        cursor.execute(CLAIM_SQL, [now, list(ids)])
+        cursor.execute(CLAIM_SQL, [list(ids), now])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -244,28 +251,19 @@ def _claimed_dispatches(ids: list[int]):
 
 
 def send_batch(ids: list[int], now: datetime.datetime | None = None) -> dict[int, Outcome]:
-    """Send a batch: one claim, one read; each result recorded as soon as its send ends.
+    """Claim a batch, then read, check, send and record it, each result as soon as its send ends.
 
     Messages go out over REMINDER_SEND_LANES connections at once (threads that only talk to the
-    SMTP server or SMS gateway; the database work stays in this thread), so that the wait for one
-    server reply overlaps the next message's composing and the previous one's recording.
+    SMTP server or SMS gateway; all database work stays in this thread). The rows are read a few at a
+    time, so the first messages are on their way while the rest are still being read.
     """
     now = now or timezone.now()
-    claimed = _claim(ids, now)
-    if not claimed:
-        return {}
-    hours = sorted(ReminderOffset.objects.filter(active=True).values_list("hours_before", flat=True))
-    outcomes, ready = {}, []
     with _commits_without_flush():
-        for dispatch in _claimed_dispatches(claimed):
-            held = _hold_back(dispatch, now, hours)
-            if held is not None:
-                outcomes[dispatch.pk] = held
-            else:
-                ready.append(dispatch)
-        if ready:
-            outcomes.update(_send_all(ready, now))
-    return outcomes
+        claimed = _claim(ids, now)
+        if not claimed:
+            return {}
+        hours = sorted(ReminderOffset.objects.filter(active=True).values_list("hours_before", flat=True))
+        return _send_claimed(claimed, now, hours)
 
 
 def _hold_back(dispatch: Dispatch, now, hours) -> Outcome | None:
@@ -285,54 +283,124 @@ def _hold_back(dispatch: Dispatch, now, hours) -> Outcome | None:
     return None
 
 
-def _send_all(dispatches: list[Dispatch], now) -> dict[int, Outcome]:
-    lane = threading.local()
-    opened = []
+class _Lanes:
+    """REMINDER_SEND_LANES threads, each with its own SMTP connection, opened by its first email."""
 
-    def deliver(dispatch):
-        email_connection = getattr(lane, "email", None)
-        if email_connection is None:  # opened by the lane's first email: SMS-only lanes need no SMTP
-            email_connection = lane.email = get_connection()
-            opened.append(email_connection)
+    def __init__(self, size: int):
+        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="send")
+        self.lane = threading.local()
+        self.opened = []
+
+    def submit(self, dispatch: Dispatch):
+        return self.pool.submit(self._deliver, dispatch)
+
+    def _deliver(self, dispatch: Dispatch):
+        email_connection = getattr(self.lane, "email", None)
+        if email_connection is None:  # SMS-only lanes never open one
+            email_connection = self.lane.email = get_connection()
+            self.opened.append(email_connection)
         try:
-            return _deliver(dispatch, email_connection)
+            message_id = _deliver(dispatch, email_connection)
         except BaseException:
             email_connection.close()  # a broken connection is not reused; the next email reconnects
             raise
+        return message_id, timezone.now()
 
-    outcomes = {}
-    lanes = min(settings.REMINDER_SEND_LANES, len(dispatches))
-    try:
-        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="send") as pool:
-            futures = {pool.submit(deliver, dispatch): dispatch for dispatch in dispatches}
-            for future in as_completed(futures):
-                dispatch = futures[future]
-                outcomes[dispatch.pk] = _record(dispatch, future, now)
-    finally:
-        for email_connection in opened:
+    def close(self, *, cancel: bool = False):
+        self.pool.shutdown(wait=True, cancel_futures=cancel)
+        for email_connection in self.opened:
             email_connection.close()
+
+
+def _send_claimed(claimed: list[int], now, hours) -> dict[int, Outcome]:
+    outcomes, running, read = {}, {}, 0
+    lanes = _Lanes(min(settings.REMINDER_SEND_LANES, len(claimed)))
+
+    def record(*, block: bool):
+        # Whatever has finished is recorded at once, in one statement: under load several results
+        # share a round trip; alone, a result is recorded as soon as it comes.
+        done, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        if done:
+            outcomes.update(_record([(running[future], future) for future in done], now))
+            for future in done:  # only once recorded: a time limit in between records them again
+                del running[future]
+
+    try:
+        while read < len(claimed):
+            # The first few rows alone, so the lanes start at once; then the rest in one query
+            # (compiling this query costs more than reading a row, so not in many small ones).
+            chunk = claimed[read : read + READ_CHUNK] if read == 0 else claimed[read:]
+            for dispatch in _claimed_dispatches(chunk):
+                held = _hold_back(dispatch, now, hours)
+                if held is not None:
+                    outcomes[dispatch.pk] = held
+                else:
+                    running[lanes.submit(dispatch)] = dispatch
+            read += len(chunk)
+            if running:
+                record(block=False)
+        while running:
+            record(block=True)
+    except SoftTimeLimitExceeded:
+        # Out of time: messages not yet begun go back to the queue untouched, those on the wire
+        # finish and are recorded, so that none is sent twice or left waiting for the lease.
+        lanes.close(cancel=True)
+        on_the_wire = [(dispatch, future) for future, dispatch in running.items() if not future.cancelled()]
+        outcomes.update(_record(on_the_wire, now))
+        unsent = [pk for pk in claimed if pk not in outcomes]
+        _release(unsent)
+        outcomes.update({pk: Outcome("released") for pk in unsent})
+    finally:
+        lanes.close()
     return outcomes
 
 
-def _record(dispatch: Dispatch, future, now) -> Outcome:
-    try:
-        message_id = future.result()
-    except (TransientSendError, smtplib.SMTPException, OSError) as failure:
-        if dispatch.attempts >= MAX_ATTEMPTS:
-            return _finish(
-                dispatch.pk, DispatchStatus.FAILED, detail=f"gave up after {dispatch.attempts} tries: {failure}"
-            )
-        delay = backoff_seconds(dispatch.attempts)
-        Dispatch.objects.filter(pk=dispatch.pk, status=DispatchStatus.SENDING).update(
-            status=DispatchStatus.PENDING,
-            not_before=now + datetime.timedelta(seconds=delay),
-            enqueued_at=now,
-            detail=f"try {dispatch.attempts} failed: {failure}",
-        )
-        return Outcome("retry", retry_in=delay)
-    except PermanentSendError as failure:
-        return _finish(dispatch.pk, DispatchStatus.FAILED, detail=str(failure))
-    return _finish(dispatch.pk, DispatchStatus.SENT, sent_at=timezone.now(), provider_message_id=message_id, detail="")
+def _release(ids: list[int]) -> None:
+    """Hand claimed but unsent dispatches back: the next tick queues them again; the try is not counted."""
+    Dispatch.objects.filter(pk__in=ids, status=DispatchStatus.SENDING).update(
+        status=DispatchStatus.PENDING, enqueued_at=None, claimed_at=None, attempts=F("attempts") - 1
+    )
+
+
+RECORD_SENT_SQL = """
+UPDATE scheduling_dispatch AS d
+SET status = 'sent', sent_at = v.sent_at, provider_message_id = v.message_id, detail = ''
+FROM (VALUES {rows}) AS v(id, message_id, sent_at)
+WHERE d.id = v.id AND d.status = 'sending'
+"""
+
+
+def _record(finished: list[tuple[Dispatch, object]], now) -> dict[int, Outcome]:
+    """Record finished sends: the successes in one UPDATE, each failure on its own."""
+    outcomes, sent = {}, []
+    for dispatch, future in finished:
+        try:
+            message_id, sent_at = future.result()
+        except (TransientSendError, smtplib.SMTPException, OSError) as failure:
+            outcomes[dispatch.pk] = _retry_or_fail(dispatch, failure, now)
+        except PermanentSendError as failure:
+            outcomes[dispatch.pk] = _finish(dispatch.pk, DispatchStatus.FAILED, detail=str(failure))
+        else:
+            sent.append((dispatch.pk, message_id, sent_at))
+            outcomes[dispatch.pk] = Outcome(DispatchStatus.SENT)
+    if sent:
+        rows = ", ".join(["(%s, %s, %s::timestamptz)"] * len(sent))
+        with connection.cursor() as cursor:
+            cursor.execute(RECORD_SENT_SQL.replace("{rows}", rows), [value for row in sent for value in row])
+    return outcomes
+
+
+def _retry_or_fail(dispatch: Dispatch, failure: Exception, now) -> Outcome:
+    if dispatch.attempts >= MAX_ATTEMPTS:
+        return _finish(dispatch.pk, DispatchStatus.FAILED, detail=f"gave up after {dispatch.attempts} tries: {failure}")
+    delay = backoff_seconds(dispatch.attempts)
+    Dispatch.objects.filter(pk=dispatch.pk, status=DispatchStatus.SENDING).update(
+        status=DispatchStatus.PENDING,
+        not_before=now + datetime.timedelta(seconds=delay),
+        enqueued_at=now,
+        detail=f"try {dispatch.attempts} failed: {failure}",
+    )
+    return Outcome("retry", retry_in=delay)
 
 
 def session_number(dispatch: Dispatch) -> tuple[int, int]:
@@ -418,12 +486,18 @@ def _deliver(dispatch: Dispatch, email_connection=None) -> str:
     subject, body = compose(dispatch)
     # One Message-ID per dispatch: a message sent again after a crash is recognisably the same one.
     message_id = f"<{reference}@{settings.SITE_URL.split('//')[-1].split('/')[0].split(':')[0] or 'clinic'}>"
+    to = dispatch.session.patient.email
+    if mail.is_smtp(email_connection):
+        raw = mail.render(subject=subject, body=body, to=to, message_id=message_id)
+        if raw is not None:
+            mail.send(email_connection, raw, to)
+            return message_id
     if email_connection is not None:
         email_connection.open()  # a no-op once open; a failure here is a transient send failure
     EmailMessage(
         subject,
         body,
-        to=[dispatch.session.patient.email],
+        to=[to],
         headers={"Message-ID": message_id},
         connection=email_connection,
     ).send()

@@ -382,6 +382,12 @@ def bench_portal():
         return timed(lambda i: client.get("/portal/"), 50)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_reminders():
     """10,000 reminders due at once: the scan's time, then one worker's send rate beside a no-op's."""
     import subprocess
@@ -455,11 +461,15 @@ def bench_reminders():
         try:
             while not app.control.ping(destination=[f"bench@{os.uname().nodename}"], timeout=1):
                 time.sleep(0.5)
-            n = 2000
-            started = time.perf_counter()
-            results = [noop.apply_async(queue="bench") for _ in range(n)]
-            results[-1].get(timeout=600)
-            noop_rate = n / (time.perf_counter() - started)
+
+            def noop_rate_now(n=3000):
+                started = time.perf_counter()
+                results = [noop.apply_async(queue="bench") for _ in range(n)]
+                results[-1].get(timeout=600)
+                return n / (time.perf_counter() - started)
+
+            noop_rates = [noop_rate_now()]
+            cpu_before, sink_before = process_cpu_seconds(worker.pid), process_cpu_seconds(os.getpid())
             started = time.perf_counter()
             from scheduling.tasks import send_dispatches
 
@@ -470,13 +480,22 @@ def bench_reminders():
             while sent.count() < due:  # a range, not 10,000 ids: the poll must not load the machine
                 time.sleep(0.5)
             send_rate = due / (time.perf_counter() - started)
+            cpu_ms = (process_cpu_seconds(worker.pid) - cpu_before) * 1000 / due
+            sink_ms = (process_cpu_seconds(os.getpid()) - sink_before) * 1000 / due
+            print(
+                f"[bench] CPU per email: the worker {cpu_ms:.2f} ms, the SMTP server (this process) {sink_ms:.2f} ms",
+                flush=True,
+            )
+            # This machine's speed drifts (a shared VM): the yardstick is taken before and after the
+            # send, and the faster of the two is the one the send rate is held against.
+            noop_rates.append(noop_rate_now())
         finally:
             worker.terminate()
             worker.wait(30)
         received = len(smtp.messages)
     with connection.cursor():
         pass
-    return added, statistics.median(scan_times), due, received, send_rate, noop_rate
+    return added, statistics.median(scan_times), due, received, send_rate, noop_rates
 
 
 def main() -> int:
@@ -488,10 +507,11 @@ def main() -> int:
         print(f"portal home: queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
         return 0
     if sys.argv[1:] == ["reminders"]:  # just the reminder figures, for working on the send path
-        added, scan_ms, due, received, send_rate, noop_rate = bench_reminders()
+        added, scan_ms, due, received, send_rate, noop_rates = bench_reminders()
         print(
             f"scan {added:,} in {scan_ms:.0f} ms; send {send_rate:.0f}/s ({received:,} received); "
-            f"no-op {noop_rate:.0f}/s; ratio {send_rate / noop_rate:.2f}"
+            f"no-op {noop_rates[0]:.0f}/s before, {noop_rates[1]:.0f}/s after; "
+            f"ratio {send_rate / max(noop_rates):.2f} (to the faster)"
         )
         return 0
     from scheduling.models import Session
@@ -502,7 +522,8 @@ def main() -> int:
     book_q, book_med, book_p95, book_rate = bench_booking()
     search_q, search_med, search_p95 = bench_search()
     portal_q, portal_med, portal_p95 = bench_portal()
-    added, scan_ms, due, received, send_rate, noop_rate = bench_reminders()
+    added, scan_ms, due, received, send_rate, noop_rates = bench_reminders()
+    noop_rate = max(noop_rates)
     rows = [
         (
             "day calendar (200 sessions, 1M in the table)",
@@ -541,8 +562,15 @@ def main() -> int:
         ("book courses, 4 concurrent clients, one location", "", "", "", f"{book_rate:.1f} courses/s", ""),
         ("reminders: scan 10,000 due at once", "3", f"{scan_ms:.0f}", "", "median of 3", "< 1000 ms"),
         ("reminders: one worker sends to a local SMTP server", "", "", "", f"{send_rate:.0f} /s", ""),
-        ("a no-op Celery task, same worker and broker", "", "", "", f"{noop_rate:.0f} /s", ""),
-        ("send rate / no-op rate", "", "", "", f"{send_rate / noop_rate:.2f}", ">= 0.5"),
+        (
+            "a no-op Celery task, same worker (before / after)",
+            "",
+            "",
+            "",
+            f"{noop_rates[0]:.0f} / {noop_rates[1]:.0f} /s",
+            "",
+        ),
+        ("send rate / the faster no-op rate", "", "", "", f"{send_rate / noop_rate:.2f}", ">= 0.5"),
     ]
     print(
         f"\n[bench] {os.cpu_count()} cores; the calendar day shows {day_sessions} sessions; the scan recorded "

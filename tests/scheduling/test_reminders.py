@@ -324,3 +324,52 @@ def test_a_batch_goes_out_over_several_smtp_connections_at_once(course, settings
     assert len(smtp.messages) == 4 and len({m["Message-ID"] for m in smtp.messages}) == 4
     assert elapsed < 1.8, f"the sends did not overlap: {elapsed:.2f} s"
     assert set(Dispatch.objects.filter(pk__in=ids).values_list("status", flat=True)) == {DispatchStatus.SENT}
+
+
+@pytest.mark.django_db
+def test_a_batch_out_of_time_records_what_went_out_and_hands_back_the_rest(course, settings):
+    """Celery's soft time limit is a signal that raises SoftTimeLimitExceeded in the task's thread;
+    here a real timer signal raises it 1.2 s into a batch of six emails to a server taking 0.5 s each
+    over one lane. What went out is recorded as sent, the rest is pending again (the try not counted)
+    and queued by the next tick; sending those later delivers every email exactly once."""
+    import signal
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    sessions = list(course.sessions.order_by("start")[:6])
+    now = sessions[0].start - 23 * HOUR
+    ids = [
+        Dispatch.objects.create(
+            session=s, kind="before_24h", channel="email", sequence=s.sequence, due_at=now, not_before=now
+        ).pk
+        for s in sessions
+    ]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.REMINDER_SEND_LANES = 1
+
+    def out_of_time(signum, frame):
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    try:
+        with SmtpSink(delay=0.5) as smtp:
+            settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+            signal.setitimer(signal.ITIMER_REAL, 1.2)
+            first = reminders.send_batch(ids, now)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            arrived_first = len(smtp.messages)
+            sent = {pk for pk, o in first.items() if o.status == DispatchStatus.SENT}
+            released = [pk for pk, o in first.items() if o.status == "released"]
+            assert 1 <= len(sent) < 6 and len(sent) + len(released) == 6
+            assert arrived_first == len(sent)  # nothing went out unrecorded
+            rows = Dispatch.objects.filter(pk__in=released)
+            assert set(rows.values_list("status", "attempts", "enqueued_at")) == {(DispatchStatus.PENDING, 0, None)}
+            queued = [pk for batch in reminders.enqueue(now) for pk in batch]
+            assert sorted(queued) == sorted(released)
+            second = reminders.send_batch(queued, now)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert {o.status for o in second.values()} == {DispatchStatus.SENT}
+    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(f"<dispatch-{pk}@127.0.0.1>" for pk in ids)
+    assert set(Dispatch.objects.filter(pk__in=ids).values_list("status", "attempts")) == {(DispatchStatus.SENT, 1)}
