@@ -29,6 +29,7 @@ def test_the_rendered_email_reads_back_as_the_one_django_builds(settings):
     for header in ("Subject", "From", "To", "Message-ID", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"):
         assert str(ours[header]) == str(django[header]).strip(), header  # Django folds a space into long subjects
     assert ours["Subject"] == SUBJECT and ours["From"].addresses[0].display_name == "Клиника"
+
     def text(message):
         return message.get_content().replace("\r\n", "\n").rstrip("\n")
 

@@ -36,6 +36,19 @@ def first_session(course) -> Session:
     return course.sessions.order_by("start").first()
 
 
+def due_emails(course, count):
+    """24-hour email reminders for the course's first `count` sessions, due now; (now, their ids)."""
+    sessions = list(course.sessions.order_by("start")[:count])
+    now = sessions[0].start - 23 * HOUR
+    ids = [
+        Dispatch.objects.create(
+            session=s, kind="before_24h", channel="email", sequence=s.sequence, due_at=now, not_before=now
+        ).pk
+        for s in sessions
+    ]
+    return now, ids
+
+
 def rows(session):
     return sorted(Dispatch.objects.filter(session=session).values_list("kind", "channel", "status"))
 
@@ -305,14 +318,7 @@ def test_a_batch_goes_out_over_several_smtp_connections_at_once(course, settings
     """Four emails to a server that takes 0.6 s per message: four lanes send them in about 0.6 s, not 2.4."""
     import time
 
-    sessions = list(course.sessions.order_by("start")[:4])
-    now = sessions[0].start - 23 * HOUR
-    ids = [
-        Dispatch.objects.create(
-            session=s, kind="before_24h", channel="email", sequence=s.sequence, due_at=now, not_before=now
-        ).pk
-        for s in sessions
-    ]
+    now, ids = due_emails(course, 4)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.REMINDER_SEND_LANES = 4
     with SmtpSink(delay=0.6) as smtp:
@@ -336,14 +342,7 @@ def test_a_batch_out_of_time_records_what_went_out_and_hands_back_the_rest(cours
 
     from celery.exceptions import SoftTimeLimitExceeded
 
-    sessions = list(course.sessions.order_by("start")[:6])
-    now = sessions[0].start - 23 * HOUR
-    ids = [
-        Dispatch.objects.create(
-            session=s, kind="before_24h", channel="email", sequence=s.sequence, due_at=now, not_before=now
-        ).pk
-        for s in sessions
-    ]
+    now, ids = due_emails(course, 6)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.REMINDER_SEND_LANES = 1
 
