@@ -36,7 +36,7 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def render(*, subject: str, body: str, to: str, message_id: str, from_email: str | None = None) -> bytes | None:
+def render(*, subject: str, body: str, to: str, message_id: str) -> bytes | None:
     """The message as SMTP-ready bytes, or None when it needs Django's general path."""
     if not to.isascii() or _one_line(to) != to or any(c in to for c in '<>,;"()'):
         return None
@@ -54,7 +54,7 @@ def render(*, subject: str, body: str, to: str, message_id: str, from_email: str
             "MIME-Version: 1.0",
             "Content-Transfer-Encoding: 8bit",
             "Subject: " + subject_header.encode(linesep="\r\n"),
-            "From: " + _from_header(from_email or settings.DEFAULT_FROM_EMAIL),
+            "From: " + _from_header(settings.DEFAULT_FROM_EMAIL),
             "To: " + to,
             "Date: " + formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
             "Message-ID: " + message_id,
@@ -63,7 +63,7 @@ def render(*, subject: str, body: str, to: str, message_id: str, from_email: str
     return head.encode("ascii") + b"\r\n\r\n" + b"\r\n".join(encoded)
 
 
-def send(connection: SmtpBackend, raw: bytes, to: str, from_email: str | None = None) -> None:
+def send(connection: SmtpBackend, raw: bytes, to: str) -> None:
     """Hand the bytes to the SMTP server over Django's connection (its host, port, TLS and login)."""
     connection.open()  # a no-op once open; a failure here is a transient send failure
-    connection.connection.sendmail(_from_header(from_email or settings.DEFAULT_FROM_EMAIL), [to], raw)
+    connection.connection.sendmail(_from_header(settings.DEFAULT_FROM_EMAIL), [to], raw)

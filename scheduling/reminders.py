@@ -254,8 +254,8 @@ def send_batch(ids: list[int], now: datetime.datetime | None = None) -> dict[int
     """Claim a batch, then read, check, send and record it, each result as soon as its send ends.
 
     Messages go out over REMINDER_SEND_LANES connections at once (threads that only talk to the
-    SMTP server or SMS gateway; all database work stays in this thread). The rows are read a few at a
-    time, so the first messages are on their way while the rest are still being read.
+    SMTP server or SMS gateway; all database work stays in this thread). The first READ_CHUNK rows are
+    read alone, so the first messages are on their way while the rest are still being read.
     """
     now = now or timezone.now()
     with _commits_without_flush():
@@ -313,7 +313,7 @@ class _Lanes:
 
 
 def _send_claimed(claimed: list[int], now, hours) -> dict[int, Outcome]:
-    outcomes, running, read = {}, {}, 0
+    outcomes, running = {}, {}
     lanes = _Lanes(min(settings.REMINDER_SEND_LANES, len(claimed)))
 
     def record(*, block: bool):
@@ -326,17 +326,15 @@ def _send_claimed(claimed: list[int], now, hours) -> dict[int, Outcome]:
                 del running[future]
 
     try:
-        while read < len(claimed):
-            # The first few rows alone, so the lanes start at once; then the rest in one query
-            # (compiling this query costs more than reading a row, so not in many small ones).
-            chunk = claimed[read : read + READ_CHUNK] if read == 0 else claimed[read:]
-            for dispatch in _claimed_dispatches(chunk):
+        # The first few rows alone, so the lanes start at once; then the rest in one query
+        # (compiling this query costs more than reading a row, so not in many small ones).
+        for chunk in (claimed[:READ_CHUNK], claimed[READ_CHUNK:]):
+            for dispatch in _claimed_dispatches(chunk) if chunk else ():
                 held = _hold_back(dispatch, now, hours)
                 if held is not None:
                     outcomes[dispatch.pk] = held
                 else:
                     running[lanes.submit(dispatch)] = dispatch
-            read += len(chunk)
             if running:
                 record(block=False)
         while running:

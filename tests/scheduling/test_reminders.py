@@ -173,6 +173,25 @@ def test_emails_reach_a_real_smtp_server(course, settings):
 
 
 @pytest.mark.django_db
+def test_an_email_outside_the_lean_shape_still_reaches_the_smtp_server_through_django(course, cryo, settings):
+    """A preparation text with a 1,200-character line cannot go as 8bit: Django's own path sends it
+    (quoted-printable), over the same SMTP connection, and the text arrives whole."""
+    long_line = "Не мойте голову накануне сеанса. " * 36
+    type(cryo).objects.filter(pk=cryo.pk).update(preparation_ru=long_line)  # the patient reads Russian
+    session = first_session(course)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    with SmtpSink() as smtp:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        reminders.scan(session.start - 23 * HOUR)
+        email = Dispatch.objects.get(session=session, channel="email")
+        assert reminders.send(email.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SENT
+    [message] = smtp.messages
+    assert message["Content-Transfer-Encoding"] == "quoted-printable"
+    assert message["Message-ID"] == f"<dispatch-{email.pk}@127.0.0.1>"
+    assert long_line.strip() in message.get_payload(decode=True).decode("utf-8")
+
+
+@pytest.mark.django_db
 def test_the_sms_gateway_fails_three_times_then_one_message_goes_out(course, settings):
     session = first_session(course)
     with SmsGateway(failures=3) as gateway:
