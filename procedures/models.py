@@ -71,6 +71,14 @@ class Procedure(Bilingual):
         _("when combined, ends this many minutes before the other procedure"), null=True, blank=True
     )
     requires_certification = models.BooleanField(_("clinician must be certified"), default=True)
+    # A course may outlast the validity periods (plasmolifting: 4 sessions 14 days apart). When set, a
+    # screening and an ice test valid at the first session cover every session of the course.
+    records_cover_course = models.BooleanField(
+        _("a screening valid at the first session covers the whole course"), default=False
+    )
+    allow_concurrent_courses = models.BooleanField(
+        _("a patient may have several active courses of this procedure"), default=False
+    )
     resource_kinds = models.ManyToManyField(
         ResourceKind, blank=True, related_name="procedures", verbose_name=_("rooms and devices needed")
     )

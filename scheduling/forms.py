@@ -79,7 +79,9 @@ SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, v
 class MoveForm(forms.Form):
     day = forms.DateField(label=_("New date"), widget=DATE)
     time = forms.TimeField(label=_("New time"), widget=TIME)
-    shift_following = forms.BooleanField(label=_("Shift the following sessions by as many days"), required=False)
+    shift_following = forms.BooleanField(label=_("Re-plan the following sessions after it"), required=False)
+    # The proposal the registrar confirms (see services.moves): empty on the first post.
+    expected = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20000)
 
 
 class ReasonForm(forms.Form):
@@ -88,6 +90,10 @@ class ReasonForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("completed", _("completed")), ("no_show", _("no-show"))])
+
+
+class CorrectOutcomeForm(OutcomeForm):
+    reason = forms.CharField(label=_("Why the outcome is corrected"), max_length=500)
 
 
 class CalendarForm(forms.Form):

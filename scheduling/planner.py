@@ -128,6 +128,8 @@ def check_slot(
     """(stage reached, reason or None, resources chosen) for one clinician at one time."""
     start_l, end_l = local(start, av), local(end, av)
     day = start_l.date()
+    if av.not_before is not None and start < av.not_before:
+        return CLOSED, _("that time has already passed"), []
     reason = closed_reason(av, day)
     if reason:
         return CLOSED, reason, []
@@ -337,10 +339,12 @@ def count_problems(rules: Rules, count: int) -> list[str]:
     return []
 
 
-def spacing_problems(av: Availability, rules: Rules, starts: list[datetime.datetime]) -> list[str]:
+def spacing_problems(tz, rules: Rules, starts: list[datetime.datetime], numbers: list[int] | None = None) -> list[str]:
+    """Each consecutive pair at least `spacing_days` and at most `max_gap_days` apart, by local date."""
     problems = []
-    days = [local(s, av).date() for s in starts]
-    for number, (before, after) in enumerate(zip(days, days[1:], strict=False), start=2):
+    days = [s.astimezone(tz).date() for s in starts]
+    numbers = numbers or list(range(1, len(starts) + 1))
+    for number, before, after in zip(numbers[1:], days, days[1:], strict=False):
         gap = (after - before).days
         if gap < rules.spacing_days:
             problems.append(
@@ -358,14 +362,16 @@ def spacing_problems(av: Availability, rules: Rules, starts: list[datetime.datet
 CLASH_STAGES = (CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY)
 
 
-def check_sessions(av: Availability, rules: Rules, specs) -> tuple[list[str], list[str], list[list[int]]]:
+def check_sessions(
+    av: Availability, rules: Rules, specs, numbers: list[int] | None = None
+) -> tuple[list[str], list[str], list[list[int]]]:
     """Check sessions chosen by a person: (problems, clashes with other bookings, resources for each).
 
     `specs` hold start, clinician_id, resource_ids (None: pick free ones). Sessions are checked
-    against each other too.
+    against each other too. `numbers` are the sessions' numbers in their course (default 1, 2, ...).
     """
     problems, clashes, chosen = [], [], []
-    for number, spec in enumerate(specs, start=1):
+    for number, spec in zip(numbers or range(1, len(specs) + 1), specs, strict=True):
         end = spec.start + rules.duration
         # No clinician named (the second procedure of a combined visit): the first certified and free.
         candidates = [spec.clinician_id] if spec.clinician_id is not None else clinician_order(av, None) or [None]

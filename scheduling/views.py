@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,13 +24,14 @@ from .forms import (
     BookingForm,
     BookingRequestForm,
     CalendarForm,
+    CorrectOutcomeForm,
     FreeSlotForm,
     MoveForm,
     OutcomeForm,
     ReasonForm,
     SessionRowFormSet,
 )
-from .models import BookingRequest, BookingRequestStatus, Closure, Course, Session
+from .models import BookingRequest, BookingRequestStatus, Closure, Course, Session, SessionStatus
 from .planner import course_price
 
 
@@ -219,26 +221,62 @@ def _after_action(request, session, action):
 @permission_required("booking.manage")
 @require_POST
 def session_move_view(request, pk: int):
+    """Move a session. With "re-plan the following", show the proposal first; its confirm applies it."""
     session = _session_for_user(request.user, pk, "booking.manage")
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the new date and time."))
         return redirect(session.course)
     tz = session.course.location.tz
-    new_start = datetime.datetime.combine(form.cleaned_data["day"], form.cleaned_data["time"], tzinfo=tz)
-
-    def move():
-        with timezone.override(tz):
+    data = form.cleaned_data
+    new_start = datetime.datetime.combine(data["day"], data["time"], tzinfo=tz)
+    with timezone.override(tz):
+        if data["shift_following"] and not data["expected"]:
+            return _move_proposal_page(request, session, new_start, form)
+        try:
             moved = services.session_move(
                 actor=request.user,
                 request=request,
                 session=session,
                 new_start=new_start,
-                shift_following=form.cleaned_data["shift_following"],
+                shift_following=data["shift_following"],
+                expected=data["expected"] or None,
             )
-        messages.success(request, _("Moved %(n)d session(s).") % {"n": len(moved)})
+        except ValidationError as error:
+            if data["expected"] and getattr(error, "code", "") == "plan_changed":
+                messages.warning(request, " ".join(error.messages))
+                return _move_proposal_page(request, session, new_start, form)
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(session.course)
+        except services.BookingConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect(session.course)
+    messages.success(
+        request,
+        ngettext("Moved %(n)d session.", "Moved %(n)d sessions.", len(moved)) % {"n": len(moved)},
+    )
+    return redirect(session.course)
 
-    return _after_action(request, session, move)
+
+def _move_proposal_page(request, session, new_start, form):
+    try:
+        proposal = services.session_move_proposal(session=session, new_start=new_start, shift_following=True)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(session.course)
+    return render(
+        request,
+        "scheduling/move_proposal.html",
+        {
+            "session": session,
+            "course": session.course,
+            "proposal": proposal,
+            "day": form.cleaned_data["day"],
+            "time": form.cleaned_data["time"],
+        },
+    )
 
 
 @permission_required("booking.manage")
@@ -274,17 +312,26 @@ def session_replace_view(request, pk: int):
 @permission_required("session.record")
 @require_POST
 def session_outcome_view(request, pk: int):
+    """Record an outcome, or (with a reason) correct one recorded by mistake."""
     session = _session_for_user(request.user, pk, "session.record")
-    form = OutcomeForm(request.POST)
-    outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
-    return _after_action(
-        request,
-        session,
-        lambda: (
-            services.session_record_outcome(actor=request.user, request=request, session=session, outcome=outcome),
-            messages.success(request, _("Recorded.")),
-        ),
-    )
+    correcting = session.status != SessionStatus.SCHEDULED
+    form = (CorrectOutcomeForm if correcting else OutcomeForm)(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    outcome, reason = data.get("outcome", ""), data.get("reason", "")
+    back = request.POST.get("next") == "worklist"
+
+    def record():
+        if correcting:
+            services.session_correct_outcome(
+                actor=request.user, request=request, session=session, outcome=outcome, reason=reason
+            )
+            messages.success(request, _("The outcome is corrected."))
+        else:
+            services.session_record_outcome(actor=request.user, request=request, session=session, outcome=outcome)
+            messages.success(request, _("Recorded."))
+
+    response = _after_action(request, session, record)
+    return redirect("scheduling:worklist") if back else response
 
 
 @permission_required("booking.manage")
@@ -411,15 +458,36 @@ def request_close_view(request, pk: int):
 @permission_required("booking.manage")
 @require_http_methods(["GET", "POST"])
 def closure_impact_view(request, pk: int):
+    """The sessions a closure hits and the proposed re-plan; a POST confirms the proposal shown."""
     closure = get_object_or_404(Closure.objects.select_related("location"), pk=pk)
-    results = None
-    if request.method == "POST":
-        results = services.closure_replan(actor=request.user, closure=closure, request=request)
+    applied = False
     with timezone.override(closure.location.tz):
+        if request.method == "POST":
+            try:
+                proposals = services.closure_replan(
+                    actor=request.user, closure=closure, expected=request.POST.get("expected", ""), request=request
+                )
+                applied = True
+                messages.success(request, _("The re-plan is saved."))
+            except ValidationError as error:
+                messages.warning(request, " ".join(error.messages))
+                proposals = services.closure_replan_preview(closure=closure)
+            except services.BookingConflict as conflict:
+                messages.error(request, str(conflict))
+                proposals = services.closure_replan_preview(closure=closure)
+        else:
+            proposals = services.closure_replan_preview(closure=closure)
         return render(
             request,
             "scheduling/closure.html",
-            {"closure": closure, "sessions": list(services.closure_affected_sessions(closure)), "results": results},
+            {
+                "closure": closure,
+                "sessions": list(services.closure_affected_sessions(closure)),
+                "proposals": proposals,
+                "applied": applied,
+                "fingerprint": services.fingerprint(proposals),
+                "any_ok": any(p.ok for p in proposals),
+            },
         )
 
 

@@ -201,6 +201,15 @@ REMINDER_SEND_LANES = env_int("REMINDER_SEND_LANES", 4, minimum=1)
 QUIET_HOURS_START = env_int("QUIET_HOURS_START", 21, minimum=0)  # no SMS from this local hour ...
 QUIET_HOURS_END = env_int("QUIET_HOURS_END", 9, minimum=0)  # ... until this one
 CANCEL_NOTICE_HOURS = env_int("CANCEL_NOTICE_HOURS", 24, minimum=0)
+# Who may record a session's outcome: "location" (any clinician working at the session's location)
+# or "clinician" (the session's own clinician only).
+SESSION_OUTCOME_BY = env_str("SESSION_OUTCOME_BY", "location")
+if SESSION_OUTCOME_BY not in ("location", "clinician"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SESSION_OUTCOME_BY must be 'location' or 'clinician'.")
+# A recorded outcome (completed / no-show) can be corrected, with a reason, until this long after the session ends.
+OUTCOME_CORRECTION_HOURS = env_int("OUTCOME_CORRECTION_HOURS", 24, minimum=0)
 REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", 7, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
