@@ -1,9 +1,8 @@
-import html
-import re
-
 """The registrar's and clinician's pages and the scheduling API."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.core.cache import cache
