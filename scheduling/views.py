@@ -184,6 +184,7 @@ def book_course_view(request, patient_pk: int):
 @permission_required("booking.view")
 def course_view(request, pk: int):
     course, sessions = selectors.course_with_sessions(_course_for_user(request.user, pk).pk)
+    _mark_recordable(sessions)
     with timezone.override(course.location.tz):
         return render(
             request,
@@ -191,6 +192,7 @@ def course_view(request, pk: int):
             {
                 "course": course,
                 "sessions": sessions,
+                "warnings": selectors.course_warnings(course, sessions),
                 "progress": selectors.course_progress(course, sessions),
                 "can_manage": allowed(request.user, "booking.manage"),
                 "can_record": allowed(request.user, "session.record"),
@@ -198,6 +200,14 @@ def course_view(request, pk: int):
                 "reason_form": ReasonForm(),
             },
         )
+
+
+def _mark_recordable(sessions) -> None:
+    """Which outcome controls a session shows: record (from its start), or correct (within the window)."""
+    now = timezone.now()
+    for session in sessions:
+        session.can_record_now = session.start <= now
+        session.can_correct = services.can_correct_outcome(session, now)
 
 
 @permission_required("booking.view")
@@ -331,7 +341,10 @@ def session_outcome_view(request, pk: int):
             messages.success(request, _("Recorded."))
 
     response = _after_action(request, session, record)
-    return redirect("scheduling:worklist") if back else response
+    if back:
+        day = session.start.astimezone(session.location.tz).date()
+        return redirect(f"{reverse('scheduling:worklist')}?date={day.isoformat()}")
+    return response
 
 
 @permission_required("booking.manage")
@@ -376,6 +389,7 @@ def calendar_view(request):
                 "view": view,
                 "by": by,
                 **grid,
+                "warnings": selectors.calendar_warnings(grid["sessions"], location),
                 "previous": day - datetime.timedelta(days=7 if view == "week" else 1),
                 "next": day + datetime.timedelta(days=7 if view == "week" else 1),
                 "course_url": reverse("scheduling:course", args=[0])[:-2],
@@ -410,6 +424,7 @@ def worklist_view(request):
     except ValueError:
         day = timezone.localdate(timezone=tz)
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
+    _mark_recordable(sessions)
     with timezone.override(tz):
         return render(
             request,

@@ -393,3 +393,37 @@ def test_a_move_that_widens_a_gap_past_the_largest_is_refused(registrar, clinic,
     with pytest.raises(ValidationError) as error:
         session_move(actor=registrar, session=last, new_start=last.start + datetime.timedelta(days=4))
     assert any("at most 4 are allowed" in m for m in error.value.messages)
+
+
+# 10. Warnings where registrars look ---------------------------------------------------------
+
+
+def test_the_course_page_and_the_calendar_warn_of_an_ineligible_patient_and_a_closure(
+    as_registrar, registrar, clinician, clinic, eligible_patient, cryo, location
+):
+    from django.urls import reverse
+
+    from procedures.services import ice_test_record
+
+    course = book_course(registrar, eligible_patient, cryo, location)
+    third = course.sessions.order_by("start")[2]
+    day = third.start.astimezone(location.tz).date()
+    Closure.objects.create(location=location, starts_on=day, ends_on=day, reason="Burst pipe")
+    ice_test_record(actor=clinician, patient=eligible_patient, area="nape", exposure_seconds=10, redness=True)
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert "Falls on a closure: Burst pipe" in page
+    assert "No longer eligible: Ice test failed" in page
+    calendar = as_registrar.get(
+        f"{reverse('scheduling:calendar')}?location={location.pk}&date={day.isoformat()}"
+    ).content.decode()
+    assert "Falls on a closure: Burst pipe" in calendar and "No longer eligible" in calendar
+
+
+def test_the_course_page_reports_a_gap_a_cancellation_widened_once(
+    as_registrar, registrar, clinic, eligible_patient, cryo, location
+):
+    course = book_course(registrar, eligible_patient, cryo, location)
+    for cancelled in list(course.sessions.order_by("start"))[2:4]:
+        session_cancel(actor=registrar, session=cancelled, reason="ill")
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert page.count("at most 4 are allowed") == 1
