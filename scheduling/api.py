@@ -187,7 +187,42 @@ class CourseDetailApi(APIView):
 
 class MoveInSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
-    shift_following = serializers.BooleanField(default=False)
+    shift_following = serializers.BooleanField(
+        default=False, help_text="Re-plan the later sessions of the course after this one, by the course's rules."
+    )
+    preview = serializers.BooleanField(default=False, help_text="Answer with the proposal and write nothing.")
+    expected = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20000,
+        help_text="The fingerprint of a preview: the move applies only if the proposal is still the same.",
+    )
+
+
+def proposal_response(proposal) -> Response:
+    def one(p):
+        return {
+            "session": p.session_id,
+            "number": p.number,
+            "old_start": p.old_start,
+            "start": p.start,
+            "end": p.end,
+            "clinician": {"id": p.clinician_id, "name": p.clinician_name} if p.clinician_id else None,
+            "rooms": p.resource_names,
+            "problem": p.problem,
+            "ineligible": p.ineligible,
+        }
+
+    return Response(
+        {
+            "ok": proposal.ok,
+            "problems": proposal.all_problems,
+            "fingerprint": proposal.fingerprint(),
+            "sessions": [
+                {**one(p), "combined": one(p.partner) if p.partner else None} for p in proposal.replan.placements
+            ],
+        }
+    )
 
 
 class SessionMoveApi(APIView):
@@ -198,13 +233,21 @@ class SessionMoveApi(APIView):
         session = get_object_or_404(Session.objects.select_related("course__location", "course__procedure"), pk=pk)
         data = MoveInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v["preview"]:
+            with timezone.override(session.course.location.tz):
+                proposal = services.session_move_proposal(
+                    session=session, new_start=v["start"], shift_following=v["shift_following"]
+                )
+            return proposal_response(proposal)
         try:
             services.session_move(
                 actor=request.user,
                 request=request,
                 session=session,
-                new_start=data.validated_data["start"],
-                shift_following=data.validated_data["shift_following"],
+                new_start=v["start"],
+                shift_following=v["shift_following"],
+                expected=v.get("expected") or None,
             )
         except services.BookingConflict as conflict:
             raise Conflict(str(conflict), code="booking_conflict") from None

@@ -34,8 +34,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from . import mail
-from .selectors import session_warnings
 from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
+from .selectors import session_warnings
 from .sms import PermanentSendError, TransientSendError, get_backend
 
 # Why a message was skipped. Stored in English; the delivery log shows them translated.

@@ -427,3 +427,25 @@ def test_the_course_page_reports_a_gap_a_cancellation_widened_once(
         session_cancel(actor=registrar, session=cancelled, reason="ill")
     page = as_registrar.get(course.get_absolute_url()).content.decode()
     assert page.count("at most 4 are allowed") == 1
+
+
+def test_the_api_previews_a_move_with_the_following_sessions_then_applies_that_proposal(
+    registrar, clinic, eligible_patient, cryo, location
+):
+    course = book_course(registrar, eligible_patient, cryo, location)
+    third = course.sessions.order_by("start")[2]
+    before = local_days(course, location.tz)
+    api = APIClient()
+    api.force_authenticate(registrar)
+    url = f"/api/v1/sessions/{third.pk}/move/"
+    body = {"start": (third.start + datetime.timedelta(days=1)).isoformat(), "shift_following": True}
+    preview = api.post(url, {**body, "preview": True}, format="json")
+    assert preview.status_code == 200 and preview.json()["ok"], preview.content
+    assert [s["number"] for s in preview.json()["sessions"]] == list(range(3, 11))
+    assert local_days(course, location.tz) == before
+    stale = api.post(url, {**body, "expected": "something else"}, format="json")
+    assert stale.status_code == 400 and stale.json()["error"]["code"] == "plan_changed"
+    done = api.post(url, {**body, "expected": preview.json()["fingerprint"]}, format="json")
+    assert done.status_code == 200, done.content
+    assert local_days(course, location.tz) != before
+    assert_course_rules(course, location.tz, set())
