@@ -84,6 +84,14 @@ class PlanInSerializer(serializers.Serializer):
         default=None,
         help_text="A combined visit: each session gets one of this procedure the same day.",
     )
+    combined_count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=30,
+        help_text="Sessions of the combined procedure, when its course has a count of its own.",
+    )
 
 
 class CoursePreviewApi(APIView):
@@ -104,6 +112,7 @@ class CoursePreviewApi(APIView):
             window=(v["window_from"], v["window_to"]),
             clinician_id=v["clinician"],
             combined_procedure=v["combined_procedure"],
+            combined_count=v["combined_count"],
         )
         return Response(
             {
@@ -134,6 +143,17 @@ class CoursePreviewApi(APIView):
                     }
                     for s in plan.sessions
                 ],
+                "combined_rest": [
+                    {
+                        "number": s.number,
+                        "start": s.start,
+                        "end": s.end,
+                        "clinician": {"id": s.clinician_id, "name": s.clinician_name},
+                        "rooms": s.resource_names,
+                        "ineligible": s.ineligible,
+                    }
+                    for s in plan.companion_rest
+                ],
             }
         )
 
@@ -150,6 +170,13 @@ class BookInSerializer(serializers.Serializer):
     sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
     combined_procedure = serializers.SlugRelatedField(
         slug_field="slug", queryset=Procedure.objects.filter(active=True), required=False, allow_null=True, default=None
+    )
+    combined_sessions = SessionInSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=30,
+        help_text="The combined procedure's own sessions after the shared visits (see the preview's combined_rest).",
     )
 
 
@@ -170,6 +197,7 @@ class CourseBookApi(APIView):
                 location=v["location"],
                 specs=[services.SessionSpec(s["start"], s["clinician"]) for s in v["sessions"]],
                 combined_procedure=v["combined_procedure"],
+                combined_sessions=[services.SessionSpec(s["start"], s["clinician"]) for s in v["combined_sessions"]],
             )
         except services.BookingConflict as conflict:
             raise Conflict(str(conflict), code="booking_conflict") from None

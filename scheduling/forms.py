@@ -36,6 +36,13 @@ class BookingForm(forms.Form):
         required=False,
         help_text=_("Cryomassage is placed to end half an hour before the other procedure."),
     )
+    combined_count = forms.IntegerField(
+        label=_("Sessions of the combined procedure"),
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text=_("When its course has a count of its own (plasmolifting every 14 days shares every 7th visit)."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +79,16 @@ class SessionRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
 
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("A session cannot be in the past."), code="in_past")
+        return day
+
 
 SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=1)
+# The combined procedure's own sessions after the shared visits (none when every visit is shared).
+CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=0)
 
 
 class MoveForm(forms.Form):

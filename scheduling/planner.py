@@ -71,11 +71,15 @@ class ProposedSession:
 class Plan:
     sessions: list[ProposedSession]
     problems: list[str]
+    # A combined procedure with a count of its own: its sessions after the last shared visit.
+    companion_rest: list[ProposedSession] = field(default_factory=list)
 
     @property
     def bookable(self) -> bool:
-        return not self.problems and not any(
-            s.ineligible or (s.companion is not None and s.companion.ineligible) for s in self.sessions
+        return (
+            not self.problems
+            and not any(s.ineligible or (s.companion is not None and s.companion.ineligible) for s in self.sessions)
+            and not any(s.ineligible for s in self.companion_rest)
         )
 
 
@@ -275,10 +279,13 @@ def plan_course(
     companion=None,
     companion_av: Availability | None = None,
     companion_eligibility=None,
+    companion_every: int = 1,
+    companion_count: int | None = None,
 ) -> Plan:
     """Propose `count` sessions; `eligibility(start)` returns the reasons a session may not happen.
 
-    With `companion` (see companion_finder) each session is paired with one of another procedure.
+    With `companion` (see companion_finder) sessions 1, 1 + every, 1 + 2 x every ... are paired with
+    one of another procedure, `companion_count` of them at most (default: as many as there are).
     """
     problems = count_problems(rules, count)
     if problems:
@@ -286,7 +293,10 @@ def plan_course(
     sessions: list[ProposedSession] = []
     clinician, time_of_day = preferred_clinician, preferred_time
     ideal = first_day
+    paired, most = 0, companion_count if companion_count is not None else count
     for number in range(1, count + 1):
+        pairs = companion is not None and (number - 1) % companion_every == 0 and paired < most
+        paired += pairs
         latest = ideal + datetime.timedelta(
             days=FIRST_SESSION_SEARCH_DAYS if number == 1 else rules.max_gap_days - rules.spacing_days
         )
@@ -299,7 +309,7 @@ def plan_course(
                 preferred_time=time_of_day,
                 window=window,
                 clinician_order=clinician_order(av, clinician),
-                companion=companion,
+                companion=companion if pairs else None,
             )
             if slot:
                 break

@@ -24,6 +24,7 @@ from .forms import (
     BookingForm,
     BookingRequestForm,
     CalendarForm,
+    CombinedRowFormSet,
     CorrectOutcomeForm,
     FreeSlotForm,
     MoveForm,
@@ -97,6 +98,13 @@ def _portal_status(user, patient) -> dict | None:
     }
 
 
+def _rows_of(proposed, tz) -> list[dict]:
+    return [
+        {"day": s.start.astimezone(tz).date(), "time": s.start.astimezone(tz).time(), "clinician": s.clinician_id}
+        for s in proposed
+    ]
+
+
 def _specs_from_rows(formset, tz):
     return [
         services.SessionSpec(
@@ -121,7 +129,9 @@ def book_course_view(request, patient_pk: int):
         location, procedure = data["location"], data["procedure"]
         if request.POST.get("action") == "confirm":
             rows = SessionRowFormSet(request.POST, prefix="s")
-            if rows.is_valid():
+            # A client that shows no combined sessions of its own posts no "c" forms at all.
+            extra_rows = CombinedRowFormSet(request.POST if "c-TOTAL_FORMS" in request.POST else None, prefix="c")
+            if rows.is_valid() and (not extra_rows.is_bound or extra_rows.is_valid()):
                 try:
                     with timezone.override(location.tz):
                         course = services.course_book(
@@ -132,6 +142,7 @@ def book_course_view(request, patient_pk: int):
                             location=location,
                             specs=_specs_from_rows(rows, location.tz),
                             combined_procedure=data["combined_procedure"],
+                            combined_sessions=_specs_from_rows(extra_rows, location.tz) if extra_rows.is_bound else [],
                         )
                 except (ValidationError, services.BookingConflict) as error:
                     context["errors"] = getattr(error, "messages", [str(error)])
@@ -140,6 +151,7 @@ def book_course_view(request, patient_pk: int):
                     return redirect(course)
             context.update(
                 rows=rows,
+                extra_rows=extra_rows,
                 location=location,
                 procedure=procedure,
                 price=course_price(procedure.price_per_session, len(rows.forms), procedure.course_discount_percent),
@@ -155,24 +167,17 @@ def book_course_view(request, patient_pk: int):
                 window=(data["window_from"], data["window_to"]),
                 clinician_id=data["clinician"].pk if data["clinician"] else None,
                 combined_procedure=data["combined_procedure"],
+                combined_count=data["combined_count"],
             )
-            rows = SessionRowFormSet(
-                prefix="s",
-                initial=[
-                    {
-                        "day": s.start.astimezone(location.tz).date(),
-                        "time": s.start.astimezone(location.tz).time(),
-                        "clinician": s.clinician_id,
-                    }
-                    for s in plan.sessions
-                ],
-            )
+            rows = SessionRowFormSet(prefix="s", initial=_rows_of(plan.sessions, location.tz))
+            extra_rows = CombinedRowFormSet(prefix="c", initial=_rows_of(plan.companion_rest, location.tz))
             # Why the plan cannot be booked, once each, above the table (the rows say which dates).
             ineligible = list(dict.fromkeys(str(r) for s in plan.sessions for r in s.ineligible))
             context.update(
                 plan=plan,
                 ineligible=ineligible,
                 rows=rows,
+                extra_rows=extra_rows,
                 location=location,
                 procedure=procedure,
                 price=course_price(procedure.price_per_session, data["count"], procedure.course_discount_percent),

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import Action
 from audit.services import audit_record
@@ -125,20 +125,71 @@ def coverage_problems(patient, procedure, plan: Plan, tz) -> list[str]:
     return problems
 
 
-def _companion_extra(*, patient, procedure, combined_procedure, location, count, first_day, last_day, rules):
-    before, lead = combined_order(procedure, combined_procedure)
-    other_rules = Rules.of(combined_procedure)
-    problems = count_problems(other_rules, count)
-    if problems:
-        return None, problems
-    other_av = load_availability(
-        location=location, procedure=combined_procedure, patient_id=patient.pk, first_day=first_day, last_day=last_day
+def combine_pattern(rules: Rules, other: Rules, count: int, combined_count: int | None) -> tuple[int, int, int]:
+    """How a combined procedure shares a course's visits: (every, shared visits, its own sessions after).
+
+    The same count: every visit is shared. A procedure spaced a whole multiple apart (plasmolifting
+    every 14 days beside alternate-day cryomassage) shares every 7th visit and has the rest of its
+    own course on its own days after. Anything else cannot be combined.
+    """
+    if combined_count is None:
+        combined_count = count if not count_problems(other, count) else other.min_sessions
+    if count_problems(other, combined_count):
+        raise coded(count_problems(other, combined_count), "session_count")
+    if combined_count == count and other.spacing_days == rules.spacing_days:
+        return 1, count, 0
+    if other.spacing_days % rules.spacing_days or other.spacing_days <= rules.spacing_days:
+        raise ValidationError(
+            _("A procedure every %(x)d days cannot share the visits of a course every %(y)d days.")
+            % {"x": other.spacing_days, "y": rules.spacing_days},
+            code="combined_pattern",
+        )
+    every = other.spacing_days // rules.spacing_days
+    shared = min(-(-count // every), combined_count)
+    return every, shared, combined_count - shared
+
+
+def _companion_rest(plan: Plan, other_av, other: Rules, rest: int, eligibility) -> None:
+    """The combined procedure's own sessions after its last shared visit."""
+    last = [s.companion for s in plan.sessions if s.companion is not None]
+    if not rest or not last:
+        return
+    tz = other_av.tz
+    tail = plan_course(
+        other_av,
+        Rules(other.duration, 1, rest, other.spacing_days, other.max_gap_days),
+        count=rest,
+        first_day=last[-1].start.astimezone(tz).date() + datetime.timedelta(days=other.spacing_days),
+        preferred_time=last[-1].start.astimezone(tz).time(),
+        preferred_clinician=last[-1].clinician_id,
+        eligibility=eligibility,
     )
-    return {
-        "companion": companion_finder(other_av, other_rules, rules, lead, before=before),
-        "companion_av": other_av,
-        "companion_eligibility": eligibility_check(patient, combined_procedure, location.tz),
-    }, []
+    for number, session in enumerate(tail.sessions, start=len(last) + 1):
+        session.number = number
+    plan.companion_rest = tail.sessions
+    plan.problems += tail.problems
+
+
+def _preview_combined(*, plan_args, patient, procedure, combined_procedure, location, count, combined_count, span):
+    rules, other = Rules.of(procedure), Rules.of(combined_procedure)
+    before, lead = combined_order(procedure, combined_procedure)
+    every, shared, rest = combine_pattern(rules, other, count, combined_count)
+    other_av = load_availability(
+        location=location, procedure=combined_procedure, patient_id=patient.pk, first_day=span[0], last_day=span[1]
+    )
+    other_eligibility = eligibility_check(patient, combined_procedure, location.tz)
+    plan = plan_course(
+        **plan_args,
+        companion=companion_finder(other_av, other, rules, lead, before=before),
+        companion_av=other_av,
+        companion_eligibility=other_eligibility,
+        companion_every=every,
+        companion_count=shared,
+    )
+    _companion_rest(plan, other_av, other, rest, other_eligibility)
+    starts = [s.companion.start for s in plan.sessions if s.companion] + [s.start for s in plan.companion_rest]
+    plan.problems += spacing_problems(location.tz, other, starts)
+    return plan
 
 
 def course_preview(
@@ -152,49 +203,50 @@ def course_preview(
     window=None,
     clinician_id: int | None = None,
     combined_procedure=None,
+    combined_count: int | None = None,
 ) -> Plan:
-    """Propose a course without booking it; with combined_procedure, each session has a companion."""
+    """Propose a course without booking it; with combined_procedure, visits shared with that one."""
     rules = Rules.of(procedure)
     problems = active_course_problems(patient, procedure)
     if combined_procedure is not None:
+        combined_order(procedure, combined_procedure)  # a pair that cannot combine is a wrong question
         problems += active_course_problems(patient, combined_procedure)
     if first_day < timezone.localdate(timezone=location.tz):
-        problems.append(_("The first day is in the past."))
-        return Plan([], problems)
-    last_day = first_day + datetime.timedelta(days=FIRST_SESSION_SEARCH_DAYS + count * rules.max_gap_days)
-    av = load_availability(
-        location=location, procedure=procedure, patient_id=patient.pk, first_day=first_day, last_day=last_day
-    )
-    extra = {}
+        return Plan([], [*problems, _("The first day is in the past.")])
+    days = FIRST_SESSION_SEARCH_DAYS + count * rules.max_gap_days
     if combined_procedure is not None:
-        extra, count_issue = _companion_extra(
-            patient=patient,
-            procedure=procedure,
-            combined_procedure=combined_procedure,
-            location=location,
-            count=count,
-            first_day=first_day,
-            last_day=last_day,
-            rules=rules,
-        )
-        if count_issue:
-            return Plan([], problems + count_issue)
-    plan = plan_course(
-        av,
-        rules,
-        count=count,
-        first_day=first_day,
-        preferred_time=preferred_time,
-        window=window,
-        preferred_clinician=clinician_id,
-        eligibility=eligibility_check(patient, procedure, location.tz),
-        **extra,
+        days += (combined_count or combined_procedure.max_sessions) * combined_procedure.max_gap_days
+    span = (first_day, first_day + datetime.timedelta(days=days))
+    av = load_availability(
+        location=location, procedure=procedure, patient_id=patient.pk, first_day=span[0], last_day=span[1]
     )
+    plan_args = {
+        "av": av,
+        "rules": rules,
+        "count": count,
+        "first_day": first_day,
+        "preferred_time": preferred_time,
+        "window": window,
+        "preferred_clinician": clinician_id,
+        "eligibility": eligibility_check(patient, procedure, location.tz),
+    }
+    if combined_procedure is None:
+        plan = plan_course(**plan_args)
+    else:
+        try:
+            plan = _preview_combined(
+                plan_args=plan_args,
+                patient=patient,
+                procedure=procedure,
+                combined_procedure=combined_procedure,
+                location=location,
+                count=count,
+                combined_count=combined_count,
+                span=span,
+            )
+        except ValidationError as error:
+            return Plan([], problems + error.messages)
     plan.problems = problems + plan.problems
-    if combined_procedure is not None and plan.sessions:
-        plan.problems += spacing_problems(
-            av.tz, Rules.of(combined_procedure), [s.companion.start for s in plan.sessions]
-        )
     if plan.sessions:
         plan.problems += coverage_problems(patient, procedure, plan, location.tz)
     return plan
@@ -252,6 +304,7 @@ def _booking_problems(*, patient, procedure, location, specs, combined_procedure
         other_found, other_resources = slot_problems(
             patient=patient, procedure=combined_procedure, location=location, specs=companions
         )
+        other_found += spacing_problems(location.tz, Rules.of(combined_procedure), [c.start for c in companions])
         other_found = active_course_problems(patient, combined_procedure) + other_found
         problems += [
             _("%(procedure)s: %(problem)s") % {"procedure": combined_procedure.name, "problem": p} for p in other_found
@@ -259,30 +312,61 @@ def _booking_problems(*, patient, procedure, location, specs, combined_procedure
     return problems, resources, other_resources
 
 
+def _companion_specs(rules, procedure, combined_procedure, specs, combined_sessions) -> list[SessionSpec]:
+    """The combined procedure's sessions: one with each shared visit, then its own ones after."""
+    before, lead = combined_order(procedure, combined_procedure)
+    other = Rules.of(combined_procedure)
+    extra = sorted(combined_sessions or [], key=lambda s: s.start)
+    combined_count = None
+    if extra and other.spacing_days > rules.spacing_days and not other.spacing_days % rules.spacing_days:
+        combined_count = -(-len(specs) // (other.spacing_days // rules.spacing_days)) + len(extra)
+    every, shared, rest = combine_pattern(rules, other, len(specs), combined_count)
+    if rest != len(extra):
+        raise ValidationError(
+            ngettext(
+                "Give the %(n)d session of %(procedure)s after the shared visits.",
+                "Give the %(n)d sessions of %(procedure)s after the shared visits.",
+                rest,
+            )
+            % {"n": rest, "procedure": combined_procedure.name},
+            code="combined_sessions",
+        )
+    companions = []
+    for index in range(0, len(specs), every)[:shared]:
+        main = specs[index]
+        companion = SessionSpec(companion_start(main.start, rules.duration, other.duration, lead, before=before), None)
+        companion.companion_of_index = index
+        companions.append(companion)
+    return companions + extra
+
+
 def course_book(
-    *, actor, patient, procedure, location, specs: list[SessionSpec], combined_procedure=None, request=None
+    *,
+    actor,
+    patient,
+    procedure,
+    location,
+    specs: list[SessionSpec],
+    combined_procedure=None,
+    combined_sessions: list[SessionSpec] | None = None,
+    request=None,
 ) -> Course:
     """Book a whole course in one transaction: all sessions or none.
 
-    With combined_procedure, each session gets a companion of that procedure the same day (a combined
-    visit: the procedure with a lead, cryomassage, ends that many minutes before the other begins),
-    and both courses are booked together, each companion linked to its session.
+    With combined_procedure, its sessions share visits with this course's (the procedure with a lead,
+    cryomassage, ends that many minutes before the other begins), each linked to its partner; with a
+    count of its own, `combined_sessions` are its sessions after the shared visits. Both courses are
+    booked together.
     """
     require(actor, "booking.manage")
     rules = Rules.of(procedure)
     specs = sorted(specs, key=lambda s: s.start)
     problems = count_problems(rules, len(specs))
-    companions = []
-    if combined_procedure is not None:
-        before, lead = combined_order(procedure, combined_procedure)
-        other_rules = Rules.of(combined_procedure)
-        problems += count_problems(other_rules, len(specs))
-        companions = [
-            SessionSpec(companion_start(s.start, rules.duration, other_rules.duration, lead, before=before), None)
-            for s in specs
-        ]
     if problems:
         raise coded(problems, "session_count")
+    companions = []
+    if combined_procedure is not None:
+        companions = _companion_specs(rules, procedure, combined_procedure, specs, combined_sessions)
     try:
         with transaction.atomic():
             lock_location_schedule(location.pk)
@@ -300,8 +384,9 @@ def course_book(
                 actor=actor, patient=patient, procedure=procedure, location=location, specs=specs, resources=resources
             )
             if companions:
-                for companion, session in zip(companions, course.created_sessions, strict=True):
-                    companion.companion_of_id = session.pk
+                for companion in companions:
+                    index = getattr(companion, "companion_of_index", None)
+                    companion.companion_of_id = course.created_sessions[index].pk if index is not None else None
                 _create_course(
                     actor=actor,
                     patient=patient,
@@ -318,14 +403,13 @@ def course_book(
                 action=Action.CREATE,
                 patient=patient,
                 record=course,
-                detail={"sessions": len(specs), "combined": bool(companions)},
+                detail={"sessions": len(specs), "combined": len(companions)},
             )
     except IntegrityError as error:
         if "course_one_active_per_procedure" in str(error):
             raise coded(active_course_problems(patient, procedure), "active_course_exists") from None
-        raise BookingConflict(
-            clash_message(patient=patient, specs=specs + companions, duration=rules.duration)
-        ) from None
+        message = clash_message(patient=patient, specs=specs + companions, duration=rules.duration)
+        raise BookingConflict(message) from None
     return course
 
 

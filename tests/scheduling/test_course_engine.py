@@ -449,3 +449,69 @@ def test_the_api_previews_a_move_with_the_following_sessions_then_applies_that_p
     assert done.status_code == 200, done.content
     assert local_days(course, location.tz) != before
     assert_course_rules(course, location.tz, set())
+
+
+# 4b. Procedures with different counts combine for the visits they share -----------------------
+
+
+def test_plasmolifting_every_14_days_shares_every_seventh_cryomassage_visit(
+    registrar, clinic, prp_clinic, eligible_patient, cryo, location
+):
+    Procedure.objects.filter(pk=cryo.pk).update(combined_lead_minutes=30)
+    cryo.refresh_from_db()
+    plan = course_preview(
+        patient=eligible_patient,
+        procedure=cryo,
+        location=location,
+        count=12,
+        first_day=next_weekday(0, location.tz),
+        preferred_time=datetime.time(10),
+        combined_procedure=prp_clinic,
+    )
+    assert plan.bookable, plan.problems
+    shared = [s.number for s in plan.sessions if s.companion is not None]
+    assert shared == [1, 8] and len(plan.companion_rest) == 2  # 4 plasmolifting sessions in all
+    for s in plan.sessions:
+        if s.companion is not None:
+            assert s.companion.start - s.end == datetime.timedelta(minutes=30)
+    course = course_book(
+        actor=registrar,
+        patient=eligible_patient,
+        procedure=cryo,
+        location=location,
+        specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
+        combined_procedure=prp_clinic,
+        combined_sessions=[SessionSpec(s.start, s.clinician_id) for s in plan.companion_rest],
+    )
+    follower = Course.objects.get(combined_with=course)
+    assert follower.sessions.count() == 4 and follower.session_count == 4
+    partnered = follower.sessions.filter(companion_of__isnull=False)
+    assert sorted(p.companion_of.start for p in partnered) == sorted(
+        s.start for s in plan.sessions if s.companion is not None
+    )
+
+
+def test_a_combined_course_without_its_own_sessions_is_refused_with_the_count(
+    registrar, clinic, prp_clinic, eligible_patient, cryo, location
+):
+    Procedure.objects.filter(pk=cryo.pk).update(combined_lead_minutes=30)
+    cryo.refresh_from_db()
+    plan = course_preview(
+        patient=eligible_patient,
+        procedure=cryo,
+        location=location,
+        count=12,
+        first_day=next_weekday(0, location.tz),
+        combined_procedure=prp_clinic,
+    )
+    with pytest.raises(ValidationError) as error:
+        course_book(
+            actor=registrar,
+            patient=eligible_patient,
+            procedure=cryo,
+            location=location,
+            specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
+            combined_procedure=prp_clinic,
+        )
+    assert "Give the 2 sessions" in error.value.messages[0]
+    assert not Course.objects.exists()
