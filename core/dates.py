@@ -84,9 +84,9 @@ class PlausibleRange:
 
 
 def _show(bound) -> str:
-    if isinstance(bound, datetime.datetime):
-        return formats.date_format(timezone.localtime(bound), "DATETIME_FORMAT")
-    return formats.date_format(bound, "DATE_FORMAT")
+    """A bound as a date: the range is in days, its exact minute would only distract."""
+    day = timezone.localdate(bound) if isinstance(bound, datetime.datetime) else bound
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 OUT_OF_RANGE = _("Enter a date from %(earliest)s to %(latest)s.")

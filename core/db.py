@@ -68,7 +68,7 @@ def validate_constraint_if_clean(app_label: str, model_name: str, name: str):
         table = schema_editor.quote_name(model._meta.db_table)
         if breaking:
             sys.stderr.write(
-                f"\n  {model._meta.db_table}: {breaking} row(s) stored before break {name}; it stays NOT VALID "
+                f"\n  {model._meta.db_table}: {breaking} row(s) stored earlier break {name}, which stays NOT VALID "
                 "(new rows are checked). Correct them (an amendment, for a record).\n"
             )
             return
