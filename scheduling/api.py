@@ -13,6 +13,7 @@ from accounts.models import Location
 from accounts.policy import api_permission
 from clinic.api import Conflict
 from clinic.net import client_ip
+from core import dates
 from patients.models import Patient
 from procedures.models import Procedure
 
@@ -71,7 +72,7 @@ class PlanInSerializer(serializers.Serializer):
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
     count = serializers.IntegerField(min_value=1, max_value=30)
-    first_day = serializers.DateField()
+    first_day = dates.PlausibleDateSerializerField(plausible=dates.BOOKING)
     preferred_time = serializers.TimeField(required=False, allow_null=True, default=None)
     window_from = serializers.TimeField(required=False, allow_null=True, default=None)
     window_to = serializers.TimeField(required=False, allow_null=True, default=None)
@@ -159,7 +160,7 @@ class CoursePreviewApi(APIView):
 
 
 class SessionInSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = dates.PlausibleDateTimeSerializerField(plausible=dates.BOOKING)
     clinician = serializers.IntegerField()
 
 
@@ -214,7 +215,7 @@ class CourseDetailApi(APIView):
 
 
 class MoveInSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = dates.PlausibleDateTimeSerializerField(plausible=dates.BOOKING)
     shift_following = serializers.BooleanField(
         default=False, help_text="Re-plan the later sessions of the course after this one, by the course's rules."
     )
@@ -302,7 +303,7 @@ class SessionCancelApi(APIView):
 
 class CalendarQuerySerializer(serializers.Serializer):
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    date = serializers.DateField()
+    date = dates.PlausibleDateSerializerField(plausible=dates.BROWSE)
     view = serializers.ChoiceField(choices=["day", "week"], default="day")
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Location
+from core import dates
 from procedures.models import Procedure
 
 from .models import BookingRequest
@@ -24,7 +25,7 @@ class BookingForm(forms.Form):
     )
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
     count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=30)
-    first_day = forms.DateField(label=_("First session on or after"), widget=DATE)
+    first_day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("First session on or after"), widget=DATE)
     preferred_time = forms.TimeField(label=_("Preferred time"), required=False, widget=TIME)
     window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
     window_to = forms.TimeField(label=_("Not after"), required=False, widget=TIME)
@@ -71,7 +72,7 @@ class BookingForm(forms.Form):
 
 
 class SessionRowForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=DATE)
+    day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("Date"), widget=DATE)
     time = forms.TimeField(label=_("Time"), widget=TIME)
     clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians())
 
@@ -92,7 +93,7 @@ CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, 
 
 
 class MoveForm(forms.Form):
-    day = forms.DateField(label=_("New date"), widget=DATE)
+    day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("New date"), widget=DATE)
     time = forms.TimeField(label=_("New time"), widget=TIME)
     shift_following = forms.BooleanField(label=_("Re-plan the following sessions after it"), required=False)
     # The proposal the registrar confirms (see services.moves): empty on the first post.
@@ -114,7 +115,7 @@ class CorrectOutcomeForm(OutcomeForm):
 class CalendarForm(forms.Form):
     # A number, checked by the view against the locations the user works at.
     location = forms.IntegerField(label=_("Location"), required=False, min_value=1)
-    date = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    date = dates.PlausibleDateField(plausible=dates.BROWSE, label=_("Date"), required=False, widget=DATE)
     view = forms.ChoiceField(label=_("View"), choices=[("day", _("day")), ("week", _("week"))], required=False)
     by = forms.ChoiceField(
         label=_("Columns"), choices=[("clinician", _("by clinician")), ("room", _("by room"))], required=False
@@ -126,7 +127,7 @@ class FreeSlotForm(forms.Form):
     procedure = forms.ModelChoiceField(
         label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
     )
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = dates.PlausibleDateField(plausible=dates.BROWSE, label=_("Date"), widget=DATE)
 
 
 class BookingRequestForm(forms.ModelForm):

@@ -16,6 +16,7 @@ from accounts.policy import allowed, permission_required, require
 from audit.models import Action
 from audit.services import audit_record
 from clinic.net import client_ip
+from core.dates import query_date
 from patients.views import apply_service_error, patient_for_user
 from procedures import selectors as clinical_selectors
 
@@ -240,7 +241,7 @@ def session_move_view(request, pk: int):
     session = _session_for_user(request.user, pk, "booking.manage")
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the new date and time."))
+        messages.error(request, " ".join([_("Give the new date and time."), *form.errors.get("day", [])]))
         return redirect(session.course)
     tz = session.course.location.tz
     data = form.cleaned_data
@@ -375,11 +376,12 @@ def course_cancel_view(request, pk: int):
 def calendar_view(request):
     form = CalendarForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    status = 400 if form.errors else 200  # the page shows why (a date out of range, say), with today's grid
     locations = _locations_of(request.user)
     wanted = data.get("location")
     location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
     if location is None:
-        return render(request, "scheduling/calendar.html", {"form": form, "location": None})
+        return render(request, "scheduling/calendar.html", {"form": form, "location": None}, status=status)
     day = data.get("date") or timezone.localdate(timezone=location.tz)
     view, by = data.get("view") or "day", data.get("by") or "clinician"
     grid = selectors.calendar(location=location, day=day, view=view, by=by)
@@ -400,6 +402,7 @@ def calendar_view(request):
                 "course_url": reverse("scheduling:course", args=[0])[:-2],
                 "locations": locations,
             },
+            status=status,
         )
 
 
@@ -413,7 +416,12 @@ def free_slots_view(request):
             location=location, procedure=form.cleaned_data["procedure"], day=form.cleaned_data["date"]
         )
     with timezone.override(location.tz if location else timezone.get_current_timezone()):
-        return render(request, "scheduling/free_slots.html", {"form": form, "slots": slots, "closed": closed})
+        return render(
+            request,
+            "scheduling/free_slots.html",
+            {"form": form, "slots": slots, "closed": closed},
+            status=400 if form.errors else 200,
+        )
 
 
 @permission_required("session.record")
@@ -421,13 +429,9 @@ def worklist_view(request):
     location = next(iter(_locations_of(request.user)), None)
     tz = location.tz if location else timezone.get_current_timezone()
     try:
-        day = (
-            datetime.date.fromisoformat(request.GET["date"])
-            if request.GET.get("date")
-            else timezone.localdate(timezone=tz)
-        )
-    except ValueError:
-        day = timezone.localdate(timezone=tz)
+        day, date_error = query_date(request.GET, "date") or timezone.localdate(timezone=tz), None
+    except ValidationError as error:
+        day, date_error = timezone.localdate(timezone=tz), " ".join(error.messages)
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
     _mark_recordable(sessions)
     with timezone.override(tz):
@@ -439,7 +443,9 @@ def worklist_view(request):
                 "day": day,
                 "previous": day - datetime.timedelta(days=1),
                 "next": day + datetime.timedelta(days=1),
+                "date_error": date_error,
             },
+            status=400 if date_error else 200,
         )
 
 
