@@ -3,8 +3,10 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -13,6 +15,25 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
     default_detail = "The request conflicts with the current state."
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date and time that must carry its UTC offset ("2026-12-24T10:30:00+11:00" or "...Z").
+
+    A time without one would be read in the server's zone, which is nobody's clinic: it is refused
+    (400, code `offset_required`) rather than guessed."""
+
+    default_error_messages = {
+        "offset_required": gettext_lazy(
+            "Give the time with its UTC offset, for example 2026-12-24T10:30:00+11:00 "
+            "(or Z for UTC): a time without one could be read in the wrong time zone."
+        ),
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("offset_required")
+        return super().enforce_timezone(value)
 
 
 def _first_code(detail) -> str | None:

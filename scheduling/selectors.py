@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 
+from accounts.locations import location_ids_of
+from accounts.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
@@ -231,3 +234,19 @@ def free_slots(*, location, procedure, day: datetime.date, limit: int = 40):
         if len(found) >= limit:
             break
     return found, ""
+
+
+def course_get_for_user(user, pk, *, action: str = "booking.view") -> Course:
+    """The course if the user may do `action` and works at its location; 403 without the role, else 404."""
+    require(user, action)
+    courses = Course.objects.filter(location_id__in=location_ids_of(user))
+    return get_object_or_404(courses.select_related("location", "procedure"), pk=pk)
+
+
+def session_get_for_user(user, pk, *, action: str) -> Session:
+    """The session if the user may do `action` and works at its course's location; else 403 or 404."""
+    require(user, action)
+    sessions = Session.objects.filter(course__location_id__in=location_ids_of(user))
+    return get_object_or_404(
+        sessions.select_related("course__procedure", "course__location", "location", "patient"), pk=pk
+    )
