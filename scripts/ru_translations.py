@@ -273,6 +273,16 @@ RU = {
     "Follow this link to choose a new password:": "Перейдите по ссылке, чтобы задать новый пароль:",
     "If it was not you, ignore this message.": "Если это были не вы, просто проигнорируйте письмо.",
     "Send the link": "Отправить ссылку",
+    # --- scope ---
+    "Give the time with its UTC offset, for example 2026-12-24T10:30:00+11:00 (or Z for UTC): a time without one could be read in the wrong time zone.": "Укажите время со смещением от UTC, например 2026-12-24T10:30:00+11:00 (или Z для UTC): время без смещения может быть прочитано не в том часовом поясе.",
+    "Choose the patient from the search results.": "Выберите пациента из результатов поиска.",
+    "Find the patient and choose them, or register a new one.": "Найдите и выберите пациента или зарегистрируйте нового.",
+    'From the website request of %(name)s: preferred time "%(when)s".': "По заявке с сайта от %(name)s: удобное время «%(when)s».",
+    "a patient of %(place)s": "пациент филиала «%(place)s»",
+    "You do not work at this location.": "Вы не работаете в этом филиале.",
+    "Register the patient of this request": "Зарегистрировать пациента по заявке",
+    "Website request": "Заявка с сайта",
+    "Register a new patient": "Зарегистрировать нового пациента",
 }
 
 RU.update(
