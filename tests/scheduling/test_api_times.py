@@ -7,7 +7,6 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from clinic.api import AwareDateTimeField
 from scheduling.models import Course
 
 from ..factories import LocationFactory
@@ -27,6 +26,8 @@ def api(user):
 
 def test_the_field_refuses_a_time_without_an_offset_in_plain_words():
     from rest_framework.exceptions import ValidationError
+
+    from clinic.api import AwareDateTimeField
 
     field = AwareDateTimeField()
     assert field.run_validation("2026-12-24T10:30:00+11:00") == datetime.datetime(

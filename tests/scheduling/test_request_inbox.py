@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient
-from scheduling.inbox import preferred_time_of
 from scheduling.models import BookingRequest, BookingRequestStatus, Session
 
 from ..conftest import login
@@ -141,6 +140,8 @@ def test_the_wizard_ignores_nonsense_in_its_query(as_registrar, patient):
     [("after 18:30", datetime.time(18, 30)), ("10.00 please", datetime.time(10)), ("evenings", None), ("", None)],
 )
 def test_a_clock_time_is_read_from_the_free_text(text, expected):
+    from scheduling.inbox import preferred_time_of
+
     assert preferred_time_of(text) == expected
 
 
