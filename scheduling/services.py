@@ -571,11 +571,11 @@ def booking_request_close(*, actor, booking_request, status: str, patient=None):
     _require(actor, "requests.handle")
     if status not in (BookingRequestStatus.HANDLED, BookingRequestStatus.DISMISSED):
         raise ValidationError(_("Unknown status."), code="invalid_status")
-    if patient is None and booking_request.session_id:  # a move request: the session's patient
-        patient = booking_request.session.patient
-    patient = patient or booking_request.patient
     if patient is not None and not patients_visible_to(actor).filter(pk=patient.pk).exists():
         raise ValidationError(_("Choose the patient from the search results."), code="invalid_patient")
+    if patient is None and booking_request.session_id:  # a move request: the session's patient
+        patient = booking_request.session.patient
+    patient = patient or booking_request.patient  # or the one registered from the request
     if status == BookingRequestStatus.HANDLED and patient is None:
         raise ValidationError(_("Find the patient and choose them, or register a new one."), code="patient_required")
     updated = BookingRequest.objects.filter(pk=booking_request.pk, status=BookingRequestStatus.NEW).update(
