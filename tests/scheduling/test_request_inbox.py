@@ -176,3 +176,17 @@ def test_a_website_request_is_seen_by_registrars_of_any_branch_but_not_by_one_of
 def test_the_search_on_a_request_page_finds_only_ones_own_patients(stranger, website_request, patient):
     page = login(stranger).get(reverse("scheduling:request", args=[website_request.pk]) + "?q=Ivanova")
     assert patient.full_name not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_service_itself_refuses_a_patient_the_user_does_not_see(registrar, website_request, elsewhere):
+    from django.core.exceptions import ValidationError
+
+    from scheduling.services import booking_request_close
+
+    far = PatientFactory(home_location=elsewhere)
+    with pytest.raises(ValidationError) as refused:
+        booking_request_close(actor=registrar, booking_request=website_request, status="handled", patient=far)
+    assert refused.value.error_list[0].code == "invalid_patient"
+    website_request.refresh_from_db()
+    assert website_request.status == BookingRequestStatus.NEW and website_request.patient_id is None
