@@ -23,3 +23,12 @@ def _user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
 @receiver(pre_delete, sender=Group, dispatch_uid="forget-groups-of-deleted-group")
 def _group_changed(sender, instance, **kwargs):
     forget_group_names(instance.user_set.values_list("pk", flat=True))
+
+
+@receiver(m2m_changed, sender=User.locations.through, dispatch_uid="forget-locations-of-user")
+def _user_locations_changed(sender, instance, action, reverse, **kwargs):
+    # The list is kept on the user object for one request; a change through that object drops it.
+    if action.startswith("post_") and not reverse:
+        from .locations import forget_locations
+
+        forget_locations(instance)

@@ -8,6 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.dates import AwareDateTimeField  # noqa: F401  (its home is core.dates)
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT

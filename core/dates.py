@@ -146,7 +146,28 @@ class PlausibleDateSerializerField(serializers.DateField):
         self.validators.append(plausible)
 
 
-class PlausibleDateTimeSerializerField(serializers.DateTimeField):
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date and time that must carry its UTC offset ("2026-12-24T10:30:00+11:00" or "...Z").
+
+    A time without one would be read in the server's zone, which is nobody's clinic: it is refused
+    (400, code `offset_required`) rather than guessed."""
+
+    default_error_messages = {
+        "offset_required": _(
+            "Give the time with its UTC offset, for example 2026-12-24T10:30:00+11:00 "
+            "(or Z for UTC): a time without one could be read in the wrong time zone."
+        ),
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("offset_required")
+        return super().enforce_timezone(value)
+
+
+class PlausibleDateTimeSerializerField(AwareDateTimeField):
+    """An API date and time with its UTC offset, in a plausible range."""
+
     def __init__(self, *, plausible: PlausibleRange, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(plausible)

@@ -1,14 +1,14 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
+from accounts.locations import location_ids_of
 from accounts.models import Location
 from accounts.policy import api_permission
 
 from .models import Patient
-from .selectors import patient_list
+from .selectors import patient_get_for_user, patient_list
 from .services import patient_register, patient_update
 
 
@@ -35,6 +35,15 @@ class PatientSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:  # a patient is registered at, or moved to, one of the user's locations
+            current = getattr(self.instance, "home_location_id", None)
+            ids = location_ids_of(request.user) | ({current} if current else set())
+            fields["home_location"].queryset = Location.objects.filter(pk__in=ids)
+        return fields
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["phone"] = instance.phone.as_e164 if instance.phone else ""
@@ -57,7 +66,7 @@ class PatientListCreateApi(generics.ListCreateAPIView):
         return PatientCreateSerializer if self.request.method == "POST" else PatientSerializer
 
     def get_queryset(self):
-        return patient_list(query=self.request.query_params.get("q", "")[:100], limit=200)
+        return patient_list(query=self.request.query_params.get("q", "")[:100], limit=200, user=self.request.user)
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="Any part of the name, or the phone in any format")]
@@ -79,7 +88,7 @@ class PatientDetailApi(generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
-        return get_object_or_404(Patient.objects.select_related("home_location"), pk=self.kwargs["pk"])
+        return patient_get_for_user(self.request.user, self.kwargs["pk"])
 
     def retrieve(self, request, *args, **kwargs):
         from audit.models import Action

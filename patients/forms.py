@@ -34,6 +34,14 @@ class PatientForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locations is not None:  # a registrar registers patients of the locations she works at
+            ids = {location.pk for location in locations}
+            if self.instance.home_location_id:
+                ids.add(self.instance.home_location_id)
+            self.fields["home_location"].queryset = self.fields["home_location"].queryset.filter(pk__in=ids)
+
     def show_duplicate_confirmation(self) -> None:
         self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 

@@ -1,12 +1,34 @@
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from accounts.locations import location_ids_of
+from accounts.policy import require
 
 from .models import Patient
 from .search import national_digits
 
 
-def patient_list(*, query: str = "", limit: int = 50):
-    """Patients matching a search, with their home location, in one query."""
-    return Patient.objects.search(query).select_related("home_location")[:limit]
+def patients_visible_to(user):
+    """The patients a registrar or clinician may see: those whose home location is one of hers, or
+    who have a course at one of hers (README, "Who sees which patients"). Nobody else's."""
+    ids = location_ids_of(user)
+    if not ids:
+        return Patient.objects.none()
+    # "courses" is the scheduling app's reverse name; read by name, so patients imports nothing above it.
+    with_course_here = Patient.objects.filter(courses__location_id__in=ids).values("pk")
+    return Patient.objects.filter(Q(home_location_id__in=ids) | Q(pk__in=with_course_here))
+
+
+def patient_get_for_user(user, pk, *, action: str = "patient.view") -> Patient:
+    """The patient if the user may do `action` and sees her; 403 without the role, 404 otherwise."""
+    require(user, action)
+    return get_object_or_404(patients_visible_to(user).select_related("home_location"), pk=pk)
+
+
+def patient_list(*, query: str = "", limit: int = 50, user=None):
+    """Patients matching a search, with their home location, in one query; only `user`'s when given."""
+    patients = Patient.objects.all() if user is None else patients_visible_to(user)
+    return patients.search(query).select_related("home_location")[:limit]
 
 
 def patient_possible_duplicates(*, phone, full_name: str, date_of_birth, exclude_id: int | None = None):
@@ -21,4 +43,4 @@ def patient_possible_duplicates(*, phone, full_name: str, date_of_birth, exclude
     qs = Patient.objects.filter(condition)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    return qs.order_by("full_name")[:10]
+    return qs.select_related("home_location").order_by("full_name")[:10]

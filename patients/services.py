@@ -7,7 +7,7 @@ from audit.services import audit_record
 
 from .models import Patient
 from .search import national_digits
-from .selectors import patient_possible_duplicates
+from .selectors import patient_possible_duplicates, patients_visible_to
 
 EDITABLE_FIELDS = (
     "full_name",
@@ -44,9 +44,7 @@ def patient_register(*, actor, request=None, confirm_duplicate: bool = False, **
             )
         )
         if duplicates:
-            names = "; ".join(
-                f"{p.full_name} ({p.date_of_birth:%d.%m.%Y}, {p.phone.as_international})" for p in duplicates
-            )
+            names = "; ".join(_describe_duplicates(actor, duplicates))
             raise ValidationError(
                 _("This may be a patient who is already registered: %(names)s. Check, and confirm to register anyway.")
                 % {"names": names},
@@ -55,6 +53,17 @@ def patient_register(*, actor, request=None, confirm_duplicate: bool = False, **
     patient.save()
     audit_record(request=request, actor=actor, action=Action.CREATE, patient=patient, record=patient)
     return patient
+
+
+def _describe_duplicates(actor, duplicates) -> list[str]:
+    """Name the likely duplicates the actor may see; of another branch's patient, say only where."""
+    seen = set(patients_visible_to(actor).filter(pk__in=[p.pk for p in duplicates]).values_list("pk", flat=True))
+    return [
+        f"{p.full_name} ({p.date_of_birth:%d.%m.%Y}, {p.phone.as_international})"
+        if p.pk in seen
+        else _("a patient of %(place)s") % {"place": p.home_location.name}
+        for p in duplicates
+    ]
 
 
 @transaction.atomic

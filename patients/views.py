@@ -3,20 +3,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.locations import locations_of
 from accounts.policy import allowed, permission_required
 
 from .forms import PatientForm, PatientSearchForm
 from .models import Patient
-from .selectors import patient_list
+from .selectors import patient_get_for_user, patient_list
 from .services import patient_register, patient_update
 
 
 def patient_for_user(user, pk: int) -> Patient:
     """Fetch a patient the user may see, or 404/403: the one way views reach a patient."""
-    from accounts.policy import require
-
-    require(user, "patient.view")
-    return get_object_or_404(Patient.objects.select_related("home_location"), pk=pk)
+    return patient_get_for_user(user, pk)
 
 
 def apply_service_error(form, error: ValidationError) -> None:
@@ -32,7 +30,7 @@ def apply_service_error(form, error: ValidationError) -> None:
 def patient_list_view(request):
     form = PatientSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    patients = list(patient_list(query=query, limit=50))
+    patients = list(patient_list(query=query, limit=50, user=request.user))
     return render(
         request,
         "patients/list.html",
@@ -49,10 +47,19 @@ def patient_list_view(request):
 @require_http_methods(["GET", "POST"])
 def patient_create_view(request):
     prefill = {k: request.GET[k][:200] for k in ("full_name", "phone") if request.GET.get(k)}
-    locations = list(request.user.locations.values_list("pk", flat=True)[:2])
+    patient, form = patient_register_from_form(request, prefill)
+    if patient is not None:
+        return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "title": _("Register a patient")})
+
+
+def patient_register_from_form(request, prefill: dict) -> tuple[Patient | None, PatientForm]:
+    """The registration form, prefilled; on a valid POST the registered patient (else None) and the form.
+    Home locations offered are the registrar's own; with one, it is chosen for her."""
+    locations = locations_of(request.user)
     if len(locations) == 1:  # a registrar of one clinic registers patients of that clinic
-        prefill["home_location"] = locations[0]
-    form = PatientForm(request.POST or None, initial=prefill)
+        prefill = {**prefill, "home_location": locations[0].pk}
+    form = PatientForm(request.POST or None, initial=prefill, locations=locations)
     if request.method == "POST" and form.is_valid():
         try:
             patient = patient_register(
@@ -69,15 +76,15 @@ def patient_create_view(request):
             from django.contrib import messages
 
             messages.success(request, _("The patient is registered."))
-            return redirect(patient)
-    return render(request, "patients/form.html", {"form": form, "title": _("Register a patient")})
+            return patient, form
+    return None, form
 
 
 @permission_required("patient.edit")
 @require_http_methods(["GET", "POST"])
 def patient_edit_view(request, pk: int):
     patient = patient_for_user(request.user, pk)
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(request.POST or None, instance=patient, locations=locations_of(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             patient_update(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.policy import permission_required
 from clinic.net import client_ip
-from patients.models import Patient
+from patients.selectors import patient_get_for_user
 from patients.views import apply_service_error
 from scheduling.models import Course
 from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
@@ -293,7 +293,7 @@ def welcome_view(request):
 @permission_required("booking.manage")
 @require_POST
 def invite_view(request, patient_pk: int):
-    patient = get_object_or_404(Patient.objects.select_related("user"), pk=patient_pk)
+    patient = patient_get_for_user(request.user, patient_pk, action="booking.manage")
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose email or SMS."))
@@ -310,7 +310,7 @@ def invite_view(request, patient_pk: int):
 @require_http_methods(["POST"])
 def staff_feed_view(request, patient_pk: int):
     """Revoke a patient's calendar address, or make a new one to give them (shown once)."""
-    patient = get_object_or_404(Patient.objects.select_related("home_location"), pk=patient_pk)
+    patient = patient_get_for_user(request.user, patient_pk, action="booking.manage")
     if request.POST.get("action") == "revoke":
         services.feed_revoke(actor=request.user, patient=patient, request=request)
         messages.success(request, _("The calendar address no longer works."))

@@ -1,6 +1,5 @@
 import datetime
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -10,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.policy import api_permission
 from core import dates
 from patients.models import Patient
+from patients.selectors import patient_get_for_user
 
 from . import services
 from .eligibility import eligibility
@@ -54,8 +54,8 @@ class ProcedureListApi(generics.ListAPIView):
     queryset = Procedure.objects.prefetch_related("contraindications", "indications").order_by("slug")
 
 
-def _patient(pk) -> Patient:
-    return get_object_or_404(Patient.objects.select_related("home_location"), pk=pk)
+def _patient(user, pk) -> Patient:
+    return patient_get_for_user(user, pk)
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -104,7 +104,7 @@ class ScreeningCreateApi(APIView):
 
     @extend_schema(request=ScreeningInSerializer, responses={201: ScreeningOutSerializer})
     def post(self, request, pk):
-        patient = _patient(pk)
+        patient = _patient(request.user, pk)
         data = ScreeningInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -159,7 +159,7 @@ class IceTestCreateApi(APIView):
 
     @extend_schema(request=IceTestInSerializer, responses={201: IceTestOutSerializer})
     def post(self, request, pk):
-        patient = _patient(pk)
+        patient = _patient(request.user, pk)
         data = IceTestInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         test = services.ice_test_record(actor=request.user, request=request, patient=patient, **data.validated_data)
@@ -188,7 +188,7 @@ class EligibilityApi(APIView):
         },
     )
     def get(self, request, pk):
-        patient = _patient(pk)
+        patient = _patient(request.user, pk)
         query = EligibilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         procedure = services.procedures_by_slugs([query.validated_data["procedure"]])[0]

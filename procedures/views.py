@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.policy import allowed, permission_required, require
 from audit.models import Action
 from audit.services import audit_record
+from patients.selectors import patients_visible_to
 from patients.views import apply_service_error, patient_for_user
 
 from . import selectors, services
@@ -16,12 +17,16 @@ from .models import Contraindication, IceTest, Indication, Screening
 
 def _screening_for_user(user, pk: int) -> Screening:
     require(user, "clinical.view")
-    return get_object_or_404(Screening.objects.select_related("patient"), pk=pk)
+    return get_object_or_404(
+        Screening.objects.filter(patient__in=patients_visible_to(user)).select_related("patient"), pk=pk
+    )
 
 
 def _ice_test_for_user(user, pk: int) -> IceTest:
     require(user, "clinical.view")
-    return get_object_or_404(IceTest.objects.select_related("patient"), pk=pk)
+    return get_object_or_404(
+        IceTest.objects.filter(patient__in=patients_visible_to(user)).select_related("patient"), pk=pk
+    )
 
 
 def _render_history(request, record, chain, template: str, name: str):

@@ -1,7 +1,8 @@
 import datetime
 
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -9,12 +10,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts.locations import user_works_at
 from accounts.models import Location
 from accounts.policy import api_permission
 from clinic.api import Conflict
 from clinic.net import client_ip
 from core import dates
 from patients.models import Patient
+from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
 from . import selectors, services
@@ -62,13 +65,26 @@ class CourseOutSerializer(serializers.ModelSerializer):
         return SessionOutSerializer(self.context["sessions"], many=True).data
 
 
+class VisiblePatientField(serializers.PrimaryKeyRelatedField):
+    """A patient id the caller may see (accounts.locations); any other reads as unknown (400)."""
+
+    def get_queryset(self):
+        return patients_visible_to(self.context["request"].user).select_related("home_location")
+
+
+def require_works_at(user, location) -> None:
+    """403 when a request names a location the user does not work at."""
+    if not user_works_at(user, location):
+        raise PermissionDenied(_("You do not work at this location."))
+
+
 def course_response(course_id: int, code=status.HTTP_200_OK) -> Response:
     course, sessions = selectors.course_with_sessions(course_id)
     return Response(CourseOutSerializer(course, context={"sessions": sessions}).data, status=code)
 
 
 class PlanInSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("home_location"))
+    patient = VisiblePatientField(queryset=Patient.objects.all())
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
     count = serializers.IntegerField(min_value=1, max_value=30)
@@ -100,9 +116,10 @@ class CoursePreviewApi(APIView):
 
     @extend_schema(request=PlanInSerializer, responses={200: dict})
     def post(self, request):
-        data = PlanInSerializer(data=request.data)
+        data = PlanInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        require_works_at(request.user, v["location"])
         plan = services.course_preview(
             patient=v["patient"],
             procedure=v["procedure"],
@@ -165,7 +182,7 @@ class SessionInSerializer(serializers.Serializer):
 
 
 class BookInSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("home_location"))
+    patient = VisiblePatientField(queryset=Patient.objects.all())
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
     sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
@@ -186,9 +203,10 @@ class CourseBookApi(APIView):
 
     @extend_schema(request=BookInSerializer, responses={201: CourseOutSerializer})
     def post(self, request):
-        data = BookInSerializer(data=request.data)
+        data = BookInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        require_works_at(request.user, v["location"])
         try:
             course = services.course_book(
                 actor=request.user,
@@ -210,7 +228,7 @@ class CourseDetailApi(APIView):
 
     @extend_schema(responses={200: CourseOutSerializer})
     def get(self, request, pk):
-        get_object_or_404(Course, pk=pk)
+        selectors.course_get_for_user(request.user, pk)
         return course_response(pk)
 
 
@@ -259,7 +277,7 @@ class SessionMoveApi(APIView):
 
     @extend_schema(request=MoveInSerializer, responses={200: CourseOutSerializer})
     def post(self, request, pk):
-        session = get_object_or_404(Session.objects.select_related("course__location", "course__procedure"), pk=pk)
+        session = selectors.session_get_for_user(request.user, pk, action="booking.manage")
         data = MoveInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -292,7 +310,7 @@ class SessionCancelApi(APIView):
 
     @extend_schema(request=ReasonInSerializer, responses={200: CourseOutSerializer})
     def post(self, request, pk):
-        session = get_object_or_404(Session, pk=pk)
+        session = selectors.session_get_for_user(request.user, pk, action="booking.manage")
         data = ReasonInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.session_cancel(
@@ -322,6 +340,7 @@ class CalendarApi(APIView):
         query = CalendarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         v = query.validated_data
+        require_works_at(request.user, v["location"])
         grid = selectors.calendar(location=v["location"], day=v["date"], view=v["view"])
         return Response(
             {

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Location
 from core import dates
+from patients.models import Patient
+from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
-from .models import BookingRequest
+from .models import BookingRequest, BookingRequestStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -45,9 +47,10 @@ class BookingForm(forms.Form):
         help_text=_("When its course has a count of its own (plasmolifting every 14 days shares every 7th visit)."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, locations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
+        _offer_only(self.fields["location"], locations)
 
     def clean_first_day(self):
         day = self.cleaned_data["first_day"]
@@ -128,6 +131,47 @@ class FreeSlotForm(forms.Form):
         label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
     )
     date = dates.PlausibleDateField(plausible=dates.BROWSE, label=_("Date"), widget=DATE)
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_only(self.fields["location"], locations)
+
+
+class RequestCloseForm(forms.Form):
+    """Close a request: the patient is one of the search results (an id the user may see), never typed."""
+
+    status = forms.ChoiceField(
+        choices=[(BookingRequestStatus.HANDLED, _("Done")), (BookingRequestStatus.DISMISSED, _("Dismiss"))]
+    )
+    patient = forms.ModelChoiceField(
+        label=_("Patient"),
+        queryset=Patient.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose the patient from the search results.")},
+    )
+
+    def __init__(self, *args, user, booking_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.booking_request = booking_request
+        self.fields["patient"].queryset = patients_visible_to(user)
+
+    def clean(self):
+        data = super().clean()
+        handled = data.get("status") == BookingRequestStatus.HANDLED
+        if handled and not data.get("patient") and not self.has_error("patient") and not self._known_patient():
+            self.add_error("patient", _("Find the patient and choose them, or register a new one."))
+        return data
+
+    def _known_patient(self) -> bool:
+        # A move request names its session, hence its patient; one registered from the request is linked.
+        return bool(self.booking_request.session_id or self.booking_request.patient_id)
+
+
+def _offer_only(field, locations) -> None:
+    """Offer only the user's locations (the views answer 403 before a form sees another one)."""
+    if locations is not None:
+        field.queryset = field.queryset.filter(pk__in=[location.pk for location in locations])
 
 
 class BookingRequestForm(forms.ModelForm):

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.locations import location_ids_of
+from accounts.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
@@ -364,3 +367,19 @@ def course_warnings(course, sessions) -> list[Warning]:
     for session in sessions:
         session.warnings = per_session.get(session.pk, [])
     return warnings
+
+
+def course_get_for_user(user, pk, *, action: str = "booking.view") -> Course:
+    """The course if the user may do `action` and works at its location; 403 without the role, else 404."""
+    require(user, action)
+    courses = Course.objects.filter(location_id__in=location_ids_of(user))
+    return get_object_or_404(courses.select_related("location", "procedure"), pk=pk)
+
+
+def session_get_for_user(user, pk, *, action: str) -> Session:
+    """The session if the user may do `action` and works at its course's location; else 403 or 404."""
+    require(user, action)
+    sessions = Session.objects.filter(course__location_id__in=location_ids_of(user))
+    return get_object_or_404(
+        sessions.select_related("course__procedure", "course__location", "location", "patient"), pk=pk
+    )

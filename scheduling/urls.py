@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import inbox_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -15,8 +15,10 @@ urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("free-slots/", views.free_slots_view, name="free-slots"),
     path("worklist/", views.worklist_view, name="worklist"),
-    path("requests/", views.requests_inbox_view, name="requests"),
-    path("requests/<int:pk>/close/", views.request_close_view, name="request-close"),
+    path("requests/", inbox_views.requests_inbox_view, name="requests"),
+    path("requests/<int:pk>/", inbox_views.request_detail_view, name="request"),
+    path("requests/<int:pk>/register/", inbox_views.request_register_view, name="request-register"),
+    path("requests/<int:pk>/close/", inbox_views.request_close_view, name="request-close"),
     path("closures/", views.closures_view, name="closures"),
     path("closures/<int:pk>/", views.closure_impact_view, name="closure"),
 ]

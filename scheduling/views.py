@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,8 +11,9 @@ from django.utils.translation import ngettext
 from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.locations import locations_of
 from accounts.models import Location
-from accounts.policy import allowed, permission_required, require
+from accounts.policy import allowed, permission_required
 from audit.models import Action
 from audit.services import audit_record
 from clinic.net import client_ip
@@ -20,7 +21,7 @@ from core.dates import query_date
 from patients.views import apply_service_error, patient_for_user
 from procedures import selectors as clinical_selectors
 
-from . import selectors, services
+from . import inbox, selectors, services
 from .forms import (
     BookingForm,
     BookingRequestForm,
@@ -33,26 +34,28 @@ from .forms import (
     ReasonForm,
     SessionRowFormSet,
 )
-from .models import BookingRequest, BookingRequestStatus, Closure, Course, Session, SessionStatus
+from .models import Closure, Course, Session, SessionStatus
 from .planner import course_price
 
 
 def _course_for_user(user, pk: int) -> Course:
-    require(user, "booking.view")
-    return get_object_or_404(Course, pk=pk)
+    return selectors.course_get_for_user(user, pk)
 
 
 def _session_for_user(user, pk: int, action: str) -> Session:
-    require(user, action)
-    return get_object_or_404(
-        Session.objects.select_related("course__procedure", "course__location", "location", "patient"), pk=pk
-    )
+    return selectors.session_get_for_user(user, pk, action=action)
 
 
 def _locations_of(user) -> list[Location]:
-    """The locations one works at: all of them for someone attached to none. The first is the default."""
-    mine = Location.objects.filter(staff=user).order_by("name").only("id", "name", "time_zone")
-    return list(mine) or list(Location.objects.order_by("name").only("id", "name", "time_zone"))
+    """The locations one works at (accounts.locations: none for staff attached to none). The first is the default."""
+    return locations_of(user)
+
+
+def _refuse_other_location(request, locations, name: str = "location") -> None:
+    """403 when the request names a location the user does not work at (pages; the API does the same)."""
+    raw = (request.POST if request.method == "POST" else request.GET).get(name, "").strip()
+    if raw.isdigit() and int(raw) not in {location.pk for location in locations}:
+        raise PermissionDenied(_("You do not work at this location."))
 
 
 @permission_required("patient.view")
@@ -81,6 +84,7 @@ def patient_record_view(request, pk: int):
             "can_record": allowed(request.user, "clinical.record"),
             "can_book": allowed(request.user, "booking.manage"),
             "portal": _portal_status(request.user, patient),
+            "my_location_ids": {location.pk for location in locations_of(request.user)},
         },
     )
 
@@ -122,9 +126,11 @@ def _specs_from_rows(formset, tz):
 def book_course_view(request, patient_pk: int):
     """Step 1: what and when; step 2: the proposal, editable; step 3: confirm, all or nothing."""
     patient = patient_for_user(request.user, patient_pk)
-    initial = {"location": patient.home_location_id, "first_day": timezone.localdate() + datetime.timedelta(days=1)}
-    form = BookingForm(request.POST or None, initial=initial)
-    context = {"patient": patient, "form": form}
+    locations = locations_of(request.user)
+    _refuse_other_location(request, locations)
+    initial = inbox.wizard_initial(request.GET, patient=patient, locations=locations)
+    form = BookingForm(request.POST or None, initial=initial, locations=locations)
+    context = {"patient": patient, "form": form, "from_request": inbox.wizard_request(request.user, request.GET)}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         location, procedure = data["location"], data["procedure"]
@@ -183,7 +189,7 @@ def book_course_view(request, patient_pk: int):
                 procedure=procedure,
                 price=course_price(procedure.price_per_session, data["count"], procedure.course_discount_percent),
             )
-    with timezone.override(context.get("location", patient.home_location).tz):
+    with timezone.override(context.get("location", next(iter(locations), patient.home_location)).tz):
         return render(request, "scheduling/book.html", context)
 
 
@@ -378,6 +384,7 @@ def calendar_view(request):
     data = form.cleaned_data if form.is_valid() else {}
     status = 400 if form.errors else 200  # the page shows why (a date out of range, say), with today's grid
     locations = _locations_of(request.user)
+    _refuse_other_location(request, locations)
     wanted = data.get("location")
     location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
     if location is None:
@@ -408,7 +415,9 @@ def calendar_view(request):
 
 @permission_required("calendar.view")
 def free_slots_view(request):
-    form = FreeSlotForm(request.GET or None)
+    locations = _locations_of(request.user)
+    _refuse_other_location(request, locations)
+    form = FreeSlotForm(request.GET or None, locations=locations)
     slots, closed, location = [], "", None
     if form.is_valid():
         location = form.cleaned_data["location"]
@@ -449,43 +458,12 @@ def worklist_view(request):
         )
 
 
-@permission_required("requests.handle")
-def requests_inbox_view(request):
-    status = request.GET.get("status", BookingRequestStatus.NEW)
-    if status not in BookingRequestStatus.values:
-        status = BookingRequestStatus.NEW
-    items = BookingRequest.objects.filter(status=status).select_related("procedure", "patient", "session")[:200]
-    return render(
-        request,
-        "scheduling/requests.html",
-        {"items": items, "status": status, "statuses": BookingRequestStatus.choices},
-    )
-
-
-@permission_required("requests.handle")
-@require_POST
-def request_close_view(request, pk: int):
-    booking_request = get_object_or_404(BookingRequest, pk=pk)
-    patient = None
-    if request.POST.get("patient"):
-        from patients.models import Patient
-
-        patient = Patient.objects.filter(pk=request.POST["patient"]).first()
-    try:
-        services.booking_request_close(
-            actor=request.user, booking_request=booking_request, status=request.POST.get("status", ""), patient=patient
-        )
-        messages.success(request, _("The request is closed."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("scheduling:requests")
-
-
 @permission_required("booking.manage")
 @require_http_methods(["GET", "POST"])
 def closure_impact_view(request, pk: int):
     """The sessions a closure hits and the proposed re-plan; a POST confirms the proposal shown."""
-    closure = get_object_or_404(Closure.objects.select_related("location"), pk=pk)
+    mine = Closure.objects.filter(location_id__in={location.pk for location in locations_of(request.user)})
+    closure = get_object_or_404(mine.select_related("location"), pk=pk)
     applied = False
     with timezone.override(closure.location.tz):
         if request.method == "POST":
@@ -536,7 +514,9 @@ def public_request_view(request):
 
 @permission_required("booking.manage")
 def closures_view(request):
-    closures = Closure.objects.filter(ends_on__gte=timezone.localdate()).select_related("location")
+    closures = Closure.objects.filter(
+        ends_on__gte=timezone.localdate(), location_id__in={location.pk for location in locations_of(request.user)}
+    ).select_related("location")
     return render(request, "scheduling/closures.html", {"closures": closures})
 
 

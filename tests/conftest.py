@@ -27,13 +27,14 @@ def administrator(db):
 
 
 @pytest.fixture
-def registrar(db):
-    return UserFactory(username="registrar1", role="registrar")
+def registrar(location):
+    """A registrar who works at the main branch (staff attached to no location work at none)."""
+    return UserFactory(username="registrar1", role="registrar", locations=[location])
 
 
 @pytest.fixture
-def clinician(db):
-    return UserFactory(username="clinician1", role="clinician")
+def clinician(location):
+    return UserFactory(username="clinician1", role="clinician", locations=[location])
 
 
 @pytest.fixture

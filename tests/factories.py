@@ -37,6 +37,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
 
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        """UserFactory(locations=[...]): where a staff member works (none unless given)."""
+        if extracted:
+            self.locations.add(*extracted)
+
 
 class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -6,6 +6,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from patients.selectors import patients_visible_to
+
 from ..models import BookingRequest, BookingRequestStatus
 from .common import require
 
@@ -27,9 +29,17 @@ def booking_request_submit(*, data: dict, ip: str | None):
 
 
 def booking_request_close(*, actor, booking_request, status: str, patient=None):
+    """Close a request as handled (tied to a patient the actor sees) or dismissed; once only."""
     require(actor, "requests.handle")
     if status not in (BookingRequestStatus.HANDLED, BookingRequestStatus.DISMISSED):
         raise ValidationError(_("Unknown status."), code="invalid_status")
+    if patient is not None and not patients_visible_to(actor).filter(pk=patient.pk).exists():
+        raise ValidationError(_("Choose the patient from the search results."), code="invalid_patient")
+    if patient is None and booking_request.session_id:  # a move request: the session's patient
+        patient = booking_request.session.patient
+    patient = patient or booking_request.patient  # or the one registered from the request
+    if status == BookingRequestStatus.HANDLED and patient is None:
+        raise ValidationError(_("Find the patient and choose them, or register a new one."), code="patient_required")
     updated = BookingRequest.objects.filter(pk=booking_request.pk, status=BookingRequestStatus.NEW).update(
         status=status, handled_by=actor, patient=patient
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.locations import user_works_at
 from audit.models import Action
 from audit.services import audit_record
 
@@ -55,7 +56,7 @@ def _may_record(actor, session: Session) -> None:
     require(actor, "session.record")
     if session.clinician_id == actor.pk:
         return
-    if settings.SESSION_OUTCOME_BY == "location" and actor.locations.filter(pk=session.location_id).exists():
+    if settings.SESSION_OUTCOME_BY == "location" and user_works_at(actor, session.location_id):
         return
     raise PermissionDenied(_("Only the session's clinician or a clinician of this location may record it."))
 

@@ -37,6 +37,8 @@ MATRIX = {
     "scheduling:free-slots": (DENIED, OK, OK, DENIED, LOGIN),
     "scheduling:worklist": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:requests": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:request": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:request-register": (DENIED, OK, DENIED, DENIED, LOGIN),
     "scheduling:closures": (DENIED, OK, DENIED, DENIED, LOGIN),
     "scheduling:closure": (DENIED, OK, DENIED, DENIED, LOGIN),
     "public-request": (OK, OK, OK, OK, OK),
@@ -127,6 +129,8 @@ def _url(name, records):
         "scheduling:course-cancel": "course",
         "scheduling:closure": "closure",
         "scheduling:request-close": "request",
+        "scheduling:request": "request",
+        "scheduling:request-register": "request",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])

@@ -33,3 +33,17 @@ def test_seed_demo_creates_every_role_and_can_run_twice(db, settings):
     now = timezone.now()
     assert eligibility(patient=cleared, procedure=cryo, when=now).eligible is True
     assert [r.code for r in eligibility(patient=failed, procedure=cryo, when=now).reasons] == ["ice_test_failed"]
+
+
+def test_the_demo_staff_work_at_the_demo_clinic(db, settings):
+    """Staff attached to no location work at none: the demo's registrar and doctors must be attached."""
+    from accounts.locations import locations_of
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    for username in ("registrar", "doctor", "doctor2"):
+        assert [loc.name for loc in locations_of(User.objects.get(username=username))] == ["Клиника на Тверской"]
+    registrar = User.objects.get(username="registrar")
+    from patients.selectors import patient_list
+
+    assert len(list(patient_list(query="", limit=100, user=registrar))) == Patient.objects.count()

@@ -94,8 +94,10 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     page.get_by_label("Date of birth").fill("1985-04-12")
     page.get_by_label("Sex").select_option("female")
     page.get_by_role("button", name=re.compile("Register|Save")).click()
-    page.wait_for_url(re.compile(r"/patients/\d+/$"))
-    patient_id = int(re.search(r"/patients/(\d+)/$", page.url).group(1))
+    page.wait_for_url(re.compile(r"/scheduling/requests/\d+/$"))  # back on the request, the patient linked
+    request_url = page.url
+    patient_id = BookingRequest.objects.get(name="Ольга Новикова").patient_id
+    assert patient_id is not None
 
     # The trichologist's screening and ice test (their forms have journeys of their own).
     from patients.models import Patient
@@ -107,17 +109,19 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
 
     page.get_by_role("link", name="Book a course").click()
+    assert page.get_by_label("Procedure").input_value() == "cryomassage-contact"  # carried from the request
     propose_course(page, count=10, first_day=next_monday(), time="10:00", location=location)
     assert shown(page.get_by_text("Course price"))
     page.get_by_role("button", name="Confirm and book all sessions").click()
     page.wait_for_url(re.compile(r"/scheduling/courses/\d+/$"))
     assert Course.objects.get(patient=patient).sessions.count() == 10
 
-    page.goto(f"{live_server.url}/scheduling/requests/")
-    page.get_by_label("Patient number").first.fill(str(patient.pk))
+    page.goto(request_url)
+    assert page.get_by_label(re.compile("Ольга Новикова")).is_checked()
     with page.expect_navigation():
-        page.get_by_role("button", name="Done").first.click()
-    assert BookingRequest.objects.get(name="Ольга Новикова").patient_id == patient.pk
+        page.get_by_role("button", name="Done").click()
+    closed = BookingRequest.objects.get(name="Ольга Новикова")
+    assert closed.patient_id == patient.pk and closed.status == "handled"
 
 
 def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(

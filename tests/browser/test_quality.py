@@ -29,7 +29,7 @@ def checked_page(browser):
     context.close()
 
 
-def _pages(course, patient):
+def _pages(course, patient, booking_request):
     return {
         "anonymous": ["/accounts/login/", "/request/", "/portal/sign-in/"],
         "registrar": [
@@ -39,6 +39,8 @@ def _pages(course, patient):
             f"/scheduling/courses/{course.pk}/",
             "/scheduling/calendar/",
             "/scheduling/requests/",
+            f"/scheduling/requests/{booking_request.pk}/",
+            f"/scheduling/requests/{booking_request.pk}/register/",
             "/scheduling/free-slots/",
             "/patients/new/",
         ],
@@ -71,9 +73,12 @@ def test_main_pages_have_no_serious_accessibility_problems_and_valid_html(
     broken.write_text("<!doctype html><html lang=en><title>x</title><div><p>bad</span></div>", encoding="utf-8")
 
     course = book_course(registrar, eligible_patient, cryo, location)
+    from scheduling.models import BookingRequest
+
+    booking_request = BookingRequest.objects.create(name="Anna", phone=str(eligible_patient.phone), procedure=cryo)
     users = {"registrar": registrar, "clinician": clinician, "patient": patient_user}
     page, problems, saved = checked_page, {}, []
-    for who, paths in _pages(course, eligible_patient).items():
+    for who, paths in _pages(course, eligible_patient, booking_request).items():
         if who != "anonymous":
             sign_in(page, live_server.url, users[who].username, PASSWORD)
         for path in paths:

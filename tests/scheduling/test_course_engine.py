@@ -145,13 +145,13 @@ def test_a_course_cannot_be_booked_or_previewed_in_the_past(registrar, clinic, e
     assert not Course.objects.exists()
 
 
-def test_the_api_refuses_a_course_that_starts_yesterday(registrar, clinic, eligible_patient, cryo, location):
+def test_the_api_refuses_a_course_that_started_an_hour_ago(registrar, clinic, eligible_patient, cryo, location):
     tz = location.tz
     good = course_preview(
         patient=eligible_patient, procedure=cryo, location=location, count=10, first_day=next_weekday(0, tz)
     )
     sessions = [{"start": s.start.isoformat(), "clinician": s.clinician_id} for s in good.sessions]
-    sessions[0]["start"] = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    sessions[0]["start"] = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
     api = APIClient()
     api.force_authenticate(registrar)
     answer = api.post(

@@ -375,6 +375,8 @@ def test_a_registrar_sees_only_the_calendars_of_their_own_locations(registrar, l
 
     elsewhere = Location.objects.create(name="Other branch", address="Far away 1", phone="+7 495 111-11-11")
     registrar.locations.add(location)
-    page = login(registrar).get(f"{reverse('scheduling:calendar')}?location={elsewhere.pk}").content.decode()
+    refused = login(registrar).get(f"{reverse('scheduling:calendar')}?location={elsewhere.pk}")
+    assert refused.status_code == 403 and "Other branch" not in refused.content.decode()
+    page = login(registrar).get(reverse("scheduling:calendar")).content.decode()
     assert f"Calendar: {location.name}" in page
     assert "Other branch" not in page
