@@ -220,12 +220,15 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 # The client's address: REMOTE_ADDR, or the forwarded-for address a listed proxy vouches for.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
-# Sign-in lockout (django-axes): 5 failures lock that username, and separately that address,
-# for 15 minutes. Counted in the database, so every web node sees the same count.
+# Sign-in lockout (django-axes): 5 failures lock that account, and separately that address,
+# for 15 minutes. Counted in the database, so every web node sees the same count. The "username"
+# counted is the account the typed value names (a login name, or a patient's phone or email written
+# any way), so spellings of one contact count together (portal/lockout.py).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
