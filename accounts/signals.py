@@ -23,3 +23,13 @@ def _user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
 @receiver(pre_delete, sender=Group, dispatch_uid="forget-groups-of-deleted-group")
 def _group_changed(sender, instance, **kwargs):
     forget_group_names(instance.user_set.values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=User, dispatch_uid="revoke-api-tokens-on-password-change")
+def _password_changed(sender, instance, created, **kwargs):
+    # set_password() leaves the new raw password in `_password` until save() has run (Django's own
+    # hook for password_changed); a hash upgrade at sign-in clears it first, so it revokes nothing.
+    if not created and getattr(instance, "_password", None) is not None:
+        from .tokens import tokens_revoke_all
+
+        tokens_revoke_all(user_id=instance.pk)

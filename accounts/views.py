@@ -1,6 +1,8 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from .policy import permission_required
 from .roles import Role
 
 ROLE_HOMES = [
@@ -65,3 +67,32 @@ def locked_out(request, credentials, *args, **kwargs):
         message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
         return json_error("locked_out", message, 429)
     return render(request, "registration/locked.html", {"minutes": minutes}, status=429)
+
+
+@permission_required("api_token.own")
+def api_tokens_view(request):
+    """The signed-in user's API tokens: name, when made, last used, when they expire; each can be revoked."""
+    from django.conf import settings
+
+    from .tokens import tokens_of
+
+    context = {"tokens": list(tokens_of(request.user)), "days": settings.API_TOKEN_DAYS}
+    return render(request, "accounts/api_tokens.html", context)
+
+
+@require_POST
+@permission_required("api_token.own")
+def api_token_revoke_view(request, pk: int):
+    """Revoke one of the user's own tokens (another user's id is simply not found)."""
+    from django.contrib import messages
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    from .tokens import token_revoke, tokens_of
+
+    if not tokens_of(request.user).filter(pk=pk).exists() or not token_revoke(
+        actor=request.user, token_id=pk, request=request
+    ):
+        raise Http404
+    messages.success(request, _("The token is revoked: it no longer opens the API."))
+    return redirect("api-tokens")

@@ -27,6 +27,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/2fa/verify/", two_factor.verify_view, name="two-factor-verify"),
     path("accounts/2fa/setup/", two_factor.setup_view, name="two-factor-setup"),
+    path("accounts/tokens/", account_views.api_tokens_view, name="api-tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", account_views.api_token_revoke_view, name="api-token-revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
