@@ -1,3 +1,4 @@
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -96,3 +97,31 @@ def api_token_revoke_view(request, pk: int):
         raise Http404
     messages.success(request, _("The token is revoked: it no longer opens the API."))
     return redirect("api-tokens")
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset form, throttled per address and per client, counted alike for known and unknown
+    addresses, so the limit says nothing about who has an account."""
+
+    def form_valid(self, form):
+        from django.conf import settings
+        from django.utils.translation import gettext as _
+
+        from clinic.net import client_ip
+
+        from .contacts import canonical_email
+        from .limits import limit_key, over_limit
+
+        address = canonical_email(form.cleaned_data["email"]) or form.cleaned_data["email"].strip().lower()
+        per_address = over_limit(
+            limit_key("password-reset-address", address), settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, 3600
+        )
+        per_ip = over_limit(
+            limit_key("password-reset-ip", client_ip(self.request) or "unknown"),
+            settings.PASSWORD_RESETS_PER_IP_PER_HOUR,
+            3600,
+        )
+        if per_address or per_ip:
+            form.add_error(None, _("Too many requests. Please wait a few minutes and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

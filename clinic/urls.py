@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/2fa/setup/", two_factor.setup_view, name="two-factor-setup"),
     path("accounts/tokens/", account_views.api_tokens_view, name="api-tokens"),
     path("accounts/tokens/<int:pk>/revoke/", account_views.api_token_revoke_view, name="api-token-revoke"),
+    path("accounts/password_reset/", account_views.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

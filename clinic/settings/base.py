@@ -232,6 +232,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Password-reset emails per address and per client address, per hour (accounts.views).
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", 3, minimum=1)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env_int("PASSWORD_RESETS_PER_IP_PER_HOUR", 10, minimum=1)
+
 # API tokens (accounts/tokens.py): they expire, and a password change revokes them.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1)
 
