@@ -139,3 +139,17 @@ def test_the_worker_sends_the_link_to_a_known_contact_only(patient):
         assert sign_in_links_send(contact="+79161234567", ip="10.5.0.1") == 1
         assert sign_in_links_send(contact="+79990000000", ip="10.5.0.1") == 0
     assert PortalLink.objects.count() == 1
+
+
+def test_a_locked_patient_can_still_come_in_with_a_one_time_link(patient, client):
+    from .test_access import link_path
+
+    patient.email = "maria@example.org"
+    patient.save()
+    for n in range(5):
+        sign_in("maria@example.org", "wrong", f"198.51.105.{n}")
+    assert sign_in("maria@example.org", PASSWORD, "198.51.105.99").status_code == 429
+    ask_for_link(client, "maria@example.org", ip="10.6.0.1")
+    client.get(link_path(mail.outbox[0].body))
+    assert client.post(reverse("portal:link")).status_code == 302
+    assert int(client.session["_auth_user_id"]) == patient.user_id
