@@ -1,10 +1,19 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clinic.net import client_ip
+
+from .contacts import canonical_email
+from .limits import limit_key, over_limit
 from .policy import permission_required
 from .roles import Role
+from .tokens import token_revoke, tokens_of
 
 ROLE_HOMES = [
     (Role.REGISTRAR, "patients:list"),
@@ -73,10 +82,6 @@ def locked_out(request, credentials, *args, **kwargs):
 @permission_required("api_token.own")
 def api_tokens_view(request):
     """The signed-in user's API tokens: name, when made, last used, when they expire; each can be revoked."""
-    from django.conf import settings
-
-    from .tokens import tokens_of
-
     context = {"tokens": list(tokens_of(request.user)), "days": settings.API_TOKEN_DAYS}
     return render(request, "accounts/api_tokens.html", context)
 
@@ -85,12 +90,6 @@ def api_tokens_view(request):
 @permission_required("api_token.own")
 def api_token_revoke_view(request, pk: int):
     """Revoke one of the user's own tokens (another user's id is simply not found)."""
-    from django.contrib import messages
-    from django.http import Http404
-    from django.utils.translation import gettext as _
-
-    from .tokens import token_revoke, tokens_of
-
     if not tokens_of(request.user).filter(pk=pk).exists() or not token_revoke(
         actor=request.user, token_id=pk, request=request
     ):
@@ -104,14 +103,6 @@ class ThrottledPasswordResetView(PasswordResetView):
     addresses, so the limit says nothing about who has an account."""
 
     def form_valid(self, form):
-        from django.conf import settings
-        from django.utils.translation import gettext as _
-
-        from clinic.net import client_ip
-
-        from .contacts import canonical_email
-        from .limits import limit_key, over_limit
-
         address = canonical_email(form.cleaned_data["email"]) or form.cleaned_data["email"].strip().lower()
         per_address = over_limit(
             limit_key("password-reset-address", address), settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, 3600

@@ -63,11 +63,10 @@ def find_patients_by_contact(value: str) -> tuple[list[Patient], str]:
     if contact is None:
         return [], channel
     kind, canonical = contact
-    patients = (
-        Patient.objects.filter(email__iexact=canonical)
-        if kind == CONTACT_EMAIL
-        else (Patient.objects.filter(phone=canonical))
-    )
+    if kind == CONTACT_EMAIL:
+        patients = Patient.objects.filter(email__iexact=canonical)
+    else:
+        patients = Patient.objects.filter(phone=canonical)
     return list(patients.select_related("user").order_by("pk")[:MAX_PATIENTS_PER_CONTACT]), channel
 
 
