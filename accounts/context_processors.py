@@ -15,7 +15,7 @@ NAVIGATION = [
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),
     (_("Data protection"), "patients:data-protection", "patient.data_protection"),
-    (_("API"), "api-docs", "catalogue.view"),
+    (_("API"), "api-docs", "api.schema"),
 ]
 
 

@@ -95,3 +95,22 @@ def forget_group_names(user_ids) -> None:
 
     users = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "date_joined")
     cache.delete_many([_roles_key(pk, joined) for pk, joined in users])
+
+
+class ApiToken(models.Model):
+    """A key for the API. Only its SHA-256 is kept; it expires, and a password change revokes it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} · {self.name or self.pk}"

@@ -36,6 +36,10 @@ RULES: dict[str, frozenset[str]] = {
     "requests.handle": frozenset({REGISTRAR}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
+    # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens
+    "api.schema": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
+    "api_token.own": frozenset({ADMIN, REGISTRAR, CLINICIAN, PATIENT}),
+    "api_token.revoke_any": frozenset({ADMIN}),
 }
 
 
@@ -76,3 +80,6 @@ def api_permission(*actions: str, safe: str | None = None) -> type[BasePermissio
 
     _Permission.__name__ = f"Allowed_{'_'.join(a.replace('.', '_') for a in actions)}"
     return _Permission
+
+
+ApiSchemaPermission = api_permission("api.schema")

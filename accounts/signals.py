@@ -32,3 +32,13 @@ def _user_locations_changed(sender, instance, action, reverse, **kwargs):
         from .locations import forget_locations
 
         forget_locations(instance)
+
+
+@receiver(post_save, sender=User, dispatch_uid="revoke-api-tokens-on-password-change")
+def _password_changed(sender, instance, created, **kwargs):
+    # set_password() leaves the new raw password in `_password` until save() has run (Django's own
+    # hook for password_changed); a hash upgrade at sign-in clears it first, so it revokes nothing.
+    if not created and getattr(instance, "_password", None) is not None:
+        from .tokens import tokens_revoke_all
+
+        tokens_revoke_all(user_id=instance.pk)

@@ -1,7 +1,19 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from clinic.net import client_ip
+
+from .contacts import canonical_email
+from .limits import limit_key, over_limit
+from .policy import permission_required
 from .roles import Role
+from .tokens import token_revoke, tokens_of
 
 ROLE_HOMES = [
     (Role.REGISTRAR, "patients:list"),
@@ -65,3 +77,42 @@ def locked_out(request, credentials, *args, **kwargs):
         message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
         return json_error("locked_out", message, 429)
     return render(request, "registration/locked.html", {"minutes": minutes}, status=429)
+
+
+@permission_required("api_token.own")
+def api_tokens_view(request):
+    """The signed-in user's API tokens: name, when made, last used, when they expire; each can be revoked."""
+    context = {"tokens": list(tokens_of(request.user)), "days": settings.API_TOKEN_DAYS}
+    return render(request, "accounts/api_tokens.html", context)
+
+
+@require_POST
+@permission_required("api_token.own")
+def api_token_revoke_view(request, pk: int):
+    """Revoke one of the user's own tokens (another user's id is simply not found)."""
+    if not tokens_of(request.user).filter(pk=pk).exists() or not token_revoke(
+        actor=request.user, token_id=pk, request=request
+    ):
+        raise Http404
+    messages.success(request, _("The token is revoked: it no longer opens the API."))
+    return redirect("api-tokens")
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset form, throttled per address and per client, counted alike for known and unknown
+    addresses, so the limit says nothing about who has an account."""
+
+    def form_valid(self, form):
+        address = canonical_email(form.cleaned_data["email"]) or form.cleaned_data["email"].strip().lower()
+        per_address = over_limit(
+            limit_key("password-reset-address", address), settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, 3600
+        )
+        per_ip = over_limit(
+            limit_key("password-reset-ip", client_ip(self.request) or "unknown"),
+            settings.PASSWORD_RESETS_PER_IP_PER_HOUR,
+            3600,
+        )
+        if per_address or per_ip:
+            form.add_error(None, _("Too many requests. Please wait a few minutes and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.contacts import canonical_contact
+
 
 class SignInLinkForm(forms.Form):
     contact = forms.CharField(
@@ -9,6 +11,13 @@ class SignInLinkForm(forms.Form):
         help_text=_("The phone number or email address the clinic has for you."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "email"}),
     )
+
+    def clean_contact(self):
+        # Only the form of the value is judged here, never whether anybody has it.
+        value = self.cleaned_data["contact"]
+        if canonical_contact(value) is None:
+            raise forms.ValidationError(_("Type a phone number or an email address."), code="invalid_contact")
+        return value
 
 
 class MoveRequestForm(forms.Form):

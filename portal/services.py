@@ -2,8 +2,9 @@
 
 Links and feed secrets are 256 random bits; only their SHA-256 is stored. A link is good for one
 use within its lifetime; redeeming it is one conditional UPDATE, so two clicks at once sign in once.
-Asking for a link answers the same whether or not the phone or email is known, and is throttled per
-address typed and per IP, both counted whether or not the address is known.
+Asking for a link answers the same, after the same steps, whether or not the phone or email is known,
+and is throttled per contact (its canonical form, accounts.contacts) and per IP, both counted whether
+or not the contact is known.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ import datetime
 import logging
 import secrets
 
-import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.contacts import EMAIL as CONTACT_EMAIL
+from accounts.contacts import canonical_contact
+from accounts.limits import limit_key, over_limit
 from accounts.models import User
 from accounts.policy import require
 from accounts.roles import Role
@@ -54,37 +56,18 @@ MAX_PATIENTS_PER_CONTACT = 5  # a family may share one phone; more than this is 
 
 def find_patients_by_contact(value: str) -> tuple[list[Patient], str]:
     """(patients, channel) for a typed email or phone. Several patients may share one (a mother
-    and her daughter, say): each gets her own link. Nobody matching gives ([], channel)."""
-    value = value.strip()
-    if "@" in value:
-        patients = Patient.objects.filter(email__iexact=value)
-        channel = EMAIL
+    and her daughter, say): each gets her own link. Nobody matching, or a value that is not a
+    phone or an email (accounts.contacts), gives ([], channel)."""
+    contact = canonical_contact(value)
+    channel = EMAIL if "@" in (value or "") else SMS
+    if contact is None:
+        return [], channel
+    kind, canonical = contact
+    if kind == CONTACT_EMAIL:
+        patients = Patient.objects.filter(email__iexact=canonical)
     else:
-        channel = SMS
-        try:
-            number = phonenumbers.parse(value, "RU")
-        except phonenumbers.NumberParseException:
-            return [], channel
-        if not phonenumbers.is_valid_number(number):
-            return [], channel
-        patients = Patient.objects.filter(phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        patients = Patient.objects.filter(phone=canonical)
     return list(patients.select_related("user").order_by("pk")[:MAX_PATIENTS_PER_CONTACT]), channel
-
-
-def _normalised(value: str) -> str:
-    value = value.strip().lower()
-    if "@" not in value:
-        value = "".join(ch for ch in value if ch.isdigit())[-10:]
-    return value
-
-
-def _over_limit(key: str, limit: int, seconds: int) -> bool:
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        return False
 
 
 # ---------------------------------------------------------------- links
@@ -123,18 +106,37 @@ def link_url(raw: str, purpose: str) -> str:
 
 
 def request_sign_in_link(*, contact: str, ip: str | None) -> None:
-    """Send a one-time link to a known patient's phone or email. Says nothing about who is known.
+    """Ask for a one-time link to a phone or email. Says nothing about who is known.
 
-    Raises ValidationError(code="throttled") past the limits, for known and unknown addresses alike.
+    A known and an unknown contact take the same steps here: normalise, count, queue one task; the
+    worker looks the contact up and sends (sign_in_links_send), so the answer takes as long either
+    way. Raises ValidationError: code="invalid_contact" for a value that is neither a phone number
+    nor an email address, code="throttled" past the limits (counted alike for known and unknown).
     """
-    per_ip = _over_limit(f"portal-link-ip:{ip or 'unknown'}", settings.PORTAL_LINKS_PER_IP_PER_HOUR, 3600)
-    per_contact = _over_limit(
-        f"portal-link-contact:{token_hash(_normalised(contact))}",
+    canonical = canonical_contact(contact)
+    if canonical is None:
+        raise ValidationError(_("Type a phone number or an email address."), code="invalid_contact")
+    per_ip = over_limit(limit_key("portal-link-ip", ip or "unknown"), settings.PORTAL_LINKS_PER_IP_PER_HOUR, 3600)
+    per_contact = over_limit(
+        limit_key("portal-link-contact", canonical[1]),
         settings.PORTAL_LINKS_PER_CONTACT,
         settings.PORTAL_LINK_MINUTES * 60,
     )
     if per_ip or per_contact:
         raise ValidationError(_("Too many requests. Please wait a few minutes and try again."), code="throttled")
+    from .tasks import send_sign_in_links
+
+    if settings.PORTAL_LINK_DELIVERY == "celery":
+        try:
+            send_sign_in_links.delay(canonical[1], ip)
+            return
+        except Exception:  # the broker is down: the patient should still get the link
+            log.warning("broker unavailable; looking up a sign-in contact within the request", exc_info=True)
+    sign_in_links_send(contact=canonical[1], ip=ip)
+
+
+def sign_in_links_send(*, contact: str, ip: str | None) -> int:
+    """Issue a one-time link to every patient with this contact and hand each to delivery. Returns how many."""
     patients, channel = find_patients_by_contact(contact)
     with transaction.atomic():
         for patient in patients:
@@ -146,6 +148,7 @@ def request_sign_in_link(*, contact: str, ip: str | None) -> None:
                 ip=ip,
             )
             transaction.on_commit(lambda link_id=link.pk, raw=raw: deliver_link(link_id, raw))
+    return len(patients)
 
 
 def invite(*, actor, patient: Patient, channel: str, request=None) -> None:

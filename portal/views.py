@@ -200,7 +200,8 @@ def sign_in_view(request):
             services.request_sign_in_link(contact=form.cleaned_data["contact"], ip=client_ip(request))
         except ValidationError as error:
             apply_service_error(form, error)
-            return render(request, "portal/sign_in.html", {"form": form}, status=429)
+            status = 429 if getattr(error, "code", "") == "throttled" else 400
+            return render(request, "portal/sign_in.html", {"form": form}, status=status)
         return render(
             request, "portal/sign_in.html", {"form": None, "sent": True, "minutes": settings.PORTAL_LINK_MINUTES}
         )

@@ -352,6 +352,30 @@ RU = {
     "This move cannot be made as it is:": "Этот перенос в таком виде невозможен:",
     "Confirm the new dates": "Подтвердить новые даты",
     "Back to the course, changing nothing": "Вернуться к курсу, ничего не меняя",
+    # --- auth ---
+    "Revoke the selected tokens": "Отозвать выбранные токены",
+    "Login name, or a patient's phone or email.": "Логин, или телефон либо email пациента.",
+    "Required when the user has a second factor: a code from the app, or a recovery code.": "Нужен, если у пользователя включена двухфакторная защита: код из приложения или резервный код.",
+    "What the token is for.": "Для чего токен.",
+    "Unable to log in with provided credentials.": "Не удалось войти с этими данными.",
+    "Set up a second factor (Two-factor, after signing in on the web) before asking for a token.": "Прежде чем запрашивать токен, настройте второй фактор (раздел «Второй фактор» после входа на сайте).",
+    "Give the code from your authenticator app.": "Введите код из приложения-аутентификатора.",
+    "This code is not valid. Try the next one.": "Код неверный. Попробуйте следующий.",
+    "Invalid token header.": "Неверный заголовок токена.",
+    "Invalid token.": "Неверный токен.",
+    "This token has expired. Ask for a new one.": "Срок действия токена истёк. Получите новый.",
+    "last used": "последнее использование",
+    "expires": "действует до",
+    "API token": "API-токен",
+    "API tokens": "API-токены",
+    "The token is revoked: it no longer opens the API.": "Токен отозван: доступа к API по нему больше нет.",
+    "Type a phone number or an email address.": "Введите номер телефона или адрес email.",
+    "Created": "Создан",
+    "Last used": "Последнее использование",
+    "Expires": "Действует до",
+    "never": "ни разу",
+    "Revoke": "Отозвать",
+    "You have no API tokens.": "У вас нет API-токенов.",
 }
 
 RU.update(
@@ -793,6 +817,19 @@ PLURALS = {
         "Осталось %(n)s резервного кода.",
     ),
     "%(n)s session": ("%(n)s сеанс", "%(n)s сеанса", "%(n)s сеансов", "%(n)s сеанса"),
+    # --- auth ---
+    "%(count)d token revoked.": (
+        "Отозван %(count)d токен.",
+        "Отозвано %(count)d токена.",
+        "Отозвано %(count)d токенов.",
+        "Отозвано %(count)d токена.",
+    ),
+    "Programs reach the API with a token obtained from <code>POST /api/v1/auth/token/</code> with your password (and your second-factor code, once it is on). A token works for %(days)s day, until you revoke it, or until your password changes.": (
+        "Программы обращаются к API с токеном, полученным через <code>POST /api/v1/auth/token/</code> по вашему паролю (и коду второго фактора, если он включён). Токен действует %(days)s день, пока вы его не отзовёте или пока не сменится пароль.",
+        "Программы обращаются к API с токеном, полученным через <code>POST /api/v1/auth/token/</code> по вашему паролю (и коду второго фактора, если он включён). Токен действует %(days)s дня, пока вы его не отзовёте или пока не сменится пароль.",
+        "Программы обращаются к API с токеном, полученным через <code>POST /api/v1/auth/token/</code> по вашему паролю (и коду второго фактора, если он включён). Токен действует %(days)s дней, пока вы его не отзовёте или пока не сменится пароль.",
+        "Программы обращаются к API с токеном, полученным через <code>POST /api/v1/auth/token/</code> по вашему паролю (и коду второго фактора, если он включён). Токен действует %(days)s дня, пока вы его не отзовёте или пока не сменится пароль.",
+    ),
 }
 
 

@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -161,7 +160,7 @@ CELERY_TIMEZONE = "UTC"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request is answered 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,7 +181,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Patients, screenings, ice tests, eligibility, courses and sessions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["accounts.policy.ApiSchemaPermission"],  # staff only
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -237,15 +236,25 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 # The client's address: REMOTE_ADDR, or the forwarded-for address a listed proxy vouches for.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
-# Sign-in lockout (django-axes): 5 failures lock that username, and separately that address,
-# for 15 minutes. Counted in the database, so every web node sees the same count.
+# Sign-in lockout (django-axes): 5 failures lock that account, and separately that address,
+# for 15 minutes. Counted in the database, so every web node sees the same count. The "username"
+# counted is the account the typed value names (a login name, or a patient's phone or email written
+# any way), so spellings of one contact count together (portal/lockout.py).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Password-reset emails per address and per client address, per hour (accounts.views).
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", 3, minimum=1)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env_int("PASSWORD_RESETS_PER_IP_PER_HOUR", 10, minimum=1)
+
+# API tokens (accounts/tokens.py): they expire, and a password change revokes them.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1)
 
 # Two-factor authentication (django-otp): TOTP apps, with one-time recovery codes.
 OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Clinic procedure planner")

@@ -13,8 +13,8 @@ OK, BAD, DENIED, ANON = 200, 400, 403, 401
 # name -> (method, argument, expected for administrator, registrar, clinician, patient, anonymous)
 API_MATRIX = {
     "api-token": ("post", None, (BAD, BAD, BAD, BAD, BAD)),  # public: the password is the check
-    "api-schema": ("get", None, (OK, OK, OK, OK, ANON)),
-    "api-docs": ("get", None, (OK, OK, OK, OK, ANON)),
+    "api-schema": ("get", None, (OK, OK, OK, DENIED, ANON)),  # staff only: README, API
+    "api-docs": ("get", None, (OK, OK, OK, DENIED, ANON)),
     "api-patients": ("get", None, (DENIED, OK, OK, DENIED, ANON)),
     "api-patient": ("get", "patient", (DENIED, OK, OK, DENIED, ANON)),
     "api-procedures": ("get", None, (OK, OK, OK, DENIED, ANON)),

@@ -79,11 +79,12 @@ def test_malformed_json_is_a_400_not_a_500(registrar):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
-def test_the_schema_and_docs_are_served_to_signed_in_users_only(path, registrar):
+def test_the_schema_and_docs_are_served_to_staff_only(path, registrar, clinician, administrator, patient_user):
     assert APIClient().get(path).status_code == 401
-    client = APIClient()
-    client.force_authenticate(registrar)
-    assert client.get(path).status_code == 200
+    for user, status in [(registrar, 200), (clinician, 200), (administrator, 200), (patient_user, 403)]:
+        client = APIClient()
+        client.force_authenticate(user)
+        assert client.get(path).status_code == status, user
 
 
 def test_the_schema_lists_the_clinical_endpoints(registrar):

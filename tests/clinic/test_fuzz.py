@@ -51,10 +51,10 @@ def _keep_the_test_transaction():
 
 @pytest.fixture
 def tokens(registrar, clinician, patient_user, patient, location):
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import token_issue
 
     cache.clear()
-    return {user.username: Token.objects.create(user=user).key for user in (registrar, clinician, patient_user)}
+    return {user.username: token_issue(user=user)[0] for user in (registrar, clinician, patient_user)}
 
 
 @pytest.mark.django_db
