@@ -82,9 +82,14 @@ def next_monday(after_days: int = 3):
     return day
 
 
+def procedure_field(page):
+    """The booking form's procedure; "Sessions of the combined procedure" is another field's label."""
+    return page.get_by_role("combobox", name="Procedure")
+
+
 def propose_course(page, *, count: int, first_day, time: str, location=None) -> None:
     """Fill the booking wizard's first step and ask for a proposal."""
-    page.get_by_label("Procedure").select_option("cryomassage-contact")
+    procedure_field(page).select_option("cryomassage-contact")
     if location is not None:
         page.get_by_label("Location").select_option(str(location.pk))
     page.get_by_label("Number of sessions").fill(str(count))

@@ -11,7 +11,7 @@ from procedures.services import ice_test_record, screening_sign
 from scheduling.models import BookingRequest, Course, Session, SessionStatus
 
 from ..factories import PASSWORD, days_ago
-from .conftest import book_course, next_monday, propose_course, shown, sign_in, sign_out
+from .conftest import book_course, next_monday, procedure_field, propose_course, shown, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -109,7 +109,7 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
 
     page.get_by_role("link", name="Book a course").click()
-    assert page.get_by_label("Procedure").input_value() == "cryomassage-contact"  # carried from the request
+    assert procedure_field(page).input_value() == "cryomassage-contact"  # carried from the request
     propose_course(page, count=10, first_day=next_monday(), time="10:00", location=location)
     assert shown(page.get_by_text("Course price"))
     page.get_by_role("button", name="Confirm and book all sessions").click()
@@ -189,6 +189,10 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
     assert page.locator(f"#shift-{fifth.pk}").is_checked()
     with page.expect_navigation():
         row.get_by_role("button", name="Move").click()
+    assert shown(page.get_by_role("heading", name="Re-plan the course"))  # the proposal first
+    assert [s.start for s in course.sessions.order_by("start")] == [s.start for s in sessions]
+    with page.expect_navigation(url=re.compile(r"/scheduling/courses/\d+/$")):
+        page.get_by_role("button", name="Confirm the new dates").click()
     moved = list(course.sessions.order_by("start"))
     assert [s.start for s in moved[:4]] == [s.start for s in sessions[:4]]
     assert timezone_local_date(moved[4]) == new_day
