@@ -376,6 +376,8 @@ RU = {
     "never": "ни разу",
     "Revoke": "Отозвать",
     "You have no API tokens.": "У вас нет API-токенов.",
+    # --- journey ---
+    "moves to keep the course's spacing": "переносится, чтобы сохранить интервал курса",
 }
 
 RU.update(

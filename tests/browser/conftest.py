@@ -35,9 +35,23 @@ def browser():
         browser.close()
 
 
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="en-GB", accept_downloads=True, viewport={"width": 1280, "height": 900})
+    yield from _page(browser, request, "en-GB", {"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def ru_page(browser, request):
+    """A browser that asks for Russian, the app's default language, as a clinic's would."""
+    yield from _page(browser, request, "ru-RU", LAPTOP)
+
+
+def _page(browser, request, locale: str, viewport: dict):
+    context = browser.new_context(locale=locale, accept_downloads=True, viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -62,6 +76,15 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():  # the next step must not race the sign-in's own page load
         page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_ru(page, base_url: str, username: str, password: str) -> None:
+    """The same sign-in, read in Russian."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Войти").click()
 
 
 def sign_out(page) -> None:
