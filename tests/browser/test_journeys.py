@@ -261,7 +261,7 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
     _screenshot(page, "closure-replan-phone-table", full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page is wider than a phone"
     too_wide = "ts => ts.filter(t => t.scrollWidth > t.parentElement.clientWidth).length"
-    assert tables.evaluate_all(too_wide) == 0, "a table must be scrolled sideways on a phone"
+    assert tables.evaluate_all(too_wide) == 0, "a re-plan table is wider than the phone: it must be scrolled sideways"
     assert page.get_by_role("button", name="Подтвердить новый план").is_visible()
     assert _schedule(courses) == before  # reading the proposal changed nothing
     page.set_viewport_size(LAPTOP)
