@@ -257,8 +257,7 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
     _screenshot(page, "closure-replan-laptop")
     page.set_viewport_size(PHONE)  # the registrar checks it on her phone
     _screenshot(page, "closure-replan-phone")
-    tables.first.scroll_into_view_if_needed()
-    _screenshot(page, "closure-replan-phone-table", full_page=False)
+    _screenshot(page, "closure-replan-phone-top", full_page=False)  # what the phone shows first
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page is wider than a phone"
     too_wide = "ts => ts.filter(t => t.scrollWidth > t.parentElement.clientWidth).length"
     assert tables.evaluate_all(too_wide) == 0, "a re-plan table is wider than the phone: it must be scrolled sideways"
@@ -270,8 +269,11 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
         page.get_by_role("button", name="Подтвердить новый план").click()
     assert shown(page.get_by_text("Новый план сохранён."))
     assert page.get_by_text("перенесён", exact=True).count() == 3
-    for course in courses:
-        page.goto(f"{live_server.url}/scheduling/courses/{course.pk}/")
+    courses = [courses[0], courses[2], courses[1]]  # in the order the closure hits them
+    links = page.locator("main section h3 a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert links == [f"/scheduling/courses/{c.pk}/" for c in courses]
+    for course, link in zip(courses, links, strict=True):  # the registrar opens each course from here
+        page.goto(live_server.url + link)
         days = _column(page.locator("table").first, 1, fmt="D j M Y")
         assert len(days) == 10 and days[0] == before[course.pk][0][0]
         assert not {d for d in days if d in closed or d.weekday() == 6}, days
