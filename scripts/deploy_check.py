@@ -81,30 +81,33 @@ OWNER_PASSWORD = secrets.token_urlsafe(16)
 NODE = "deploycheck@localhost"  # named, so `celery inspect -d` returns as soon as it answers
 
 
+NAME = "deploy-check"  # scripts/api_fuzz.py says its own
+
+
 def say(message: str) -> None:
-    print(f"[deploy-check {time.monotonic() - STARTED:5.1f} s] {message}", flush=True)
+    print(f"[{NAME} {time.monotonic() - STARTED:5.1f} s] {message}", flush=True)
 
 
-def _over_time(signum, frame):
+def over_time(signum, frame):
     raise CheckFailed("the check ran over two minutes")
 
 
 def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    signal.signal(signal.SIGALRM, _over_time)
+    signal.signal(signal.SIGALRM, over_time)
     signal.alarm(int(DEADLINE - time.monotonic()) + 5)  # whatever hangs, the cleanup below still runs
-    server_url, redis_url = _targets()
+    server_url, redis_url = targets(DATABASE, os.environ.get("DEPLOY_CHECK_REDIS_DB", "14"))
     work = Path(tempfile.mkdtemp(prefix="deploy-check-"))
-    env = _environment(server_url, redis_url, work)
+    env = environment(server_url, redis_url, work)
     procs: dict[str, subprocess.Popen] = {}
     rows: list[tuple] = []
     ok = False
     try:
-        _reset(server_url, redis_url)
-        _prepare(env, work)
-        port = _free_port()
-        procs = _start(env, work, port)
-        _wait_for_web(port, procs)
+        reset(server_url, redis_url)
+        prepare(env, work)
+        port = free_port()
+        procs = start(env, work, port)
+        wait_for_web(port, procs)
         rows += _use_the_site(port, _record_pages(env["DATABASE_URL"]))
         say("pages done")
         rows += _celery_checks(env, work, procs)
@@ -117,27 +120,25 @@ def main() -> int:
         say("interrupted")
     finally:
         signal.alarm(0)
-        _stop(procs)
+        stop(procs)
         say("stopped every process")
-        _report(rows, work, procs, ok)
-        _drop(server_url, redis_url)
+        report(rows, work, procs, ok)
+        drop(server_url, redis_url)
     return 0 if ok else 1
 
 
 # --- the environment --------------------------------------------------------------------------
 
 
-def _targets() -> tuple[str, str]:
-    """The scratch database on DATABASE_URL's server, and our own database number on REDIS_URL's."""
+def targets(database: str, redis_db: str) -> tuple[str, str]:
+    """A scratch database on DATABASE_URL's server, and a database number of our own on REDIS_URL's."""
     database_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    parts = urlsplit(database_url)
-    server = urlunsplit(parts._replace(path=f"/{DATABASE}"))
-    redis = urlunsplit(urlsplit(redis_url)._replace(path=f"/{os.environ.get('DEPLOY_CHECK_REDIS_DB', '14')}"))
-    return server, redis
+    server = urlunsplit(urlsplit(database_url)._replace(path=f"/{database}"))
+    return server, urlunsplit(urlsplit(redis_url)._replace(path=f"/{redis_db}"))
 
 
-def _environment(database_url: str, redis_url: str, work: Path) -> dict[str, str]:
+def environment(database_url: str, redis_url: str, work: Path) -> dict[str, str]:
     """README's variables and nothing else of the caller's settings."""
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"}}
     return {
@@ -164,24 +165,25 @@ def _admin_connection(database_url: str):
     return conn
 
 
-def _reset(database_url: str, redis_url: str) -> None:
+def reset(database_url: str, redis_url: str) -> None:
     import redis
 
+    name = urlsplit(database_url).path.lstrip("/")
     conn = _admin_connection(database_url)
     with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{DATABASE}"')
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
     redis.Redis.from_url(redis_url).flushdb()
 
 
-def _drop(database_url: str, redis_url: str) -> None:
+def drop(database_url: str, redis_url: str) -> None:
     import redis
 
     try:
         conn = _admin_connection(database_url)
         with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            cur.execute(f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path.lstrip("/")}" WITH (FORCE)')
         conn.close()
         redis.Redis.from_url(redis_url).flushdb()
     except Exception as exc:  # the verdict is already printed; say what was left behind
@@ -206,7 +208,7 @@ def _run(env: dict, work: Path, name: str, command: list[str], timeout: float = 
         raise CheckFailed(f"{name} failed (exit {code})")
 
 
-def _prepare(env: dict, work: Path) -> None:
+def prepare(env: dict, work: Path) -> None:
     manage = [PY, str(ROOT / "manage.py")]
     _run(env, work, "collectstatic", [*manage, "collectstatic", "--noinput"])
     _run(env, work, "migrate", [*manage, "migrate", "--noinput"])
@@ -228,13 +230,13 @@ def _prepare(env: dict, work: Path) -> None:
             raise CheckFailed("the reminders tick is not registered with beat (migration scheduling 0005)")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _start(env: dict, work: Path, port: int) -> dict[str, subprocess.Popen]:
+def start(env: dict, work: Path, port: int, names=("gunicorn", "worker", "beat")) -> dict[str, subprocess.Popen]:
     celery = [PY, "-m", "celery", "-A", "clinic"]
     commands = {
         "gunicorn": [PY, "-m", "gunicorn", "clinic.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
@@ -242,7 +244,8 @@ def _start(env: dict, work: Path, port: int) -> dict[str, subprocess.Popen]:
         "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(work / "celerybeat-schedule")],
     }
     procs = {}
-    for name, command in commands.items():
+    for name in names:
+        command = commands[name]
         out = (work / f"{name}.log").open("w")
         procs[name] = subprocess.Popen(
             command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -251,7 +254,7 @@ def _start(env: dict, work: Path, port: int) -> dict[str, subprocess.Popen]:
     return procs
 
 
-def _wait_for_web(port: int, procs: dict) -> None:
+def wait_for_web(port: int, procs: dict) -> None:
     while time.monotonic() < DEADLINE:
         for name, proc in procs.items():
             if proc.poll() is not None:
@@ -264,7 +267,7 @@ def _wait_for_web(port: int, procs: dict) -> None:
     raise CheckFailed("gunicorn did not listen in time")
 
 
-def _stop(procs: dict) -> None:
+def stop(procs: dict) -> None:
     """SIGTERM each process group we started (gunicorn's and the worker's children too), then SIGKILL."""
     for proc in procs.values():
         if proc.poll() is None:
@@ -351,7 +354,7 @@ def _celery_checks(env: dict, work: Path, procs: dict) -> list[tuple]:
     return rows
 
 
-def _report(rows: list[tuple], work: Path, procs: dict, ok: bool) -> None:
+def report(rows: list[tuple], work: Path, procs: dict, ok: bool) -> None:
     print(f"\n{'who':<14} {'what':<7} {'path':<58} {'answer':<24} {'ms':>5}")
     for who, method, path, status, ms, good in rows:
         mark = "" if good else "   <-- FAIL"
@@ -363,11 +366,11 @@ def _report(rows: list[tuple], work: Path, procs: dict, ok: bool) -> None:
         say("PASSED")
         return
     for name in procs:
-        print(f"\n--- {name}.log ---\n{_errors_or_tail((work / f'{name}.log').read_text())}")
+        print(f"\n--- {name}.log ---\n{errors_or_tail((work / f'{name}.log').read_text())}")
     say(f"FAILED (logs in {work})")
 
 
-def _errors_or_tail(log: str) -> str:
+def errors_or_tail(log: str) -> str:
     """Every logged error with its traceback (Django logs each 500's), else the last lines."""
     blocks = re.findall(r"^(?:Internal Server Error|\[[^]]*ERROR|Traceback).*?(?=^\[|\Z)", log, re.M | re.S)
     return "".join(blocks)[:8000] if blocks else log[-2500:]
