@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.settings import api_settings
 
 from accounts import two_factor
 from accounts import views as account_views
 from accounts.api import TokenApi
+from accounts.forms import LoginForm
 from clinic.admin_site import guard_admin_site
 from portal import views as portal_views
 from scheduling import views as scheduling_views
@@ -13,7 +15,8 @@ from scheduling import views as scheduling_views
 guard_admin_site(admin.site)
 
 api_v1 = [
-    path("auth/token/", TokenApi.as_view(), name="api-token"),
+    # ObtainAuthToken names its own parsers: give it the project's (the depth-limited JSON parser).
+    path("auth/token/", TokenApi.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("patients.api_urls")),
@@ -24,7 +27,11 @@ api_v1 = [
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/2fa/verify/", two_factor.verify_view, name="two-factor-verify"),
     path("accounts/2fa/setup/", two_factor.setup_view, name="two-factor-setup"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -2,11 +2,12 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Lower, Now, Upper
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+from core import dates
 
 
 class Sex(models.TextChoices):
@@ -20,12 +21,8 @@ class Language(models.TextChoices):
 
 
 def validate_not_future(value: datetime.date) -> None:
-    from django.utils import timezone
-
-    if value > timezone.localdate():
-        raise ValidationError(_("The date of birth cannot be in the future."), code="date_of_birth_in_future")
-    if value.year < 1900:
-        raise ValidationError(_("The date of birth is too far in the past."), code="date_of_birth_too_old")
+    """From 1 Jan 1900 to today: core.dates.BIRTH, the one place that says so."""
+    dates.BIRTH.check(value)
 
 
 class PatientQuerySet(models.QuerySet):
@@ -80,6 +77,14 @@ class Patient(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(full_name=""), name="patient_full_name_not_blank"),
+            # The database's last word on core.dates.BIRTH (a day's grace for time zones).
+            models.CheckConstraint(
+                condition=models.Q(
+                    date_of_birth__gte=datetime.date(1900, 1, 1),
+                    date_of_birth__lte=Now() + datetime.timedelta(days=1),
+                ),
+                name="patient_date_of_birth_plausible",
+            ),
         ]
 
     def __str__(self):

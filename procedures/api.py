@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.policy import api_permission
+from core import dates
 from patients.models import Patient
 
 from . import services
@@ -122,7 +123,9 @@ class ScreeningCreateApi(APIView):
 
 
 class IceTestInSerializer(serializers.Serializer):
-    performed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    performed_at = dates.PlausibleDateTimeSerializerField(
+        plausible=dates.RECORD, required=False, allow_null=True, default=None
+    )
     area = serializers.CharField(max_length=200)
     exposure_seconds = serializers.IntegerField(min_value=1, max_value=600)
     discomfort = serializers.BooleanField(default=False)
@@ -165,7 +168,7 @@ class IceTestCreateApi(APIView):
 
 class EligibilityQuerySerializer(serializers.Serializer):
     procedure = serializers.SlugField()
-    date = serializers.DateField(required=False)
+    date = dates.PlausibleDateSerializerField(plausible=dates.BROWSE, required=False)
 
 
 class EligibilityApi(APIView):

@@ -94,8 +94,13 @@ def eligibility(
     when: datetime.date | datetime.datetime,
     facts: ClinicalFacts | None = None,
     tz: zoneinfo.ZoneInfo | None = None,
+    valid_at: datetime.datetime | None = None,
 ) -> Decision:
-    """May `patient` have `procedure` at `when`? Yes, or the reasons in the active language."""
+    """May `patient` have `procedure` at `when`? Yes, or the reasons in the active language.
+
+    `valid_at` (a course's first session, for procedures whose records cover the course): the
+    screening's and ice test's validity is judged at that moment instead of at `when`.
+    """
     tz = tz or _patient_tz(patient)
     facts = facts if facts is not None else load_clinical_facts(patient.pk)
     moment = as_moment(when, tz)
@@ -105,6 +110,7 @@ def eligibility(
         ice_test=facts.ice_test_before(moment),
         when=moment,
         tz=tz,
+        valid_at=min(valid_at, moment) if valid_at is not None else None,
     )
 
 

@@ -1,9 +1,45 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import dates
+
 from .models import FitzpatrickType, Procedure, Severity
 
 PRESENT, ABSENT = "present", "absent"
+
+
+def moment_field(label, **kwargs) -> forms.DateTimeField:
+    """A record's time: within core.dates.RECORD (not before 2000, not in the future)."""
+    return dates.PlausibleDateTimeField(
+        plausible=dates.RECORD,
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        **kwargs,
+    )
+
+
+def add_correction_fields(form, name: str, label, previous) -> None:
+    """An amendment's reason, and its time: kept unless changed, required when the one on record is odd."""
+    form.fields["amendment_reason"] = forms.CharField(
+        label=_("Reason for the correction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    if previous is None:
+        return
+    plausible = previous.moment_is_plausible
+    form.fields[name] = moment_field(
+        label,
+        required=not plausible,
+        help_text=_("Change it only if it was wrong.")
+        if plausible
+        else _("The time on record is not plausible: give the right one."),
+    )
+    if plausible:  # the minute shown, so that sending the form unchanged keeps the time as recorded
+        form.initial.setdefault(name, previous.moment.replace(second=0, microsecond=0))
+
+
+def corrected_moment(form, name: str):
+    """The time the correction gives, or None when it keeps the recorded one."""
+    return form.cleaned_data.get(name) if name in form.fields and name in form.changed_data else None
 
 
 class ProcedureChoiceForm(forms.Form):
@@ -29,7 +65,7 @@ class ScreeningForm(forms.Form):
     )
     fitzpatrick = forms.TypedChoiceField(label=_("Fitzpatrick skin type"), choices=FitzpatrickType.choices, coerce=int)
 
-    def __init__(self, *args, contraindications, indications, amend: bool = False, **kwargs):
+    def __init__(self, *args, contraindications, indications, amend: bool = False, previous=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.contraindications = list(contraindications)
         self.fields["indications"].choices = [(str(i.id), i.name) for i in indications]
@@ -48,9 +84,7 @@ class ScreeningForm(forms.Form):
                     max_length=2000,
                 )
         if amend:
-            self.fields["amendment_reason"] = forms.CharField(
-                label=_("Reason for the correction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            add_correction_fields(self, "examined_at", _("Examined at"), previous)
 
     def answers(self) -> dict[int, tuple[bool, str]]:
         data = self.cleaned_data
@@ -76,12 +110,7 @@ class ScreeningForm(forms.Form):
 
 
 class IceTestForm(forms.Form):
-    performed_at = forms.DateTimeField(
-        label=_("Performed at"),
-        required=False,
-        help_text=_("Leave empty for now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    performed_at = moment_field(_("Performed at"), required=False, help_text=_("Leave empty for now."))
     area = forms.CharField(label=_("Area"), max_length=200)
     exposure_seconds = forms.IntegerField(label=_("Exposure, seconds"), min_value=1, max_value=600)
     discomfort = forms.BooleanField(label=_("Discomfort"), required=False)
@@ -91,13 +120,11 @@ class IceTestForm(forms.Form):
         label=_("Another reaction"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, amend: bool = False, **kwargs):
+    def __init__(self, *args, amend: bool = False, previous=None, **kwargs):
         super().__init__(*args, **kwargs)
         if amend:
             del self.fields["performed_at"]
-            self.fields["amendment_reason"] = forms.CharField(
-                label=_("Reason for the correction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            add_correction_fields(self, "performed_at", _("Performed at"), previous)
 
     def observations(self) -> dict:
         return {

@@ -1,11 +1,15 @@
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core import dates
 
 
 class Bilingual(models.Model):
@@ -71,6 +75,14 @@ class Procedure(Bilingual):
         _("when combined, ends this many minutes before the other procedure"), null=True, blank=True
     )
     requires_certification = models.BooleanField(_("clinician must be certified"), default=True)
+    # A course may outlast the validity periods (plasmolifting: 4 sessions 14 days apart). When set, a
+    # screening and an ice test valid at the first session cover every session of the course.
+    records_cover_course = models.BooleanField(
+        _("a screening valid at the first session covers the whole course"), default=False
+    )
+    allow_concurrent_courses = models.BooleanField(
+        _("a patient may have several active courses of this procedure"), default=False
+    )
     resource_kinds = models.ManyToManyField(
         ResourceKind, blank=True, related_name="procedures", verbose_name=_("rooms and devices needed")
     )
@@ -141,6 +153,15 @@ class Indication(Bilingual):
         verbose_name_plural = _("indications")
 
 
+def plausible_moment(field: str, name: str) -> models.CheckConstraint:
+    """The database's last word on a record's time (core.dates.RECORD is the app's, stricter one):
+    not before 2000 and not in the future, so no value Python cannot read gets in."""
+    earliest = datetime.datetime.combine(dates.EARLIEST_RECORD, datetime.time(), tzinfo=datetime.UTC)
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": earliest, f"{field}__lte": Now() + datetime.timedelta(days=1)}), name=name
+    )
+
+
 class VersionedRecord(models.Model):
     """A medical record that is never edited: a correction is a new version of the same chain."""
 
@@ -191,11 +212,21 @@ class Screening(VersionedRecord):
             models.CheckConstraint(
                 condition=Q(version=1) | ~Q(amendment_reason=""), name="screening_amendment_has_reason"
             ),
+            plausible_moment("examined_at", "screening_examined_at_plausible"),
         ]
         indexes = [models.Index(fields=["patient", "-examined_at"])]
 
     def __str__(self):
         return f"{self.patient} {self.examined_at:%Y-%m-%d} v{self.version}"
+
+    @property
+    def moment(self) -> datetime.datetime:
+        return self.examined_at
+
+    @property
+    def moment_is_plausible(self) -> bool:
+        """False for a time stored before the range was enforced (shown, and corrected by an amendment)."""
+        return dates.RECORD.contains(self.examined_at)
 
 
 class ScreeningAnswer(models.Model):
@@ -252,11 +283,20 @@ class IceTest(VersionedRecord):
                 name="icetest_passed_only_without_reaction",
             ),
             models.CheckConstraint(condition=Q(exposure_seconds__gte=1), name="icetest_exposure_positive"),
+            plausible_moment("performed_at", "icetest_performed_at_plausible"),
         ]
         indexes = [models.Index(fields=["patient", "-performed_at"])]
 
     def __str__(self):
         return f"{self.patient} {self.performed_at:%Y-%m-%d} v{self.version}"
+
+    @property
+    def moment(self) -> datetime.datetime:
+        return self.performed_at
+
+    @property
+    def moment_is_plausible(self) -> bool:
+        return dates.RECORD.contains(self.performed_at)
 
     @property
     def observations(self) -> list[str]:

@@ -70,11 +70,11 @@ def _fmt(moment: datetime.datetime, tz) -> str:
     return date_format(_day(moment, tz), "j E Y" if (get_language() or "").startswith("ru") else "j M Y")
 
 
-def _screening_reasons(procedure, screening, when, tz) -> list[Reason]:
+def _screening_reasons(procedure, screening, when, tz, valid_at) -> list[Reason]:
     days = procedure.screening_valid_days
     if screening is None:
         return [Reason("no_screening", _("No signed screening in the last %(days)d days") % {"days": days})]
-    age = (_day(when, tz) - _day(screening.examined_at, tz)).days
+    age = (_day(valid_at, tz) - _day(screening.examined_at, tz)).days
     if age > days:
         return [
             Reason(
@@ -97,14 +97,14 @@ def _screening_reasons(procedure, screening, when, tz) -> list[Reason]:
     return reasons
 
 
-def _ice_test_reasons(procedure, ice_test, when, tz) -> list[Reason]:
+def _ice_test_reasons(procedure, ice_test, when, tz, valid_at) -> list[Reason]:
     if not procedure.requires_ice_test:
         return []
     if ice_test is None:
         return [Reason("no_ice_test", _("No ice test on record"))]
     if not ice_test.passed:
         return [Reason("ice_test_failed", _("Ice test failed on %(date)s") % {"date": _fmt(ice_test.performed_at, tz)})]
-    age = (_day(when, tz) - _day(ice_test.performed_at, tz)).days
+    age = (_day(valid_at, tz) - _day(ice_test.performed_at, tz)).days
     if age > procedure.ice_test_valid_days:
         return [
             Reason(
@@ -135,13 +135,19 @@ def decide(
     ice_test: IceTestFacts | None,
     when: datetime.datetime,
     tz,
+    valid_at: datetime.datetime | None = None,
 ) -> Decision:
-    """May the procedure be done at `when` (aware), given the patient's latest records before it?"""
+    """May the procedure be done at `when` (aware), given the patient's latest records before it?
+
+    Validity periods are counted up to `valid_at` when given (a course covered by its first session's
+    records), else up to `when`.
+    """
     reasons: list[Reason] = []
     if not procedure.active:
         reasons.append(Reason("procedure_inactive", _("%(name)s is not offered at present") % {"name": procedure.name}))
-    reasons += _screening_reasons(procedure, screening, when, tz)
-    reasons += _ice_test_reasons(procedure, ice_test, when, tz)
+    valid_at = valid_at or when
+    reasons += _screening_reasons(procedure, screening, when, tz, valid_at)
+    reasons += _ice_test_reasons(procedure, ice_test, when, tz, valid_at)
     return Decision(eligible=not reasons, reasons=tuple(reasons))
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.policy import allowed
 from audit.models import Action
 from audit.services import audit_record
+from core import dates
 
 from .models import Contraindication, IceTest, Indication, Procedure, Screening, ScreeningAnswer, Severity
 from .rules import screening_outcome
@@ -23,8 +24,23 @@ def _require_clinician(actor) -> None:
 
 
 def _check_moment(moment: datetime.datetime, field: str) -> None:
-    if moment > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError({field: _("This cannot be in the future.")}, code="in_future")
+    """A record's time lies in core.dates.RECORD: not before 2000, not in the future."""
+    try:
+        dates.RECORD.check(moment)
+    except ValidationError as error:
+        raise ValidationError({field: error.error_list}) from None
+
+
+def _amended_moment(previous, corrected: datetime.datetime | None, field: str) -> datetime.datetime:
+    """A correction keeps the record's time unless it corrects it too. A time stored before the
+    range was enforced (year 1, say) cannot be kept: the correction must give the right one."""
+    if corrected is not None:
+        _check_moment(corrected, field)
+        return corrected
+    if not previous.moment_is_plausible:
+        message = _("The time on record is not plausible: give the right one.")
+        raise ValidationError({field: ValidationError(message, code="implausible_time")})
+    return previous.moment
 
 
 def _validated_answers(procedures, answers: dict[int, tuple[bool | None, str]]):
@@ -170,13 +186,17 @@ def screening_amend(
     complaints: str = "",
     scalp_notes: str = "",
     fitzpatrick: int,
+    examined_at: datetime.datetime | None = None,
     request=None,
 ) -> Screening:
-    """Correct a signed screening: a new version with the reason; the old one stays as it was."""
+    """Correct a signed screening: a new version with the reason; the old one stays as it was.
+
+    `examined_at` corrects the time as well; without it the new version keeps the old time."""
     _require_clinician(actor)
     if not (reason or "").strip():
         raise ValidationError({"amendment_reason": _("Say why the screening is corrected.")}, code="reason_required")
     previous = _lock_current(Screening, previous)
+    examined_at = _amended_moment(previous, examined_at, "examined_at")
     screening = _create_screening(
         actor=actor,
         patient=previous.patient,
@@ -186,7 +206,7 @@ def screening_amend(
         complaints=complaints,
         scalp_notes=scalp_notes,
         fitzpatrick=fitzpatrick,
-        examined_at=previous.examined_at,
+        examined_at=examined_at,
         previous=previous,
         reason=reason.strip(),
     )
@@ -286,16 +306,19 @@ def ice_test_amend(
     redness: bool = False,
     itching: bool = False,
     other_reaction: str = "",
+    performed_at: datetime.datetime | None = None,
     request=None,
 ) -> IceTest:
+    """Correct an ice test: a new version; `performed_at` corrects the time too (else it is kept)."""
     _require_clinician(actor)
     if not (reason or "").strip():
         raise ValidationError({"amendment_reason": _("Say why the ice test is corrected.")}, code="reason_required")
     previous = _lock_current(IceTest, previous)
+    performed_at = _amended_moment(previous, performed_at, "performed_at")
     test = _build_ice_test(
         actor=actor,
         patient=previous.patient,
-        performed_at=previous.performed_at,
+        performed_at=performed_at,
         area=area,
         exposure_seconds=exposure_seconds,
         discomfort=discomfort,

@@ -10,7 +10,7 @@ from audit.services import audit_record
 from patients.views import apply_service_error, patient_for_user
 
 from . import selectors, services
-from .forms import IceTestForm, ProcedureChoiceForm, ScreeningForm
+from .forms import IceTestForm, ProcedureChoiceForm, ScreeningForm, corrected_moment
 from .models import Contraindication, IceTest, Indication, Screening
 
 
@@ -51,13 +51,18 @@ def catalogue_view(request):
     return render(request, "procedures/catalogue.html", {"procedures": selectors.catalogue()})
 
 
-def _screening_form(request, procedures, *, amend=False, initial=None):
+def _screening_form(request, procedures, *, amend=False, initial=None, previous=None):
     contraindications = (
         Contraindication.objects.filter(procedures__in=procedures, active=True).distinct().order_by("slug")
     )
     indications = Indication.objects.filter(procedures__in=procedures, active=True).distinct().order_by("slug")
     return ScreeningForm(
-        request.POST or None, contraindications=contraindications, indications=indications, amend=amend, initial=initial
+        request.POST or None,
+        contraindications=contraindications,
+        indications=indications,
+        amend=amend,
+        previous=previous,
+        initial=initial,
     )
 
 
@@ -105,7 +110,9 @@ def screening_detail_view(request, pk: int):
 def screening_amend_view(request, pk: int):
     previous = _screening_for_user(request.user, pk)
     procedures = list(previous.procedures.all())
-    form = _screening_form(request, procedures, amend=True, initial=ScreeningForm.initial_from(previous))
+    form = _screening_form(
+        request, procedures, amend=True, initial=ScreeningForm.initial_from(previous), previous=previous
+    )
     if request.method == "POST" and form.is_valid():
         try:
             screening = services.screening_amend(
@@ -119,6 +126,7 @@ def screening_amend_view(request, pk: int):
                 complaints=form.cleaned_data["complaints"],
                 scalp_notes=form.cleaned_data["scalp_notes"],
                 fitzpatrick=form.cleaned_data["fitzpatrick"],
+                examined_at=corrected_moment(form, "examined_at"),
             )
         except ValidationError as error:
             apply_service_error(form, error)
@@ -172,7 +180,7 @@ def ice_test_amend_view(request, pk: int):
         k: getattr(previous, k)
         for k in ("area", "exposure_seconds", "discomfort", "redness", "itching", "other_reaction")
     }
-    form = IceTestForm(request.POST or None, amend=True, initial=initial)
+    form = IceTestForm(request.POST or None, amend=True, previous=previous, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             test = services.ice_test_amend(
@@ -180,6 +188,7 @@ def ice_test_amend_view(request, pk: int):
                 request=request,
                 previous=previous,
                 reason=form.cleaned_data["amendment_reason"],
+                performed_at=corrected_moment(form, "performed_at"),
                 **form.observations(),
             )
         except ValidationError as error:

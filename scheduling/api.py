@@ -13,6 +13,7 @@ from accounts.models import Location
 from accounts.policy import api_permission
 from clinic.api import Conflict
 from clinic.net import client_ip
+from core import dates
 from patients.models import Patient
 from procedures.models import Procedure
 
@@ -71,7 +72,7 @@ class PlanInSerializer(serializers.Serializer):
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
     count = serializers.IntegerField(min_value=1, max_value=30)
-    first_day = serializers.DateField()
+    first_day = dates.PlausibleDateSerializerField(plausible=dates.BOOKING)
     preferred_time = serializers.TimeField(required=False, allow_null=True, default=None)
     window_from = serializers.TimeField(required=False, allow_null=True, default=None)
     window_to = serializers.TimeField(required=False, allow_null=True, default=None)
@@ -83,6 +84,14 @@ class PlanInSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="A combined visit: each session gets one of this procedure the same day.",
+    )
+    combined_count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=30,
+        help_text="Sessions of the combined procedure, when its course has a count of its own.",
     )
 
 
@@ -104,6 +113,7 @@ class CoursePreviewApi(APIView):
             window=(v["window_from"], v["window_to"]),
             clinician_id=v["clinician"],
             combined_procedure=v["combined_procedure"],
+            combined_count=v["combined_count"],
         )
         return Response(
             {
@@ -134,12 +144,23 @@ class CoursePreviewApi(APIView):
                     }
                     for s in plan.sessions
                 ],
+                "combined_rest": [
+                    {
+                        "number": s.number,
+                        "start": s.start,
+                        "end": s.end,
+                        "clinician": {"id": s.clinician_id, "name": s.clinician_name},
+                        "rooms": s.resource_names,
+                        "ineligible": s.ineligible,
+                    }
+                    for s in plan.companion_rest
+                ],
             }
         )
 
 
 class SessionInSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = dates.PlausibleDateTimeSerializerField(plausible=dates.BOOKING)
     clinician = serializers.IntegerField()
 
 
@@ -150,6 +171,13 @@ class BookInSerializer(serializers.Serializer):
     sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
     combined_procedure = serializers.SlugRelatedField(
         slug_field="slug", queryset=Procedure.objects.filter(active=True), required=False, allow_null=True, default=None
+    )
+    combined_sessions = SessionInSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=30,
+        help_text="The combined procedure's own sessions after the shared visits (see the preview's combined_rest).",
     )
 
 
@@ -170,6 +198,7 @@ class CourseBookApi(APIView):
                 location=v["location"],
                 specs=[services.SessionSpec(s["start"], s["clinician"]) for s in v["sessions"]],
                 combined_procedure=v["combined_procedure"],
+                combined_sessions=[services.SessionSpec(s["start"], s["clinician"]) for s in v["combined_sessions"]],
             )
         except services.BookingConflict as conflict:
             raise Conflict(str(conflict), code="booking_conflict") from None
@@ -186,8 +215,43 @@ class CourseDetailApi(APIView):
 
 
 class MoveInSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    shift_following = serializers.BooleanField(default=False)
+    start = dates.PlausibleDateTimeSerializerField(plausible=dates.BOOKING)
+    shift_following = serializers.BooleanField(
+        default=False, help_text="Re-plan the later sessions of the course after this one, by the course's rules."
+    )
+    preview = serializers.BooleanField(default=False, help_text="Answer with the proposal and write nothing.")
+    expected = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20000,
+        help_text="The fingerprint of a preview: the move applies only if the proposal is still the same.",
+    )
+
+
+def proposal_response(proposal) -> Response:
+    def one(p):
+        return {
+            "session": p.session_id,
+            "number": p.number,
+            "old_start": p.old_start,
+            "start": p.start,
+            "end": p.end,
+            "clinician": {"id": p.clinician_id, "name": p.clinician_name} if p.clinician_id else None,
+            "rooms": p.resource_names,
+            "problem": p.problem,
+            "ineligible": p.ineligible,
+        }
+
+    return Response(
+        {
+            "ok": proposal.ok,
+            "problems": proposal.all_problems,
+            "fingerprint": proposal.fingerprint(),
+            "sessions": [
+                {**one(p), "combined": one(p.partner) if p.partner else None} for p in proposal.replan.placements
+            ],
+        }
+    )
 
 
 class SessionMoveApi(APIView):
@@ -198,13 +262,21 @@ class SessionMoveApi(APIView):
         session = get_object_or_404(Session.objects.select_related("course__location", "course__procedure"), pk=pk)
         data = MoveInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v["preview"]:
+            with timezone.override(session.course.location.tz):
+                proposal = services.session_move_proposal(
+                    session=session, new_start=v["start"], shift_following=v["shift_following"]
+                )
+            return proposal_response(proposal)
         try:
             services.session_move(
                 actor=request.user,
                 request=request,
                 session=session,
-                new_start=data.validated_data["start"],
-                shift_following=data.validated_data["shift_following"],
+                new_start=v["start"],
+                shift_following=v["shift_following"],
+                expected=v.get("expected") or None,
             )
         except services.BookingConflict as conflict:
             raise Conflict(str(conflict), code="booking_conflict") from None
@@ -231,7 +303,7 @@ class SessionCancelApi(APIView):
 
 class CalendarQuerySerializer(serializers.Serializer):
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    date = serializers.DateField()
+    date = dates.PlausibleDateSerializerField(plausible=dates.BROWSE)
     view = serializers.ChoiceField(choices=["day", "week"], default="day")
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import (
     ACTIVE_STATUSES,
@@ -55,6 +56,8 @@ class Availability:
     busy_clinician: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
     busy_resource: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
     busy_patient: list[Interval] = field(default_factory=list)
+    # Nothing may be planned to start before this moment (the clock at loading): no session in the past.
+    not_before: datetime.datetime | None = None
 
     def reserve(self, *, start, end, clinician_id: int, resource_ids, patient: bool = True) -> None:
         """Mark an interval taken, so that later sessions of the same plan see it."""
@@ -100,6 +103,7 @@ def load_availability(
         clinicians=clinicians,
         resources_by_kind=by_kind,
         needed_kinds=needed,
+        not_before=timezone.now(),
     )
     # No session lasts a day: bounding `start` from below lets the (clinician|patient, start) indexes work.
     earliest = begin - datetime.timedelta(days=1)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Location
+from core import dates
 from procedures.models import Procedure
 
 from .models import BookingRequest
@@ -24,7 +25,7 @@ class BookingForm(forms.Form):
     )
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
     count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=30)
-    first_day = forms.DateField(label=_("First session on or after"), widget=DATE)
+    first_day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("First session on or after"), widget=DATE)
     preferred_time = forms.TimeField(label=_("Preferred time"), required=False, widget=TIME)
     window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
     window_to = forms.TimeField(label=_("Not after"), required=False, widget=TIME)
@@ -35,6 +36,13 @@ class BookingForm(forms.Form):
         to_field_name="slug",
         required=False,
         help_text=_("Cryomassage is placed to end half an hour before the other procedure."),
+    )
+    combined_count = forms.IntegerField(
+        label=_("Sessions of the combined procedure"),
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text=_("When its course has a count of its own (plasmolifting every 14 days shares every 7th visit)."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -64,7 +72,7 @@ class BookingForm(forms.Form):
 
 
 class SessionRowForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=DATE)
+    day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("Date"), widget=DATE)
     time = forms.TimeField(label=_("Time"), widget=TIME)
     clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians())
 
@@ -72,14 +80,24 @@ class SessionRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
 
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("A session cannot be in the past."), code="in_past")
+        return day
+
 
 SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=1)
+# The combined procedure's own sessions after the shared visits (none when every visit is shared).
+CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=0)
 
 
 class MoveForm(forms.Form):
-    day = forms.DateField(label=_("New date"), widget=DATE)
+    day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("New date"), widget=DATE)
     time = forms.TimeField(label=_("New time"), widget=TIME)
-    shift_following = forms.BooleanField(label=_("Shift the following sessions by as many days"), required=False)
+    shift_following = forms.BooleanField(label=_("Re-plan the following sessions after it"), required=False)
+    # The proposal the registrar confirms (see services.moves): empty on the first post.
+    expected = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20000)
 
 
 class ReasonForm(forms.Form):
@@ -90,10 +108,14 @@ class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("completed", _("completed")), ("no_show", _("no-show"))])
 
 
+class CorrectOutcomeForm(OutcomeForm):
+    reason = forms.CharField(label=_("Why the outcome is corrected"), max_length=500)
+
+
 class CalendarForm(forms.Form):
     # A number, checked by the view against the locations the user works at.
     location = forms.IntegerField(label=_("Location"), required=False, min_value=1)
-    date = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    date = dates.PlausibleDateField(plausible=dates.BROWSE, label=_("Date"), required=False, widget=DATE)
     view = forms.ChoiceField(label=_("View"), choices=[("day", _("day")), ("week", _("week"))], required=False)
     by = forms.ChoiceField(
         label=_("Columns"), choices=[("clinician", _("by clinician")), ("room", _("by room"))], required=False
@@ -105,7 +127,7 @@ class FreeSlotForm(forms.Form):
     procedure = forms.ModelChoiceField(
         label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
     )
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = dates.PlausibleDateField(plausible=dates.BROWSE, label=_("Date"), widget=DATE)
 
 
 class BookingRequestForm(forms.ModelForm):

@@ -158,6 +158,9 @@ class Course(models.Model):
         related_name="combined_from",
         verbose_name=_("combined with"),
     )
+    # Copied from the procedure at booking (not allow_concurrent_courses): the database keeps one
+    # active course of a procedure per patient where the clinic asks for it.
+    exclusive = models.BooleanField(default=True, db_default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -168,6 +171,11 @@ class Course(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total_price__gte=0), name="course_price_not_negative"),
             models.CheckConstraint(condition=Q(session_count__gte=1), name="course_has_sessions"),
+            models.UniqueConstraint(
+                fields=["patient", "procedure"],
+                condition=Q(status="active", exclusive=True),
+                name="course_one_active_per_procedure",
+            ),
         ]
 
     def __str__(self):
@@ -221,8 +229,16 @@ class Session(models.Model):
     rescheduled_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed by the patient"), null=True, blank=True)
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     cancel_reason = models.TextField(_("reason"), blank=True)
     replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
+    # A combined visit: this session (of the course that follows) shares its visit with that one
+    # (cryomassage, done first). The two move and are cancelled together.
+    companion_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="companion"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -71,11 +71,15 @@ class ProposedSession:
 class Plan:
     sessions: list[ProposedSession]
     problems: list[str]
+    # A combined procedure with a count of its own: its sessions after the last shared visit.
+    companion_rest: list[ProposedSession] = field(default_factory=list)
 
     @property
     def bookable(self) -> bool:
-        return not self.problems and not any(
-            s.ineligible or (s.companion is not None and s.companion.ineligible) for s in self.sessions
+        return (
+            not self.problems
+            and not any(s.ineligible or (s.companion is not None and s.companion.ineligible) for s in self.sessions)
+            and not any(s.ineligible for s in self.companion_rest)
         )
 
 
@@ -128,6 +132,8 @@ def check_slot(
     """(stage reached, reason or None, resources chosen) for one clinician at one time."""
     start_l, end_l = local(start, av), local(end, av)
     day = start_l.date()
+    if av.not_before is not None and start < av.not_before:
+        return CLOSED, _("that time has already passed"), []
     reason = closed_reason(av, day)
     if reason:
         return CLOSED, reason, []
@@ -273,10 +279,13 @@ def plan_course(
     companion=None,
     companion_av: Availability | None = None,
     companion_eligibility=None,
+    companion_every: int = 1,
+    companion_count: int | None = None,
 ) -> Plan:
     """Propose `count` sessions; `eligibility(start)` returns the reasons a session may not happen.
 
-    With `companion` (see companion_finder) each session is paired with one of another procedure.
+    With `companion` (see companion_finder) sessions 1, 1 + every, 1 + 2 x every ... are paired with
+    one of another procedure, `companion_count` of them at most (default: as many as there are).
     """
     problems = count_problems(rules, count)
     if problems:
@@ -284,7 +293,10 @@ def plan_course(
     sessions: list[ProposedSession] = []
     clinician, time_of_day = preferred_clinician, preferred_time
     ideal = first_day
+    paired, most = 0, companion_count if companion_count is not None else count
     for number in range(1, count + 1):
+        pairs = companion is not None and (number - 1) % companion_every == 0 and paired < most
+        paired += pairs
         latest = ideal + datetime.timedelta(
             days=FIRST_SESSION_SEARCH_DAYS if number == 1 else rules.max_gap_days - rules.spacing_days
         )
@@ -297,7 +309,7 @@ def plan_course(
                 preferred_time=time_of_day,
                 window=window,
                 clinician_order=clinician_order(av, clinician),
-                companion=companion,
+                companion=companion if pairs else None,
             )
             if slot:
                 break
@@ -337,10 +349,12 @@ def count_problems(rules: Rules, count: int) -> list[str]:
     return []
 
 
-def spacing_problems(av: Availability, rules: Rules, starts: list[datetime.datetime]) -> list[str]:
+def spacing_problems(tz, rules: Rules, starts: list[datetime.datetime], numbers: list[int] | None = None) -> list[str]:
+    """Each consecutive pair at least `spacing_days` and at most `max_gap_days` apart, by local date."""
     problems = []
-    days = [local(s, av).date() for s in starts]
-    for number, (before, after) in enumerate(zip(days, days[1:], strict=False), start=2):
+    days = [s.astimezone(tz).date() for s in starts]
+    numbers = numbers or list(range(1, len(starts) + 1))
+    for number, before, after in zip(numbers[1:], days, days[1:], strict=False):
         gap = (after - before).days
         if gap < rules.spacing_days:
             problems.append(
@@ -358,14 +372,16 @@ def spacing_problems(av: Availability, rules: Rules, starts: list[datetime.datet
 CLASH_STAGES = (CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY)
 
 
-def check_sessions(av: Availability, rules: Rules, specs) -> tuple[list[str], list[str], list[list[int]]]:
+def check_sessions(
+    av: Availability, rules: Rules, specs, numbers: list[int] | None = None
+) -> tuple[list[str], list[str], list[list[int]]]:
     """Check sessions chosen by a person: (problems, clashes with other bookings, resources for each).
 
     `specs` hold start, clinician_id, resource_ids (None: pick free ones). Sessions are checked
-    against each other too.
+    against each other too. `numbers` are the sessions' numbers in their course (default 1, 2, ...).
     """
     problems, clashes, chosen = [], [], []
-    for number, spec in enumerate(specs, start=1):
+    for number, spec in zip(numbers or range(1, len(specs) + 1), specs, strict=True):
         end = spec.start + rules.duration
         # No clinician named (the second procedure of a combined visit): the first certified and free.
         candidates = [spec.clinician_id] if spec.clinician_id is not None else clinician_order(av, None) or [None]

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_noop
 
 from . import mail
 from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
+from .selectors import session_warnings
 from .sms import PermanentSendError, TransientSendError, get_backend
 
 # Why a message was skipped. Stored in English; the delivery log shows them translated.
@@ -46,6 +47,7 @@ SKIP_NOT_SCHEDULED = gettext_noop("the session is no longer scheduled")
 SKIP_MOVED = gettext_noop("the session was moved; the reminder for its new time replaces this one")
 SKIP_NO_EMAIL_CONSENT = gettext_noop("the patient no longer accepts email reminders")
 SKIP_NO_SMS_CONSENT = gettext_noop("the patient no longer accepts SMS reminders")
+SKIP_HELD = gettext_noop("held: the session cannot happen as booked (see the warning on the course page)")
 
 MAX_ATTEMPTS = 5
 READ_CHUNK = 10  # rows read first, alone, so that the lanes start while the rest are read
@@ -198,7 +200,20 @@ def _commits_without_flush():
                 cursor.execute("SET synchronous_commit TO DEFAULT")
 
 
-def _why_not(dispatch: Dispatch, now, hours: list[int]) -> str:
+def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
+    """Sessions a reminder must not announce: the patient is no longer eligible, or a closure hit
+    the day. The registrar sees the same warning on the course page and the calendar."""
+    by_zone: dict[str, list[Session]] = {}
+    for dispatch in dispatches:
+        if dispatch.kind != "aftercare":
+            by_zone.setdefault(dispatch.session.location.time_zone, []).append(dispatch.session)
+    held: set[int] = set()
+    for sessions in by_zone.values():
+        held |= set(session_warnings(sessions, sessions[0].location.tz))
+    return held
+
+
+def _why_not(dispatch: Dispatch, now, hours: list[int], held: frozenset = frozenset()) -> str:
     """Empty when the message should still go out; else the reason it is skipped."""
     session, patient = dispatch.session, dispatch.session.patient
     if dispatch.kind == "aftercare":
@@ -215,6 +230,8 @@ def _why_not(dispatch: Dispatch, now, hours: list[int]) -> str:
         later = [h for h in hours if h < this]
         if later and session.start - now <= datetime.timedelta(hours=max(later)):
             return SKIP_LATER_REMINDER
+        if session.pk in held:
+            return SKIP_HELD
     if dispatch.channel == Channel.EMAIL and not (patient.consent_email and patient.email):
         return SKIP_NO_EMAIL_CONSENT
     if dispatch.channel == Channel.SMS and not patient.consent_sms:
@@ -266,9 +283,9 @@ def send_batch(ids: list[int], now: datetime.datetime | None = None) -> dict[int
         return _send_claimed(claimed, now, hours)
 
 
-def _hold_back(dispatch: Dispatch, now, hours) -> Outcome | None:
+def _hold_back(dispatch: Dispatch, now, hours, held=frozenset()) -> Outcome | None:
     """Skip a message that is no longer right, or defer an SMS to the end of quiet hours."""
-    reason = _why_not(dispatch, now, hours)
+    reason = _why_not(dispatch, now, hours, held)
     if reason:
         return _finish(dispatch.pk, DispatchStatus.SKIPPED, detail=reason)
     tz = dispatch.session.location.tz
@@ -329,8 +346,10 @@ def _send_claimed(claimed: list[int], now, hours) -> dict[int, Outcome]:
         # The first few rows alone, so the lanes start at once; then the rest in one query
         # (compiling this query costs more than reading a row, so not in many small ones).
         for chunk in (claimed[:READ_CHUNK], claimed[READ_CHUNK:]):
-            for dispatch in _claimed_dispatches(chunk) if chunk else ():
-                held = _hold_back(dispatch, now, hours)
+            dispatches = list(_claimed_dispatches(chunk)) if chunk else []
+            warned = _held_sessions(dispatches)
+            for dispatch in dispatches:
+                held = _hold_back(dispatch, now, hours, warned)
                 if held is not None:
                     outcomes[dispatch.pk] = held
                 else:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch
+from django.utils.formats import date_format
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
@@ -79,13 +81,20 @@ class CalendarEntry:
     procedure_slug: str
     status: str
     sequence: int
+    # What the eligibility rule needs of the procedure, and the course's first session (see booking_warnings).
+    rule: object = None
+    course_first_start: datetime.datetime | None = None
 
 
 CALENDAR_SQL = """
 SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name}, s.clinician_id, u.first_name,
        u.last_name, u.username, s.patient_id, pr.slug, s.status, s.sequence,
        (s.start AT TIME ZONE %(tz)s)::date, to_char(s.start AT TIME ZONE %(tz)s, 'HH24:MI'),
-       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI'), r.id, r.name
+       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI'), r.id, r.name,
+       pr.id, pr.active, pr.requires_ice_test, pr.screening_valid_days, pr.ice_test_valid_days,
+       pr.ice_test_min_hours_before, pr.records_cover_course,
+       (SELECT min(f.start) FROM scheduling_session f
+         WHERE f.course_id = s.course_id AND f.status = ANY(%(statuses)s)) AS course_first_start
 FROM scheduling_session s
 JOIN scheduling_course c ON c.id = s.course_id
 JOIN procedures_procedure pr ON pr.id = c.procedure_id
@@ -96,6 +105,15 @@ LEFT JOIN scheduling_resource r ON r.id = b.resource_id
 WHERE s.location_id = %(location)s AND s.start >= %(begin)s AND s.start < %(end)s AND s.status = ANY(%(statuses)s)
 ORDER BY s.start, s.id, r.name
 """
+
+
+def _rule(name, values):
+    """The procedure's eligibility settings, as procedures.eligibility reads them."""
+    from types import SimpleNamespace
+
+    keys = ("id", "active", "requires_ice_test", "screening_valid_days", "ice_test_valid_days")
+    keys += ("ice_test_min_hours_before", "records_cover_course")
+    return SimpleNamespace(name=name, **dict(zip(keys, values, strict=True)))
 
 
 def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clinician"):
@@ -147,6 +165,8 @@ def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clin
             local_end,
             room_id,
             room_name,
+            *rule,
+            first_start,
         ) = row
         if not entries or entries[-1].id != sid:
             entries.append(
@@ -167,6 +187,8 @@ def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clin
                     slug,
                     status,
                     sequence,
+                    _rule(procedure, rule),
+                    first_start,
                 )
             )
         if room_id is not None:
@@ -193,16 +215,9 @@ def worklist(*, clinician, day: datetime.date, tz):
             .order_by("start")
         )
     )
-    facts = load_clinical_facts_bulk({s.patient_id for s in sessions})
+    warnings = session_warnings(sessions, tz)
     for session in sessions:
-        decision = eligibility(
-            patient=session.patient,
-            procedure=session.course.procedure,
-            when=session.start,
-            facts=facts[session.patient_id],
-            tz=tz,
-        )
-        session.flags = [r.message for r in decision.reasons]
+        session.flags = warnings.get(session.pk, [])
     return sessions
 
 
@@ -231,3 +246,121 @@ def free_slots(*, location, procedure, day: datetime.date, limit: int = 40):
         if len(found) >= limit:
             break
     return found, ""
+
+
+@dataclass
+class Warning:
+    text: str
+    url: str = ""
+
+
+@dataclass
+class _Row:
+    id: int
+    patient_id: int
+    course_id: int
+    location_id: int
+    start: datetime.datetime
+    procedure: object
+    course_first_start: datetime.datetime | None = None
+
+
+def session_warnings(sessions, tz) -> dict[int, list[Warning]]:
+    """Scheduled sessions that can no longer happen as booked (see booking_warnings)."""
+    rows = [
+        _Row(s.pk, s.patient_id, s.course_id, s.location_id, s.start, s.course.procedure)
+        for s in sessions
+        if s.status == SessionStatus.SCHEDULED
+    ]
+    return booking_warnings(rows, tz)
+
+
+def calendar_warnings(entries, location) -> dict[int, list[Warning]]:
+    """The same warnings for a calendar's plain entries, which carry the procedure's rule already."""
+    rows = [
+        _Row(e.id, e.patient_id, e.course_id, location.pk, e.start_at, e.rule, e.course_first_start)
+        for e in entries
+        if e.status == SessionStatus.SCHEDULED
+    ]
+    return booking_warnings(rows, location.tz)
+
+
+def booking_warnings(rows: list[_Row], tz) -> dict[int, list[Warning]]:
+    """Sessions whose patient is no longer eligible, or whose day has become a closure.
+
+    In a fixed number of queries, whatever the number of sessions.
+    """
+    from django.db.models import Min
+    from django.urls import reverse
+
+    from .models import Closure
+
+    if not rows:
+        return {}
+    facts = load_clinical_facts_bulk({r.patient_id for r in rows})
+    missing = {r.course_id for r in rows if r.course_first_start is None}
+    firsts = dict(
+        Session.objects.filter(course_id__in=missing, status__in=ACTIVE_STATUSES)
+        .values("course_id")
+        .annotate(first=Min("start"))
+        .values_list("course_id", "first")
+        if missing
+        else []
+    )
+    firsts.update({r.course_id: r.course_first_start for r in rows if r.course_first_start is not None})
+    days = [r.start.astimezone(tz).date() for r in rows]
+    closures = list(
+        Closure.objects.filter(
+            location_id__in={r.location_id for r in rows}, starts_on__lte=max(days), ends_on__gte=min(days)
+        )
+    )
+    out: dict[int, list[Warning]] = {}
+    for row, day in zip(rows, days, strict=True):
+        decision = eligibility(
+            patient=None,
+            procedure=row.procedure,
+            when=row.start,
+            facts=facts[row.patient_id],
+            tz=tz,
+            valid_at=firsts.get(row.course_id) if row.procedure.records_cover_course else None,
+        )
+        found = [
+            Warning(
+                _("No longer eligible: %(reason)s") % {"reason": r.message},
+                reverse("patient-detail", args=[row.patient_id]),
+            )
+            for r in decision.reasons
+        ]
+        found += [
+            Warning(
+                _("Falls on a closure: %(reason)s") % {"reason": c.reason}, reverse("scheduling:closure", args=[c.pk])
+            )
+            for c in closures
+            if c.location_id == row.location_id and c.starts_on <= day <= c.ends_on
+        ]
+        if found:
+            out[row.id] = found
+    return out
+
+
+def course_warnings(course, sessions) -> list[Warning]:
+    """What a registrar should fix on a course page: sessions that cannot happen, gaps out of range."""
+    from .planner import spacing_problems
+
+    tz = course.location.tz
+    per_session = session_warnings(sessions, tz)
+    warnings = [
+        Warning(
+            _("Session %(n)d (%(when)s): %(what)s")
+            % {"n": s.number, "when": date_format(s.start.astimezone(tz), "j M"), "what": w.text},
+            w.url,
+        )
+        for s in sessions
+        for w in per_session.get(s.pk, [])
+    ]
+    active = [s for s in sessions if s.number]
+    rules = Rules.of(course.procedure)
+    warnings += [Warning(p) for p in spacing_problems(tz, rules, [s.start for s in active], [s.number for s in active])]
+    for session in sessions:
+        session.warnings = per_session.get(session.pk, [])
+    return warnings

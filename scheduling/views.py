@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +16,7 @@ from accounts.policy import allowed, permission_required, require
 from audit.models import Action
 from audit.services import audit_record
 from clinic.net import client_ip
+from core.dates import query_date
 from patients.views import apply_service_error, patient_for_user
 from procedures import selectors as clinical_selectors
 
@@ -23,13 +25,15 @@ from .forms import (
     BookingForm,
     BookingRequestForm,
     CalendarForm,
+    CombinedRowFormSet,
+    CorrectOutcomeForm,
     FreeSlotForm,
     MoveForm,
     OutcomeForm,
     ReasonForm,
     SessionRowFormSet,
 )
-from .models import BookingRequest, BookingRequestStatus, Closure, Course, Session
+from .models import BookingRequest, BookingRequestStatus, Closure, Course, Session, SessionStatus
 from .planner import course_price
 
 
@@ -95,6 +99,13 @@ def _portal_status(user, patient) -> dict | None:
     }
 
 
+def _rows_of(proposed, tz) -> list[dict]:
+    return [
+        {"day": s.start.astimezone(tz).date(), "time": s.start.astimezone(tz).time(), "clinician": s.clinician_id}
+        for s in proposed
+    ]
+
+
 def _specs_from_rows(formset, tz):
     return [
         services.SessionSpec(
@@ -119,7 +130,9 @@ def book_course_view(request, patient_pk: int):
         location, procedure = data["location"], data["procedure"]
         if request.POST.get("action") == "confirm":
             rows = SessionRowFormSet(request.POST, prefix="s")
-            if rows.is_valid():
+            # A client that shows no combined sessions of its own posts no "c" forms at all.
+            extra_rows = CombinedRowFormSet(request.POST if "c-TOTAL_FORMS" in request.POST else None, prefix="c")
+            if rows.is_valid() and (not extra_rows.is_bound or extra_rows.is_valid()):
                 try:
                     with timezone.override(location.tz):
                         course = services.course_book(
@@ -130,6 +143,7 @@ def book_course_view(request, patient_pk: int):
                             location=location,
                             specs=_specs_from_rows(rows, location.tz),
                             combined_procedure=data["combined_procedure"],
+                            combined_sessions=_specs_from_rows(extra_rows, location.tz) if extra_rows.is_bound else [],
                         )
                 except (ValidationError, services.BookingConflict) as error:
                     context["errors"] = getattr(error, "messages", [str(error)])
@@ -138,6 +152,7 @@ def book_course_view(request, patient_pk: int):
                     return redirect(course)
             context.update(
                 rows=rows,
+                extra_rows=extra_rows,
                 location=location,
                 procedure=procedure,
                 price=course_price(procedure.price_per_session, len(rows.forms), procedure.course_discount_percent),
@@ -153,24 +168,17 @@ def book_course_view(request, patient_pk: int):
                 window=(data["window_from"], data["window_to"]),
                 clinician_id=data["clinician"].pk if data["clinician"] else None,
                 combined_procedure=data["combined_procedure"],
+                combined_count=data["combined_count"],
             )
-            rows = SessionRowFormSet(
-                prefix="s",
-                initial=[
-                    {
-                        "day": s.start.astimezone(location.tz).date(),
-                        "time": s.start.astimezone(location.tz).time(),
-                        "clinician": s.clinician_id,
-                    }
-                    for s in plan.sessions
-                ],
-            )
+            rows = SessionRowFormSet(prefix="s", initial=_rows_of(plan.sessions, location.tz))
+            extra_rows = CombinedRowFormSet(prefix="c", initial=_rows_of(plan.companion_rest, location.tz))
             # Why the plan cannot be booked, once each, above the table (the rows say which dates).
             ineligible = list(dict.fromkeys(str(r) for s in plan.sessions for r in s.ineligible))
             context.update(
                 plan=plan,
                 ineligible=ineligible,
                 rows=rows,
+                extra_rows=extra_rows,
                 location=location,
                 procedure=procedure,
                 price=course_price(procedure.price_per_session, data["count"], procedure.course_discount_percent),
@@ -182,6 +190,7 @@ def book_course_view(request, patient_pk: int):
 @permission_required("booking.view")
 def course_view(request, pk: int):
     course, sessions = selectors.course_with_sessions(_course_for_user(request.user, pk).pk)
+    _mark_recordable(sessions)
     with timezone.override(course.location.tz):
         return render(
             request,
@@ -189,6 +198,7 @@ def course_view(request, pk: int):
             {
                 "course": course,
                 "sessions": sessions,
+                "warnings": selectors.course_warnings(course, sessions),
                 "progress": selectors.course_progress(course, sessions),
                 "can_manage": allowed(request.user, "booking.manage"),
                 "can_record": allowed(request.user, "session.record"),
@@ -196,6 +206,14 @@ def course_view(request, pk: int):
                 "reason_form": ReasonForm(),
             },
         )
+
+
+def _mark_recordable(sessions) -> None:
+    """Which outcome controls a session shows: record (from its start), or correct (within the window)."""
+    now = timezone.now()
+    for session in sessions:
+        session.can_record_now = session.start <= now
+        session.can_correct = services.can_correct_outcome(session, now)
 
 
 @permission_required("booking.view")
@@ -219,26 +237,62 @@ def _after_action(request, session, action):
 @permission_required("booking.manage")
 @require_POST
 def session_move_view(request, pk: int):
+    """Move a session. With "re-plan the following", show the proposal first; its confirm applies it."""
     session = _session_for_user(request.user, pk, "booking.manage")
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the new date and time."))
+        messages.error(request, " ".join([_("Give the new date and time."), *form.errors.get("day", [])]))
         return redirect(session.course)
     tz = session.course.location.tz
-    new_start = datetime.datetime.combine(form.cleaned_data["day"], form.cleaned_data["time"], tzinfo=tz)
-
-    def move():
-        with timezone.override(tz):
+    data = form.cleaned_data
+    new_start = datetime.datetime.combine(data["day"], data["time"], tzinfo=tz)
+    with timezone.override(tz):
+        if data["shift_following"] and not data["expected"]:
+            return _move_proposal_page(request, session, new_start, form)
+        try:
             moved = services.session_move(
                 actor=request.user,
                 request=request,
                 session=session,
                 new_start=new_start,
-                shift_following=form.cleaned_data["shift_following"],
+                shift_following=data["shift_following"],
+                expected=data["expected"] or None,
             )
-        messages.success(request, _("Moved %(n)d session(s).") % {"n": len(moved)})
+        except ValidationError as error:
+            if data["expected"] and getattr(error, "code", "") == "plan_changed":
+                messages.warning(request, " ".join(error.messages))
+                return _move_proposal_page(request, session, new_start, form)
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(session.course)
+        except services.BookingConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect(session.course)
+    messages.success(
+        request,
+        ngettext("Moved %(n)d session.", "Moved %(n)d sessions.", len(moved)) % {"n": len(moved)},
+    )
+    return redirect(session.course)
 
-    return _after_action(request, session, move)
+
+def _move_proposal_page(request, session, new_start, form):
+    try:
+        proposal = services.session_move_proposal(session=session, new_start=new_start, shift_following=True)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(session.course)
+    return render(
+        request,
+        "scheduling/move_proposal.html",
+        {
+            "session": session,
+            "course": session.course,
+            "proposal": proposal,
+            "day": form.cleaned_data["day"],
+            "time": form.cleaned_data["time"],
+        },
+    )
 
 
 @permission_required("booking.manage")
@@ -274,17 +328,29 @@ def session_replace_view(request, pk: int):
 @permission_required("session.record")
 @require_POST
 def session_outcome_view(request, pk: int):
+    """Record an outcome, or (with a reason) correct one recorded by mistake."""
     session = _session_for_user(request.user, pk, "session.record")
-    form = OutcomeForm(request.POST)
-    outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
-    return _after_action(
-        request,
-        session,
-        lambda: (
-            services.session_record_outcome(actor=request.user, request=request, session=session, outcome=outcome),
-            messages.success(request, _("Recorded.")),
-        ),
-    )
+    correcting = session.status != SessionStatus.SCHEDULED
+    form = (CorrectOutcomeForm if correcting else OutcomeForm)(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    outcome, reason = data.get("outcome", ""), data.get("reason", "")
+    back = request.POST.get("next") == "worklist"
+
+    def record():
+        if correcting:
+            services.session_correct_outcome(
+                actor=request.user, request=request, session=session, outcome=outcome, reason=reason
+            )
+            messages.success(request, _("The outcome is corrected."))
+        else:
+            services.session_record_outcome(actor=request.user, request=request, session=session, outcome=outcome)
+            messages.success(request, _("Recorded."))
+
+    response = _after_action(request, session, record)
+    if back:
+        day = session.start.astimezone(session.location.tz).date()
+        return redirect(f"{reverse('scheduling:worklist')}?date={day.isoformat()}")
+    return response
 
 
 @permission_required("booking.manage")
@@ -310,11 +376,12 @@ def course_cancel_view(request, pk: int):
 def calendar_view(request):
     form = CalendarForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    status = 400 if form.errors else 200  # the page shows why (a date out of range, say), with today's grid
     locations = _locations_of(request.user)
     wanted = data.get("location")
     location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
     if location is None:
-        return render(request, "scheduling/calendar.html", {"form": form, "location": None})
+        return render(request, "scheduling/calendar.html", {"form": form, "location": None}, status=status)
     day = data.get("date") or timezone.localdate(timezone=location.tz)
     view, by = data.get("view") or "day", data.get("by") or "clinician"
     grid = selectors.calendar(location=location, day=day, view=view, by=by)
@@ -329,11 +396,13 @@ def calendar_view(request):
                 "view": view,
                 "by": by,
                 **grid,
+                "warnings": selectors.calendar_warnings(grid["sessions"], location),
                 "previous": day - datetime.timedelta(days=7 if view == "week" else 1),
                 "next": day + datetime.timedelta(days=7 if view == "week" else 1),
                 "course_url": reverse("scheduling:course", args=[0])[:-2],
                 "locations": locations,
             },
+            status=status,
         )
 
 
@@ -347,7 +416,12 @@ def free_slots_view(request):
             location=location, procedure=form.cleaned_data["procedure"], day=form.cleaned_data["date"]
         )
     with timezone.override(location.tz if location else timezone.get_current_timezone()):
-        return render(request, "scheduling/free_slots.html", {"form": form, "slots": slots, "closed": closed})
+        return render(
+            request,
+            "scheduling/free_slots.html",
+            {"form": form, "slots": slots, "closed": closed},
+            status=400 if form.errors else 200,
+        )
 
 
 @permission_required("session.record")
@@ -355,14 +429,11 @@ def worklist_view(request):
     location = next(iter(_locations_of(request.user)), None)
     tz = location.tz if location else timezone.get_current_timezone()
     try:
-        day = (
-            datetime.date.fromisoformat(request.GET["date"])
-            if request.GET.get("date")
-            else timezone.localdate(timezone=tz)
-        )
-    except ValueError:
-        day = timezone.localdate(timezone=tz)
+        day, date_error = query_date(request.GET, "date") or timezone.localdate(timezone=tz), None
+    except ValidationError as error:
+        day, date_error = timezone.localdate(timezone=tz), " ".join(error.messages)
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
+    _mark_recordable(sessions)
     with timezone.override(tz):
         return render(
             request,
@@ -372,7 +443,9 @@ def worklist_view(request):
                 "day": day,
                 "previous": day - datetime.timedelta(days=1),
                 "next": day + datetime.timedelta(days=1),
+                "date_error": date_error,
             },
+            status=400 if date_error else 200,
         )
 
 
@@ -411,15 +484,36 @@ def request_close_view(request, pk: int):
 @permission_required("booking.manage")
 @require_http_methods(["GET", "POST"])
 def closure_impact_view(request, pk: int):
+    """The sessions a closure hits and the proposed re-plan; a POST confirms the proposal shown."""
     closure = get_object_or_404(Closure.objects.select_related("location"), pk=pk)
-    results = None
-    if request.method == "POST":
-        results = services.closure_replan(actor=request.user, closure=closure, request=request)
+    applied = False
     with timezone.override(closure.location.tz):
+        if request.method == "POST":
+            try:
+                proposals = services.closure_replan(
+                    actor=request.user, closure=closure, expected=request.POST.get("expected", ""), request=request
+                )
+                applied = True
+                messages.success(request, _("The re-plan is saved."))
+            except ValidationError as error:
+                messages.warning(request, " ".join(error.messages))
+                proposals = services.closure_replan_preview(closure=closure)
+            except services.BookingConflict as conflict:
+                messages.error(request, str(conflict))
+                proposals = services.closure_replan_preview(closure=closure)
+        else:
+            proposals = services.closure_replan_preview(closure=closure)
         return render(
             request,
             "scheduling/closure.html",
-            {"closure": closure, "sessions": list(services.closure_affected_sessions(closure)), "results": results},
+            {
+                "closure": closure,
+                "sessions": list(services.closure_affected_sessions(closure)),
+                "proposals": proposals,
+                "applied": applied,
+                "fingerprint": services.fingerprint(proposals),
+                "any_ok": any(p.ok for p in proposals),
+            },
         )
 
 

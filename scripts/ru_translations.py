@@ -273,6 +273,18 @@ RU = {
     "Follow this link to choose a new password:": "Перейдите по ссылке, чтобы задать новый пароль:",
     "If it was not you, ignore this message.": "Если это были не вы, просто проигнорируйте письмо.",
     "Send the link": "Отправить ссылку",
+    # --- input ---
+    "Enter a date from %(earliest)s to %(latest)s.": "Укажите дату с %(earliest)s по %(latest)s.",
+    "This is before %(earliest)s: check the date.": "Это раньше %(earliest)s: проверьте дату.",
+    "Enter a valid date (YYYY-MM-DD).": "Укажите правильную дату (ГГГГ-ММ-ДД).",
+    "The request contains a NUL character, which no field accepts.": "В запросе есть символ NUL, его не принимает ни одно поле.",
+    "JSON parse error - %(error)s": "Ошибка разбора JSON: %(error)s",
+    "The JSON body is nested too deeply (more than %(n)d levels).": "JSON вложен слишком глубоко (больше %(n)d уровней).",
+    "Change it only if it was wrong.": "Меняйте, только если оно было указано неверно.",
+    "The time on record is not plausible: give the right one.": "Записанное время неправдоподобно: укажите верное.",
+    "time not plausible: correct it": "неправдоподобное время: исправьте",
+    "Examined at": "Время осмотра",
+    "Bad request": "Неверный запрос",
 }
 
 RU.update(

@@ -176,3 +176,56 @@ class SmsGateway:
 
     def __exit__(self, *exc):
         self.server.shutdown()
+
+
+# Year 1 typed in Moscow (local mean time then: +2:30:17) is a BC time in UTC, as the old ice-test form stored it.
+ODD_MOMENT_SQL = "'0001-01-01 00:00:00+02:30:17'::timestamptz"
+
+
+@contextmanager
+def constraint_not_valid(model, name: str):
+    """The table as a database that held rows breaking `name` is left by the migration: the
+    constraint NOT VALID (old rows may break it; new ones are checked). Rows written inside
+    the block are the rows stored before the constraint existed."""
+    constraint = next((c for c in model._meta.constraints if c.name == name), None)
+    if constraint is None:  # a database from before the constraint (the tests run on the old code too)
+        yield
+        return
+    with connection.schema_editor(atomic=False) as editor:
+        editor.remove_constraint(model, constraint)
+    yield
+    with connection.schema_editor(atomic=False) as editor:
+        # ALTER TABLE refuses a table with deferred checks pending (the new row's foreign keys): run them now.
+        editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        editor.execute(str(constraint.create_sql(model, editor)) + " NOT VALID")
+        editor.execute("SET CONSTRAINTS ALL DEFERRED")  # every deferrable constraint of ours is initially deferred
+
+
+def store_odd_ice_test(*, patient, signed_by, failed: bool = True) -> int:
+    """An ice test whose time is a BC date, stored the way the old form did; returns its id."""
+    from procedures.models import IceTest
+
+    with constraint_not_valid(IceTest, "icetest_performed_at_plausible"), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procedures_icetest (chain, version, amendment_reason, patient_id, signed_by_id, signed_at,"
+            " performed_at, area, exposure_seconds, discomfort, redness, itching, other_reaction, passed)"
+            f" VALUES (%s, 1, '', %s, %s, now(), {ODD_MOMENT_SQL}, 'nape', 10, false, %s, false, '', %s) RETURNING id",
+            [uuid.uuid4(), patient.pk, signed_by.pk, failed, not failed],
+        )
+        return cursor.fetchone()[0]
+
+
+def store_odd_screening(*, patient, signed_by, procedure) -> int:
+    """A signed screening (nothing present) whose time is a BC date; returns its id."""
+    from procedures.models import Screening
+
+    with constraint_not_valid(Screening, "screening_examined_at_plausible"), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procedures_screening (chain, version, amendment_reason, patient_id, signed_by_id, signed_at,"
+            " examined_at, complaints, scalp_notes, fitzpatrick, cleared)"
+            f" VALUES (%s, 1, '', %s, %s, now(), {ODD_MOMENT_SQL}, '', '', 2, true) RETURNING id",
+            [uuid.uuid4(), patient.pk, signed_by.pk],
+        )
+        pk = cursor.fetchone()[0]
+    Screening.procedures.through.objects.create(screening_id=pk, procedure_id=procedure.pk)
+    return pk

@@ -15,13 +15,17 @@ register = template.Library()
 
 
 @register.simple_tag
-def calendar_items(sessions, course_url: str, view: str, by: str):
+def calendar_items(sessions, course_url: str, view: str, by: str, warnings=None):
     rows = []
+    warnings = warnings or {}
     for s in sessions:
         when = f"{escape(date_format(s.day, 'D j M'))} " if view == "week" else ""
         who = f" · {escape(s.clinician)}" if by == "room" else ""
+        flagged = warnings.get(s.id, ())
+        notes = "".join(f'<div class="small text-danger">{escape(str(w.text))}</div>' for w in flagged)
         rows.append(
-            f'<li class="list-group-item"><a href="{escape(course_url)}{int(s.course_id)}/">{when}{s.start}–{s.end}</a>'
-            f" {escape(s.patient)} · {escape(s.procedure)}{who}</li>"
+            f'<li class="list-group-item{" list-group-item-warning" if flagged else ""}">'
+            f'<a href="{escape(course_url)}{int(s.course_id)}/">{when}{s.start}–{s.end}</a>'
+            f" {escape(s.patient)} · {escape(s.procedure)}{who}{notes}</li>"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every user-typed value above is escaped

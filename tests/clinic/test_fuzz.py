@@ -110,4 +110,5 @@ def test_the_sign_in_link_form_answers_any_input_without_a_server_error(client, 
 @FUZZ
 @given(q=TEXT)
 def test_patient_search_answers_any_query_without_a_server_error(registrar, q):
-    assert login(registrar).get(reverse("patients:list"), {"q": q}).status_code == 200
+    expected = 400 if "\x00" in q else 200  # a NUL is refused as such (core.middleware)
+    assert login(registrar).get(reverse("patients:list"), {"q": q}).status_code == expected

@@ -8,6 +8,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from audit.models import AuditEvent
+from procedures.models import Procedure
 from scheduling.models import BookingRequest, SessionStatus
 from scheduling.services import session_move, session_record_outcome
 
@@ -52,6 +53,8 @@ def test_home_runs_a_fixed_number_of_queries_whatever_the_number_of_sessions(
 ):
     from ..scheduling.conftest import next_weekday
 
+    Procedure.objects.filter(pk=cryo.pk).update(allow_concurrent_courses=True)  # two courses at once, here
+    cryo.refresh_from_db()
     book_course(registrar, eligible_patient, cryo, location, count=10)
     ten = page_queries(me, reverse("portal:home"))
     book_course(registrar, eligible_patient, cryo, location, count=12, hour=14, first_day=next_weekday(1, location.tz))

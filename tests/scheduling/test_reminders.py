@@ -391,3 +391,29 @@ def test_a_batch_out_of_time_records_what_went_out_and_hands_back_the_rest(cours
     assert {o.status for o in second.values()} == {DispatchStatus.SENT}
     assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(f"<dispatch-{pk}@127.0.0.1>" for pk in ids)
     assert set(Dispatch.objects.filter(pk__in=ids).values_list("status", "attempts")) == {(DispatchStatus.SENT, 1)}
+
+
+@pytest.mark.django_db
+def test_a_reminder_for_a_patient_no_longer_eligible_is_held_and_says_why(course, clinician):
+    from procedures.services import ice_test_record
+
+    session = first_session(course)
+    reminders.scan(session.start - 23 * HOUR)
+    ice_test_record(actor=clinician, patient=course.patient, area="nape", exposure_seconds=10, redness=True)
+    email = Dispatch.objects.get(session=session, channel="email")
+    assert reminders.send(email.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SKIPPED
+    email.refresh_from_db()
+    assert email.detail == reminders.SKIP_HELD and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_reminder_for_a_session_on_a_closure_day_is_held(course):
+    from scheduling.models import Closure
+
+    session = first_session(course)
+    day = session.start.astimezone(course.location.tz).date()
+    reminders.scan(session.start - 23 * HOUR)
+    Closure.objects.create(location=course.location, starts_on=day, ends_on=day, reason="Power cut")
+    email = Dispatch.objects.get(session=session, channel="email")
+    assert reminders.send(email.pk, now=session.start - 23 * HOUR).status == DispatchStatus.SKIPPED
+    assert mail.outbox == []

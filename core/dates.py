@@ -1,0 +1,165 @@
+"""The plausible range of every date and time the app accepts, checked in this one place.
+
+Python's datetime spans years 1-9999 and PostgreSQL's much more; a value near either edge
+(year 1 shifted by a time zone, year 9999 plus a day) breaks pages long after it was typed. So
+nothing outside a plausible range gets in, by forms, serializers or query parameters alike:
+
+- a date of birth: 1 Jan 1900 to today;
+- a clinical record (a screening's or an ice test's time): 1 Jan 2000 to now (five minutes'
+  grace for clocks); the database refuses anything outside it too (see the records' CHECKs);
+- a booking (a course's first day, a session's start, a move): yesterday to two years ahead;
+- a date to look at (calendars, worklists, free slots, eligibility on a day): 1 Jan 2000 to
+  five years ahead, so every session booked can be looked at.
+
+The forms and services keep their own, tighter business rules ("not in the past", "at most a
+year ahead"); these ranges only keep nonsense out.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+EARLIEST_RECORD = datetime.date(2000, 1, 1)
+RECORD_CLOCK_GRACE = datetime.timedelta(minutes=5)
+BOOKING_PAST_GRACE = datetime.timedelta(days=1)
+BOOKING_AHEAD = datetime.timedelta(days=2 * 365)
+BROWSE_AHEAD = datetime.timedelta(days=5 * 365)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    # Noon UTC is that same date in every time zone the clinics use.
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """From `earliest()` to `latest()` (aware datetimes, computed when asked), with the messages."""
+
+    name: str
+    earliest: Callable[[], datetime.datetime]
+    latest: Callable[[], datetime.datetime]
+    too_early: str
+    too_late: str
+    code_early: str = "date_out_of_range"
+    code_late: str = "date_out_of_range"
+
+    def bounds(self, value) -> tuple:
+        """The bounds as dates for a date, as aware datetimes for a datetime."""
+        lo, hi = self.earliest(), self.latest()
+        if isinstance(value, datetime.datetime):
+            return lo, hi
+        return timezone.localdate(lo), timezone.localdate(hi)
+
+    def contains(self, value) -> bool:
+        if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+            return False
+        lo, hi = self.bounds(value)
+        return lo <= value <= hi
+
+    def check(self, value) -> None:
+        """Raise a ValidationError naming the range when `value` (a date or aware datetime) is outside it."""
+        if value is None or self.contains(value):
+            return
+        lo, hi = self.bounds(value)
+        params = {"earliest": _show(lo), "latest": _show(hi)}
+        if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+            raise ValidationError(self.too_late, code=self.code_late, params=params)
+        early = value < lo
+        raise ValidationError(
+            self.too_early if early else self.too_late,
+            code=self.code_early if early else self.code_late,
+            params=params,
+        )
+
+    __call__ = check  # a range is a validator
+
+
+def _show(bound) -> str:
+    """A bound as a date: the range is in days, its exact minute would only distract."""
+    day = timezone.localdate(bound) if isinstance(bound, datetime.datetime) else bound
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+OUT_OF_RANGE = _("Enter a date from %(earliest)s to %(latest)s.")
+
+BIRTH = PlausibleRange(
+    "birth",
+    earliest=lambda: _start_of(EARLIEST_BIRTH),
+    latest=timezone.now,
+    too_early=_("The date of birth is too far in the past."),
+    too_late=_("The date of birth cannot be in the future."),
+    code_early="date_of_birth_too_old",
+    code_late="date_of_birth_in_future",
+)
+RECORD = PlausibleRange(
+    "record",
+    earliest=lambda: _start_of(EARLIEST_RECORD),
+    latest=lambda: timezone.now() + RECORD_CLOCK_GRACE,
+    too_early=_("This is before %(earliest)s: check the date."),
+    too_late=_("This cannot be in the future."),
+    code_late="in_future",
+)
+BOOKING = PlausibleRange(
+    "booking",
+    earliest=lambda: timezone.now() - BOOKING_PAST_GRACE,
+    latest=lambda: timezone.now() + BOOKING_AHEAD,
+    too_early=OUT_OF_RANGE,
+    too_late=OUT_OF_RANGE,
+)
+BROWSE = PlausibleRange(
+    "browse",
+    earliest=lambda: _start_of(EARLIEST_RECORD),
+    latest=lambda: timezone.now() + BROWSE_AHEAD,
+    too_early=OUT_OF_RANGE,
+    too_late=OUT_OF_RANGE,
+)
+
+
+class PlausibleDateField(forms.DateField):
+    """A form's date field that refuses a date outside `plausible` (a PlausibleRange)."""
+
+    def __init__(self, *, plausible: PlausibleRange, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(plausible)
+
+
+class PlausibleDateTimeField(forms.DateTimeField):
+    def __init__(self, *, plausible: PlausibleRange, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(plausible)
+
+
+class PlausibleDateSerializerField(serializers.DateField):
+    """A serializer's date field that refuses a date outside `plausible` with a 400 naming the range."""
+
+    def __init__(self, *, plausible: PlausibleRange, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(plausible)
+
+
+class PlausibleDateTimeSerializerField(serializers.DateTimeField):
+    def __init__(self, *, plausible: PlausibleRange, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(plausible)
+
+
+def query_date(params, name: str, *, plausible: PlausibleRange = BROWSE) -> datetime.date | None:
+    """The date in query parameter `name` (YYYY-MM-DD), None when absent; ValidationError when bad."""
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), code="invalid_date") from None
+    plausible.check(day)
+    return day

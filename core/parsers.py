@@ -1,0 +1,42 @@
+"""The API's JSON parser: DRF's, refusing a body nested deeper than any request of ours needs."""
+
+import codecs
+import re
+
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.utils import json
+
+MAX_DEPTH = 20  # the deepest body we take (a course with its sessions) nests 3 levels
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in `text` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class DepthLimitedJSONParser(JSONParser):
+    """Python's json raises RecursionError near 1,000 levels (a 500): refuse deep bodies first, with a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding") or "utf-8"
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+        except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+        if json_depth(text) > MAX_DEPTH:
+            raise ParseError(
+                _("The JSON body is nested too deeply (more than %(n)d levels).") % {"n": MAX_DEPTH},
+                code="json_too_deep",
+            )
+        try:
+            return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except ValueError as exc:
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None

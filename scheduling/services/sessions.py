@@ -1,0 +1,284 @@
+"""One session's life after booking: cancelled, recorded (and corrected), replaced; the patient's own actions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from audit.models import Action
+from audit.services import audit_record
+
+from ..availability import load_availability
+from ..locks import lock_location_schedule
+from ..models import ACTIVE_STATUSES, Course, CourseStatus, ResourceBooking, Session, SessionStatus
+from ..planner import Rules, plan_course
+from .common import BookingConflict, check_clashes_now, coded, eligibility_check, rebook_resources, require
+from .courses import _cancel_sessions, close_course_if_done, partners_of
+
+OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
+
+
+@transaction.atomic
+def session_cancel(*, actor, session: Session, reason: str, request=None) -> Session:
+    """Cancel a scheduled session, and the other half of its combined visit with it."""
+    require(actor, "booking.manage")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the session is cancelled.")}, code="reason_required")
+    if not _cancel_sessions(Session.objects.filter(pk=session.pk), reason):
+        raise ValidationError(_("Only a scheduled session can be cancelled."), code="not_scheduled")
+    partner_ids = partners_of([session.pk])
+    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), reason)
+    for course_id in set(Session.objects.filter(pk__in=partner_ids).values_list("course_id", flat=True)):
+        close_course_if_done(course_id)
+    audit_record(
+        request=request,
+        actor=actor,
+        action=Action.UPDATE,
+        patient=session.patient,
+        record=session,
+        detail={"cancelled": reason, "partners": partner_ids},
+    )
+    session.refresh_from_db()
+    return session
+
+
+def _may_record(actor, session: Session) -> None:
+    """Only the session's clinician, or (as the clinic sets) a clinician working at its location."""
+    require(actor, "session.record")
+    if session.clinician_id == actor.pk:
+        return
+    if settings.SESSION_OUTCOME_BY == "location" and actor.locations.filter(pk=session.location_id).exists():
+        return
+    raise PermissionDenied(_("Only the session's clinician or a clinician of this location may record it."))
+
+
+def _set_outcome_effects(session: Session, outcome: str) -> None:
+    """A no-show frees the room; a session found completed after all holds it again."""
+    ResourceBooking.objects.filter(session=session).update(active=outcome == SessionStatus.COMPLETED)
+    if outcome == SessionStatus.COMPLETED:
+        check_clashes_now()
+    if not Session.objects.filter(course_id=session.course_id, status=SessionStatus.SCHEDULED).exists():
+        Course.objects.filter(pk=session.course_id, status=CourseStatus.ACTIVE).update(status=CourseStatus.COMPLETED)
+
+
+@transaction.atomic
+def session_record_outcome(*, actor, session: Session, outcome: str, request=None) -> Session:
+    """A clinician marks a session completed or no-show, from its start on."""
+    _may_record(actor, session)
+    if outcome not in OUTCOMES:
+        raise ValidationError(_("Unknown outcome."), code="invalid_outcome")
+    if timezone.now() < session.start:
+        raise ValidationError(
+            _("The session starts at %(when)s: its outcome can be recorded from then on.")
+            % {"when": date_format(session.start.astimezone(session.location.tz), "j M H:i")},
+            code="too_early",
+        )
+    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
+        status=outcome, outcome_at=timezone.now(), outcome_by=actor
+    )
+    if not updated:
+        raise ValidationError(_("Only a scheduled session can be recorded."), code="not_scheduled")
+    _set_outcome_effects(session, outcome)
+    audit_record(
+        request=request,
+        actor=actor,
+        action=Action.UPDATE,
+        patient=session.patient,
+        record=session,
+        detail={"outcome": outcome},
+    )
+    session.refresh_from_db()
+    return session
+
+
+def correction_deadline(session: Session) -> datetime.datetime:
+    return session.end + datetime.timedelta(hours=settings.OUTCOME_CORRECTION_HOURS)
+
+
+def can_correct_outcome(session: Session, now: datetime.datetime | None = None) -> bool:
+    return session.status in OUTCOMES and (now or timezone.now()) <= correction_deadline(session)
+
+
+def session_correct_outcome(*, actor, session: Session, outcome: str, reason: str, request=None) -> Session:
+    """Correct a mistaken outcome (a no-show who came after all), with a reason, within the window."""
+    _may_record(actor, session)
+    reason = (reason or "").strip()
+    if outcome not in OUTCOMES:
+        raise ValidationError(_("Unknown outcome."), code="invalid_outcome")
+    if not reason:
+        raise ValidationError({"reason": _("Say why the outcome is corrected.")}, code="reason_required")
+    if session.status == outcome or session.status not in OUTCOMES:
+        raise ValidationError(_("There is nothing to correct."), code="not_correctable")
+    if not can_correct_outcome(session):
+        raise ValidationError(
+            _("An outcome can be corrected until %(hours)d hours after the session.")
+            % {"hours": settings.OUTCOME_CORRECTION_HOURS},
+            code="correction_too_late",
+        )
+    try:
+        with transaction.atomic():
+            updated = Session.objects.filter(pk=session.pk, status=session.status).update(
+                status=outcome, outcome_at=timezone.now(), outcome_by=actor
+            )
+            if not updated:
+                raise ValidationError(_("This session has already changed; reload the page."), code="not_correctable")
+            _set_outcome_effects(session, outcome)
+            audit_record(
+                request=request,
+                actor=actor,
+                action=Action.UPDATE,
+                patient=session.patient,
+                record=session,
+                detail={"outcome": outcome, "corrected_from": session.status, "reason": reason},
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("The room or device of this session has been booked since; it cannot be marked completed."),
+            code="room_taken",
+        ) from None
+    session.refresh_from_db()
+    return session
+
+
+def _replacement_plan(course, session):
+    """The planner's proposal for one more session after the course's last active one."""
+    last = course.sessions.filter(status__in=ACTIVE_STATUSES).order_by("-start").first()
+    tz = course.location.tz
+    anchor = last or session
+    first_day = max(
+        anchor.start.astimezone(tz).date() + datetime.timedelta(days=course.procedure.spacing_days),
+        timezone.localdate(timezone=tz) + datetime.timedelta(days=1),
+    )
+    rules = Rules.of(course.procedure)
+    single = Rules(rules.duration, 1, 1, rules.spacing_days, rules.max_gap_days)
+    av = load_availability(
+        location=course.location,
+        procedure=course.procedure,
+        patient_id=course.patient_id,
+        first_day=first_day,
+        last_day=first_day + datetime.timedelta(days=rules.max_gap_days),
+    )
+    first = course.sessions.filter(status__in=ACTIVE_STATUSES).order_by("start").first()
+    return plan_course(
+        av,
+        single,
+        count=1,
+        first_day=first_day,
+        preferred_time=anchor.start.astimezone(tz).time(),
+        preferred_clinician=anchor.clinician_id,
+        eligibility=eligibility_check(
+            course.patient, course.procedure, tz, course_start=first.start if first else None
+        ),
+    )
+
+
+def session_replace(*, actor, session: Session, request=None) -> Session:
+    """Append a session at the end of the course for a cancelled or missed one, keeping the count."""
+    require(actor, "booking.manage")
+    course = session.course
+    if session.status not in (SessionStatus.CANCELLED, SessionStatus.NO_SHOW):
+        raise ValidationError(_("Only a cancelled or missed session can be replaced."), code="not_replaceable")
+    if course.status == CourseStatus.CANCELLED:
+        raise ValidationError(_("The course is cancelled."), code="course_cancelled")
+    if Session.objects.filter(replaces=session).exists():
+        raise ValidationError(_("This session has already been replaced."), code="already_replaced")
+    plan = _replacement_plan(course, session)
+    if not plan.bookable:
+        raise coded(plan.problems + [r for s in plan.sessions for r in s.ineligible], "not_bookable")
+    proposed = plan.sessions[0]
+    try:
+        with transaction.atomic():
+            lock_location_schedule(course.location_id)
+            Course.objects.select_for_update().get(pk=course.pk)
+            new = Session.objects.create(
+                course=course,
+                patient=course.patient,
+                location=course.location,
+                clinician_id=proposed.clinician_id,
+                start=proposed.start,
+                end=proposed.end,
+                replaces=session,
+            )
+            rebook_resources(new, proposed.resource_ids)
+            check_clashes_now()
+            Course.objects.filter(pk=course.pk).update(status=CourseStatus.ACTIVE)
+            audit_record(
+                request=request,
+                actor=actor,
+                action=Action.CREATE,
+                patient=course.patient,
+                record=new,
+                detail={"replaces": session.pk},
+            )
+    except IntegrityError:
+        raise BookingConflict(_("Another booking took that time. Try again.")) from None
+    return new
+
+
+def session_confirm_by_patient(*, session: Session, request=None) -> Session:
+    """The patient confirms attendance (reminder link or portal). Confirming twice changes nothing."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            _("This session is %(status)s and cannot be confirmed.") % {"status": session.get_status_display()},
+            code="not_scheduled",
+        )
+    if Session.objects.filter(pk=session.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()):
+        audit_record(
+            request=request,
+            action=Action.UPDATE,
+            patient=session.patient,
+            record=session,
+            detail={"confirmed_by": "patient"},
+        )
+    session.refresh_from_db()
+    return session
+
+
+def cancel_deadline(session: Session) -> datetime.datetime:
+    return session.start - datetime.timedelta(hours=settings.CANCEL_NOTICE_HOURS)
+
+
+def can_change_online(session: Session, now: datetime.datetime | None = None) -> bool:
+    """May the patient still cancel or ask to move this session themselves (the notice policy)?"""
+    return session.status == SessionStatus.SCHEDULED and (now or timezone.now()) <= cancel_deadline(session)
+
+
+@transaction.atomic
+def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None = None, request=None) -> Session:
+    """The patient cancels from a reminder link, within the clinic's notice policy."""
+    now = now or timezone.now()
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            _("This session is %(status)s and cannot be cancelled.") % {"status": session.get_status_display()},
+            code="not_scheduled",
+        )
+    if now > cancel_deadline(session):
+        raise ValidationError(
+            _("It is too late to cancel online. Please call the clinic: %(phone)s") % {"phone": session.location.phone},
+            code="too_late",
+        )
+    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
+        status=SessionStatus.CANCELLED, cancel_reason=_("cancelled by the patient"), sequence=F("sequence") + 1
+    )
+    if not updated:
+        raise ValidationError(_("This session has already changed; reload the page."), code="not_scheduled")
+    ResourceBooking.objects.filter(session=session).update(active=False)
+    partner_ids = partners_of([session.pk])
+    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), _("cancelled by the patient"))
+    audit_record(
+        request=request,
+        action=Action.UPDATE,
+        patient=session.patient,
+        record=session,
+        detail={"cancelled_by": "patient", "partners": partner_ids},
+    )
+    session.refresh_from_db()
+    return session
