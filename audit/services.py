@@ -1,6 +1,8 @@
+import json
+
 from clinic.net import client_ip
 
-from .models import AuditEvent
+from .models import Action, AuditEvent
 
 
 def audit_record(
@@ -28,3 +30,31 @@ def audit_record(
         record_id=record.pk if record is not None else None,
         detail=detail or {},
     )
+
+
+def audit_list_read(*, request, record_type: str, ids, patient_ids=None) -> AuditEvent | None:
+    """One event for a page or response that shows many records: which ones, in one row, not one each.
+
+    An event names one patient at most, so a list leaves `patient` empty and keeps the ids in the
+    detail (`patients` too when the records are not patients themselves). Nothing shown, nothing read.
+    """
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return None
+    detail = {"path": request.path[:300], "count": len(ids), "ids": ids}
+    if patient_ids is not None:
+        detail["patients"] = sorted(set(patient_ids))
+    return audit_record(request=request, action=Action.VIEW_LIST, record_type=record_type, detail=detail)
+
+
+def audit_admin_change(*, request, action: str, obj, message="", fields: dict | None = None) -> AuditEvent:
+    """An add, change or delete made in Django's admin: besides Django's admin log, the audit trail."""
+    detail = {"admin": True, "message": json.loads(json.dumps(message, default=str))}
+    if fields:
+        detail["fields"] = fields
+    if isinstance(obj.pk, int):
+        detail["object"] = str(obj)[:200]
+        return audit_record(request=request, action=action, record=obj, detail=detail)
+    # A key that is not a number may be a secret (an API token is keyed by itself): neither it nor
+    # the object's text, which may show it, goes into the trail.
+    return audit_record(request=request, action=action, record_type=obj._meta.label_lower, detail=detail)
