@@ -58,3 +58,16 @@ def audit_admin_change(*, request, action: str, obj, message="", fields: dict | 
     # A key that is not a number may be a secret (an API token is keyed by itself): neither it nor
     # the object's text, which may show it, goes into the trail.
     return audit_record(request=request, action=action, record_type=obj._meta.label_lower, detail=detail)
+
+
+def audit_sessions_read(*, request, sessions) -> AuditEvent | None:
+    """A calendar, day list or closure page read: the sessions shown and their patients, one event.
+
+    Takes anything with `id` and `patient_id` (sessions, or the calendar's plain entries)."""
+    sessions = list(sessions)
+    return audit_list_read(
+        request=request,
+        record_type="scheduling.session",
+        ids=[s.id for s in sessions],
+        patient_ids=[s.patient_id for s in sessions],
+    )

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from accounts.policy import api_permission
+from audit.services import audit_sessions_read
 from clinic.api import Conflict
 from clinic.net import client_ip
 from patients.models import Patient
@@ -251,6 +252,7 @@ class CalendarApi(APIView):
         query.is_valid(raise_exception=True)
         v = query.validated_data
         grid = selectors.calendar(location=v["location"], day=v["date"], view=v["view"])
+        audit_sessions_read(request=request, sessions=grid["sessions"])
         return Response(
             {
                 "location": v["location"].pk,

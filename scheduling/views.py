@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Location
 from accounts.policy import allowed, permission_required, require
 from audit.models import Action
-from audit.services import audit_record
+from audit.services import audit_list_read, audit_record, audit_sessions_read
 from clinic.net import client_ip
 from patients.views import apply_service_error, patient_for_user
 from procedures import selectors as clinical_selectors
@@ -318,6 +318,7 @@ def calendar_view(request):
     day = data.get("date") or timezone.localdate(timezone=location.tz)
     view, by = data.get("view") or "day", data.get("by") or "clinician"
     grid = selectors.calendar(location=location, day=day, view=view, by=by)
+    audit_sessions_read(request=request, sessions=grid["sessions"])
     with timezone.override(location.tz):
         return render(
             request,
@@ -363,6 +364,7 @@ def worklist_view(request):
     except ValueError:
         day = timezone.localdate(timezone=tz)
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
+    audit_sessions_read(request=request, sessions=sessions)
     with timezone.override(tz):
         return render(
             request,
@@ -381,7 +383,13 @@ def requests_inbox_view(request):
     status = request.GET.get("status", BookingRequestStatus.NEW)
     if status not in BookingRequestStatus.values:
         status = BookingRequestStatus.NEW
-    items = BookingRequest.objects.filter(status=status).select_related("procedure", "patient", "session")[:200]
+    items = list(BookingRequest.objects.filter(status=status).select_related("procedure", "patient", "session")[:200])
+    audit_list_read(
+        request=request,
+        record_type="scheduling.bookingrequest",
+        ids=[i.pk for i in items],
+        patient_ids=[i.patient_id for i in items if i.patient_id],
+    )
     return render(
         request,
         "scheduling/requests.html",
@@ -415,11 +423,13 @@ def closure_impact_view(request, pk: int):
     results = None
     if request.method == "POST":
         results = services.closure_replan(actor=request.user, closure=closure, request=request)
+    sessions = list(services.closure_affected_sessions(closure))
+    audit_sessions_read(request=request, sessions=sessions)
     with timezone.override(closure.location.tz):
         return render(
             request,
             "scheduling/closure.html",
-            {"closure": closure, "sessions": list(services.closure_affected_sessions(closure)), "results": results},
+            {"closure": closure, "sessions": sessions, "results": results},
         )
 
 
