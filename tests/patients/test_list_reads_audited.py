@@ -91,3 +91,14 @@ def test_the_eligibility_api_is_an_audit_event_of_that_patient(registrar, patien
     [event] = AuditEvent.objects.filter(actor=registrar, record_type="procedures.eligibility")
     assert (event.action, event.patient_id) == ("view", patient.pk)
     assert event.detail["eligibility"] == cryo.slug and event.detail["eligible"] is False
+
+
+@pytest.mark.django_db
+def test_the_export_of_a_patient_names_the_lists_that_showed_them(as_registrar, administrator, patient, other_patient):
+    from patients.data_protection import export_patient
+
+    as_registrar.get("/patients/", {"q": "Smirnova"})  # shows the other patient only
+    as_registrar.get("/patients/")
+    data = export_patient(actor=administrator, patient=patient)
+    lists = [e for e in data["access_log"] if e["action"] == "view_list"]
+    assert [(e["actor_name"], e["record_type"]) for e in lists] == [("registrar1", "patients.patient")]
