@@ -47,16 +47,29 @@ def audit_list_read(*, request, record_type: str, ids, patient_ids=None) -> Audi
     return audit_record(request=request, action=Action.VIEW_LIST, record_type=record_type, detail=detail)
 
 
+SECRET_WORDS = ("password", "key", "token", "secret")  # a field named with one of these is never copied
+
+
+def _shows_a_secret(obj, text: str) -> bool:
+    """Does the object's text show one of its secret fields? (An API token's text is its key.)"""
+    for field in obj._meta.concrete_fields:
+        if any(word in field.name for word in SECRET_WORDS):
+            value = getattr(obj, field.attname, None)
+            if value and str(value) in text:
+                return True
+    return False
+
+
 def audit_admin_change(*, request, action: str, obj, message="", fields: dict | None = None) -> AuditEvent:
-    """An add, change or delete made in Django's admin: besides Django's admin log, the audit trail."""
+    """An add, change or delete made in Django's admin: besides Django's own admin log, the audit trail."""
     detail = {"admin": True, "message": json.loads(json.dumps(message, default=str))}
     if fields:
         detail["fields"] = fields
+    text = str(obj)[:200]
+    if not _shows_a_secret(obj, text):
+        detail["object"] = text
     if isinstance(obj.pk, int):
-        detail["object"] = str(obj)[:200]
         return audit_record(request=request, action=action, record=obj, detail=detail)
-    # A key that is not a number may be a secret (an API token is keyed by itself): neither it nor
-    # the object's text, which may show it, goes into the trail.
     return audit_record(request=request, action=action, record_type=obj._meta.label_lower, detail=detail)
 
 

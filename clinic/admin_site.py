@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 
 from audit.models import Action
-from audit.services import audit_admin_change
+from audit.services import SECRET_WORDS, audit_admin_change
 
 
 def guard_admin_site(site: AdminSite) -> None:
@@ -57,10 +57,6 @@ def _audit_every_admin(site: AdminSite) -> None:
             audited = type(f"Audited{type(model_admin).__name__}", (AuditedAdminMixin, type(model_admin)), {})
             site.unregister(model)
             site.register(model, audited)
-
-
-# Never copied into the trail, whatever the model: a form field whose name has one of these.
-SECRET_WORDS = ("password", "key", "token", "secret")
 
 
 def _plain(value):

@@ -177,3 +177,19 @@ def test_the_delete_action_on_the_list_refuses_too(as_admin, signed, cryo):
     assert confirmed.status_code == 200
     assert Procedure.objects.filter(pk=cryo.pk).exists()
     assert not events(action="delete")
+
+
+@pytest.mark.django_db
+def test_an_api_token_changed_in_the_admin_leaves_its_key_out_of_the_trail(administrator, registrar):
+    from django.test import RequestFactory
+    from rest_framework.authtoken.models import TokenProxy
+
+    from audit.services import audit_admin_change
+
+    token = TokenProxy.objects.create(user=registrar)
+    request = RequestFactory().post("/admin/")
+    request.user = administrator
+    event = audit_admin_change(request=request, action="create", obj=token, message=[{"added": {}}])
+    assert event.record_type == "authtoken.tokenproxy"
+    assert token.key not in str(event.detail)  # the token's text is its key: left out
+    assert "object" not in event.detail
