@@ -64,7 +64,11 @@ def _plain(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple | set | frozenset):
-        return sorted((_plain(v) for v in value), key=str)
+        items = [_plain(v) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:  # mixed kinds
+            return sorted(items, key=str)
     return str(value)  # dates, times, Decimal prices
 
 
