@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser lint format bench clean
+.PHONY: install run test test-browser deploy-check api-fuzz lint format bench clean
 
 $(STAMP): requirements/dev.txt requirements/base.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ test: install
 test-browser: install
 	npm ci --prefix tests/browser/node --no-audit --no-fund --silent
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) scripts/devenv.py test -- $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# Deploy as README's Deployment section says (production settings, collectstatic, migrate, gunicorn,
+# worker, beat) into a scratch database, then sign in as every role over HTTP. Under two minutes.
+deploy-check: install
+	$(PY) scripts/devenv.py exec -- $(PY) scripts/deploy_check.py
+
+# Schemathesis, every check and phase (stateful too), as a registrar, a clinician and a patient,
+# against the API deployed the same way. Bounded (5 cases per operation, deterministic, two minutes).
+api-fuzz: install
+	$(PY) scripts/devenv.py exec -- $(PY) scripts/api_fuzz.py
 
 lint: install
 	$(VENV)/bin/ruff check .

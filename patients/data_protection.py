@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.policy import require
-from audit.models import Action, AuditEvent
+from audit.models import Action
+from audit.selectors import audit_events_of_patient
 from audit.services import audit_record
 
 from .models import Patient
@@ -138,7 +139,7 @@ def export_patient(*, actor, patient: Patient, request=None) -> dict:
             BookingRequest.objects.filter(patient=patient).values("created_at", "preferred_time", "message", "status")
         ),
         "access_log": list(
-            AuditEvent.objects.filter(patient=patient)
+            audit_events_of_patient(patient_id=patient.pk)
             .order_by("at")
             .values("at", "actor_name", "action", "record_type", "record_id")
         ),

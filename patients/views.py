@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.locations import locations_of
 from accounts.policy import allowed, permission_required
+from audit.services import audit_list_read
 
 from .forms import PatientForm, PatientSearchForm
 from .models import Patient
@@ -31,6 +32,7 @@ def patient_list_view(request):
     form = PatientSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     patients = list(patient_list(query=query, limit=50, user=request.user))
+    audit_list_read(request=request, record_type="patients.patient", ids=[p.pk for p in patients])
     return render(
         request,
         "patients/list.html",
@@ -103,6 +105,7 @@ def data_protection_view(request):
     form = PatientSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     patients = list(patient_list(query=query, limit=50)) if query else []
+    audit_list_read(request=request, record_type="patients.patient", ids=[p.pk for p in patients])
     return render(request, "patients/data_protection.html", {"form": form, "patients": patients, "query": query})
 
 

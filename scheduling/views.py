@@ -15,7 +15,7 @@ from accounts.locations import locations_of
 from accounts.models import Location
 from accounts.policy import allowed, permission_required
 from audit.models import Action
-from audit.services import audit_record
+from audit.services import audit_record, audit_sessions_read
 from clinic.net import client_ip
 from core.dates import query_date
 from patients.views import apply_service_error, patient_for_user
@@ -392,6 +392,7 @@ def calendar_view(request):
     day = data.get("date") or timezone.localdate(timezone=location.tz)
     view, by = data.get("view") or "day", data.get("by") or "clinician"
     grid = selectors.calendar(location=location, day=day, view=view, by=by)
+    audit_sessions_read(request=request, sessions=grid["sessions"])
     with timezone.override(location.tz):
         return render(
             request,
@@ -443,6 +444,7 @@ def worklist_view(request):
         day, date_error = timezone.localdate(timezone=tz), " ".join(error.messages)
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
     _mark_recordable(sessions)
+    audit_sessions_read(request=request, sessions=sessions)
     with timezone.override(tz):
         return render(
             request,
@@ -481,12 +483,14 @@ def closure_impact_view(request, pk: int):
                 proposals = services.closure_replan_preview(closure=closure)
         else:
             proposals = services.closure_replan_preview(closure=closure)
+        sessions = list(services.closure_affected_sessions(closure))
+        audit_sessions_read(request=request, sessions=sessions)
         return render(
             request,
             "scheduling/closure.html",
             {
                 "closure": closure,
-                "sessions": list(services.closure_affected_sessions(closure)),
+                "sessions": sessions,
                 "proposals": proposals,
                 "applied": applied,
                 "fingerprint": services.fingerprint(proposals),
