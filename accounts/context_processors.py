@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .policy import allowed
+from core.policy import allowed
 
 # (label, url name, action that must be allowed)
 NAVIGATION = [

@@ -8,7 +8,7 @@ from accounts import two_factor
 from accounts import views as account_views
 from accounts.api import TokenApi
 from accounts.forms import LoginForm
-from clinic.admin_site import guard_admin_site
+from core.admin_site import guard_admin_site
 from portal import views as portal_views
 from scheduling import views as scheduling_views
 

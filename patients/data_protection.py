@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.policy import require
 from audit.models import Action
 from audit.selectors import audit_events_of_patient
 from audit.services import audit_record
+from core.policy import require
 
 from .models import Patient
 

@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.locations import locations_of
-from accounts.policy import allowed, permission_required
 from audit.services import audit_list_read
+from core.policy import allowed, permission_required
 
 from .forms import PatientForm, PatientSearchForm
 from .models import Patient

@@ -4,9 +4,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.policy import allowed, permission_required, require
 from audit.models import Action
 from audit.services import audit_record
+from core.policy import allowed, permission_required, require
 from patients.selectors import patients_visible_to
 from patients.views import apply_service_error, patient_for_user
 

@@ -33,10 +33,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.sms import PermanentSendError, TransientSendError, get_backend
+
 from . import mail
 from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
 from .selectors import session_warnings
-from .sms import PermanentSendError, TransientSendError, get_backend
 
 # Why a message was skipped. Stored in English; the delivery log shows them translated.
 SKIP_BOOKED_LATE = gettext_noop("booked or moved after this reminder was due")

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.locations import location_ids_of
-from accounts.policy import require
+from core.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.locations import locations_of
 from accounts.models import Location
-from accounts.policy import allowed, permission_required
 from audit.models import Action
 from audit.services import audit_record, audit_sessions_read
-from clinic.net import client_ip
 from core.dates import query_date
+from core.net import client_ip
+from core.policy import allowed, permission_required
 from patients.views import apply_service_error, patient_for_user
 from procedures import selectors as clinical_selectors
 
