@@ -14,7 +14,7 @@ NAVIGATION = [
     (_("Procedures"), "procedures:catalogue", "catalogue.view"),
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),
-    (_("Data protection"), "patients:data-protection", "patient.data_protection"),
+    (_("Data protection"), "records:data-protection", "patient.data_protection"),
     (_("API"), "api-docs", "api.schema"),
 ]
 

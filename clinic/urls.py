@@ -10,6 +10,7 @@ from accounts.api import TokenApi
 from accounts.forms import LoginForm
 from core.admin_site import guard_admin_site
 from portal import views as portal_views
+from records import views as records_views
 from scheduling import views as scheduling_views
 
 guard_admin_site(admin.site)
@@ -41,7 +42,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
-    path("patients/<int:pk>/", scheduling_views.patient_record_view, name="patient-detail"),
+    path("patients/", include("records.urls")),
+    path("patients/<int:pk>/", records_views.patient_record_view, name="patient-detail"),
     path("procedures/", include("procedures.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),

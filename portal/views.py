@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import apply_service_error
 from core.net import client_ip
 from core.policy import permission_required
 from patients.selectors import patient_get_for_user
-from patients.views import apply_service_error
 from scheduling.models import Course
 from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 

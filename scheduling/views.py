@@ -13,13 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.locations import locations_of
 from accounts.models import Location
-from audit.models import Action
-from audit.services import audit_record, audit_sessions_read
+from audit.services import audit_sessions_read
 from core.dates import query_date
+from core.forms import apply_service_error
 from core.net import client_ip
 from core.policy import allowed, permission_required
-from patients.views import apply_service_error, patient_for_user
-from procedures import selectors as clinical_selectors
+from patients.selectors import patient_get_for_user
 
 from . import inbox, selectors, services
 from .forms import (
@@ -58,51 +57,6 @@ def _refuse_other_location(request, locations, name: str = "location") -> None:
         raise PermissionDenied(_("You do not work at this location."))
 
 
-@permission_required("patient.view")
-def patient_record_view(request, pk: int):
-    """The patient page: identity, eligibility, screenings, ice tests and courses."""
-    patient = patient_for_user(request.user, pk)
-    summary = clinical_selectors.patient_clinical_summary(patient=patient, viewer=request.user)
-    courses = list(
-        Course.objects.filter(patient=patient).select_related("procedure", "location").order_by("-created_at")
-    )
-    audit_record(
-        request=request,
-        action=Action.VIEW,
-        patient=patient,
-        record=patient,
-        detail={"screenings": summary.screening_ids, "ice_tests": summary.ice_test_ids, "clinical": summary.clinical},
-    )
-    return render(
-        request,
-        "procedures/patient_record.html",
-        {
-            "patient": patient,
-            "summary": summary,
-            "courses": courses,
-            "can_edit": allowed(request.user, "patient.edit"),
-            "can_record": allowed(request.user, "clinical.record"),
-            "can_book": allowed(request.user, "booking.manage"),
-            "portal": _portal_status(request.user, patient),
-            "my_location_ids": {location.pk for location in locations_of(request.user)},
-        },
-    )
-
-
-def _portal_status(user, patient) -> dict | None:
-    """For a registrar: has the patient a portal login, and a calendar address? (One query.)"""
-    if not allowed(user, "booking.manage"):
-        return None
-    from portal.forms import InviteForm
-    from portal.models import CalendarFeed
-
-    return {
-        "has_login": patient.user_id is not None,
-        "feed": CalendarFeed.objects.filter(patient=patient).first(),
-        "invite_form": InviteForm(initial={"channel": "email" if patient.email else "sms"}),
-    }
-
-
 def _rows_of(proposed, tz) -> list[dict]:
     return [
         {"day": s.start.astimezone(tz).date(), "time": s.start.astimezone(tz).time(), "clinician": s.clinician_id}
@@ -125,7 +79,7 @@ def _specs_from_rows(formset, tz):
 @require_http_methods(["GET", "POST"])
 def book_course_view(request, patient_pk: int):
     """Step 1: what and when; step 2: the proposal, editable; step 3: confirm, all or nothing."""
-    patient = patient_for_user(request.user, patient_pk)
+    patient = patient_get_for_user(request.user, patient_pk)
     locations = locations_of(request.user)
     _refuse_other_location(request, locations)
     initial = inbox.wizard_initial(request.GET, patient=patient, locations=locations)

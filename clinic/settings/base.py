@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "procedures",
     "scheduling",
     "portal",
+    "records",
 ]
 
 MIDDLEWARE = [
