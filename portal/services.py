@@ -27,6 +27,7 @@ from accounts.models import User
 from audit.models import Action
 from audit.services import audit_record
 from core.limits import limit_key, over_limit
+from core.net import absolute_url
 from core.policy import require
 from core.roles import Role
 from patients.models import Patient
@@ -102,7 +103,7 @@ def _issue(*, patient: Patient, purpose: str, channel: str, lifetime: datetime.t
 
 def link_url(raw: str, purpose: str) -> str:
     name = "portal:link-landing" if purpose == LinkPurpose.SIGN_IN else "portal:welcome-landing"
-    return settings.SITE_URL.rstrip("/") + reverse(name, args=[raw])
+    return absolute_url(reverse(name, args=[raw]))
 
 
 def request_sign_in_link(*, contact: str, ip: str | None) -> None:

@@ -20,6 +20,7 @@ from core.policy import require
 from patients.data_protection import is_anonymised, patient_erase, patient_export
 from portal.data_protection import portal_erase, portal_export
 from procedures.data_protection import clinical_records_export
+from reminders.data_protection import messages_export
 from scheduling.data_protection import bookings_erase, bookings_export, upcoming_sessions
 
 
@@ -31,6 +32,7 @@ def export_patient(*, actor, patient, request=None) -> dict:
         "patient": {**patient_export(patient), **portal_export(patient)},
         **clinical_records_export(patient),
         **bookings_export(patient),
+        **messages_export(patient),
         "access_log": list(
             audit_events_of_patient(patient_id=patient.pk)
             .order_by("at")

@@ -1,4 +1,4 @@
-"""A patient's courses, sessions, messages and website requests, for an export; what erasing touches."""
+"""A patient's courses, sessions and website requests, for an export; what erasing touches."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from patients.data_protection import when
 
-from .models import BookingRequest, Course, Dispatch, Session, SessionStatus
+from .models import BookingRequest, Course, Session, SessionStatus
 
 
 def bookings_export(patient) -> dict:
@@ -38,11 +38,6 @@ def bookings_export(patient) -> dict:
             }
             for s in sessions
         ],
-        "messages": list(
-            Dispatch.objects.filter(session__patient=patient)
-            .order_by("due_at")
-            .values("session_id", "kind", "channel", "status", "sent_at", "detail")
-        ),
         "requests": list(
             BookingRequest.objects.filter(patient=patient).values("created_at", "preferred_time", "message", "status")
         ),

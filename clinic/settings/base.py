@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "patients",
     "procedures",
     "scheduling",
+    "reminders",
     "portal",
     "records",
 ]
@@ -199,7 +200,7 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 
-# Reminders (scheduling/reminders.py)
+# Reminders (reminders/)
 SMS_BACKEND = env_str("SMS_BACKEND", "core.sms.ConsoleBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / ".data" / "sms.jsonl"))
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")

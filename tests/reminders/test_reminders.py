@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import Patient
-from scheduling import reminders
-from scheduling.models import Dispatch, DispatchStatus, Session, SessionStatus
+from reminders import services as reminders
+from reminders.models import Dispatch, DispatchStatus
+from scheduling.models import Session, SessionStatus
 from scheduling.services import session_cancel, session_move
 
 from ..helpers import SmsGateway, SmtpSink
