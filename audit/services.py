@@ -1,6 +1,7 @@
 import json
 
-from clinic.net import client_ip
+from core.events import SECRET_WORDS
+from core.net import client_ip
 
 from .models import Action, AuditEvent
 
@@ -45,9 +46,6 @@ def audit_list_read(*, request, record_type: str, ids, patient_ids=None) -> Audi
     if patient_ids is not None:
         detail["patients"] = sorted(set(patient_ids))
     return audit_record(request=request, action=Action.VIEW_LIST, record_type=record_type, detail=detail)
-
-
-SECRET_WORDS = ("password", "key", "token", "secret")  # a field named with one of these is never copied
 
 
 def _shows_a_secret(obj, text: str) -> bool:

@@ -6,9 +6,11 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
+from core import events
+
 from .middleware import current_request
 from .models import Action
-from .services import audit_record
+from .services import audit_admin_change, audit_record
 
 User = get_user_model()
 
@@ -76,3 +78,14 @@ def _privileges_changed(sender, instance, action, reverse, model, pk_set, **kwar
 
 for _through in _PRIVILEGE_LINKS:
     m2m_changed.connect(_privileges_changed, sender=_through, dispatch_uid=f"audit-privileges-{_through.__name__}")
+
+
+@receiver(events.recorded, dispatch_uid="audit-recorded")
+def _recorded(sender, request, actor, action, detail, record, patient, **kwargs):
+    """What a lower layer (accounts, core) asked to be recorded."""
+    audit_record(request=request, actor=actor, action=action, detail=detail, record=record, patient=patient)
+
+
+@receiver(events.admin_changed, dispatch_uid="audit-admin-changed")
+def _admin_changed(sender, request, action, obj, message, fields, **kwargs):
+    audit_admin_change(request=request, action=action, obj=obj, message=message, fields=fields)

@@ -5,9 +5,9 @@ from rest_framework.response import Response
 
 from accounts.locations import location_ids_of
 from accounts.models import Location
-from accounts.policy import api_permission
 from audit.models import Action
 from audit.services import audit_list_read, audit_record
+from core.policy import api_permission
 
 from .models import Patient
 from .selectors import patient_get_for_user, patient_list

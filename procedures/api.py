@@ -6,10 +6,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.policy import api_permission
 from audit.models import Action
 from audit.services import audit_record
 from core import dates
+from core.policy import api_permission
 from patients.models import Patient
 from patients.selectors import patient_get_for_user
 

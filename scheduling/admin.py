@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from clinic.admin_site import AdministratorAdmin
+from core.admin_site import AdministratorAdmin
 
-from .models import Certification, Closure, Leave, OpeningHours, ReminderOffset, Resource, StaffHours
+from .models import Certification, Closure, Leave, OpeningHours, Resource, StaffHours
 
 
 @admin.register(OpeningHours)
@@ -39,8 +39,3 @@ class LeaveAdmin(AdministratorAdmin):
 class CertificationAdmin(AdministratorAdmin):
     list_display = ("clinician", "procedure", "valid_until")
     list_filter = ("procedure",)
-
-
-@admin.register(ReminderOffset)
-class ReminderOffsetAdmin(AdministratorAdmin):
-    list_display = ("hours_before", "active")

@@ -12,11 +12,11 @@ from rest_framework.views import APIView
 
 from accounts.locations import user_works_at
 from accounts.models import Location
-from accounts.policy import api_permission
 from audit.services import audit_sessions_read
-from clinic.api import Conflict
-from clinic.net import client_ip
 from core import dates
+from core.api import Conflict
+from core.net import client_ip
+from core.policy import api_permission
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure

@@ -8,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.policy import permission_required
 from audit.services import audit_list_read
+from core.forms import apply_service_error
+from core.policy import permission_required
 from patients.forms import PatientSearchForm
+from patients.registration import patient_register_from_form
 from patients.selectors import patient_list
-from patients.views import apply_service_error, patient_register_from_form
 
 from . import inbox, services
 from .forms import RequestCloseForm

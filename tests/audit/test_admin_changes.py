@@ -8,7 +8,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from procedures.models import Procedure
 from procedures.services import screening_sign
-from scheduling.models import ReminderOffset
+from reminders.models import ReminderOffset
 
 from ..conftest import login
 from ..factories import UserFactory
@@ -101,15 +101,15 @@ def test_a_price_changed_in_the_admin_is_an_audit_event_with_the_old_and_new_pri
 
 @pytest.mark.django_db
 def test_adding_and_deleting_a_reminder_time_in_the_admin_are_audit_events(administrator, as_admin):
-    add = as_admin.post(reverse("admin:scheduling_reminderoffset_add"), {"hours_before": "48", "active": "on"})
+    add = as_admin.post(reverse("admin:reminders_reminderoffset_add"), {"hours_before": "48", "active": "on"})
     assert add.status_code == 302
     offset = ReminderOffset.objects.get(hours_before=48)
     deleted = as_admin.post(delete_url(offset), {"post": "yes"})
     assert deleted.status_code == 302
     assert not ReminderOffset.objects.filter(hours_before=48).exists()
-    found = [(e.action, e.actor_id, e.record_id) for e in events(record_type="scheduling.reminderoffset")]
+    found = [(e.action, e.actor_id, e.record_id) for e in events(record_type="reminders.reminderoffset")]
     assert found == [("create", administrator.pk, offset.pk), ("delete", administrator.pk, offset.pk)]
-    assert events(action="create", record_type="scheduling.reminderoffset")[0].detail["fields"]["hours_before"] == {
+    assert events(action="create", record_type="reminders.reminderoffset")[0].detail["fields"]["hours_before"] == {
         "from": None,
         "to": 48,
     }

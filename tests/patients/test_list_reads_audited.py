@@ -78,7 +78,7 @@ def test_the_patient_list_page_is_one_audit_event_naming_the_patients_shown(as_r
 
 @pytest.mark.django_db
 def test_the_data_protection_search_is_audited(administrator, patient, other_patient):
-    page = login(administrator).get(reverse("patients:data-protection"), {"q": "Ivanova"})
+    page = login(administrator).get(reverse("records:data-protection"), {"q": "Ivanova"})
     assert patient.full_name in page.content.decode()
     [event] = reads(actor=administrator)
     assert event.detail["ids"] == [patient.pk]
@@ -95,7 +95,7 @@ def test_the_eligibility_api_is_an_audit_event_of_that_patient(registrar, patien
 
 @pytest.mark.django_db
 def test_the_export_of_a_patient_names_the_lists_that_showed_them(as_registrar, administrator, patient, other_patient):
-    from patients.data_protection import export_patient
+    from records.services import export_patient
 
     as_registrar.get("/patients/", {"q": "Smirnova"})  # shows the other patient only
     as_registrar.get("/patients/")

@@ -12,13 +12,11 @@ from django.db import router
 from django.urls import reverse
 from django.utils.text import capfirst
 
-from audit.models import Action
-from audit.services import SECRET_WORDS, audit_admin_change
+from .events import SECRET_WORDS, admin_changed
+from .policy import allowed
 
 
 def guard_admin_site(site: AdminSite) -> None:
-    from accounts.policy import allowed
-
     def has_permission(request):
         return allowed(request.user, "admin.site")
 
@@ -96,22 +94,22 @@ class AuditedAdminMixin:
     def _audit(self, request, action, obj, message):
         fields = getattr(request, "audit_form_changes", None)
         request.audit_form_changes = None
-        audit_admin_change(request=request, action=action, obj=obj, message=message, fields=fields)
+        admin_changed.send(sender=type(obj), request=request, action=action, obj=obj, message=message, fields=fields)
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
-        self._audit(request, Action.CREATE, obj, message)
+        self._audit(request, "create", obj, message)
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        self._audit(request, Action.UPDATE, obj, message)
+        self._audit(request, "update", obj, message)
         return entry
 
     def log_deletions(self, request, queryset):
         entries = super().log_deletions(request, queryset)
         for obj in queryset:
-            self._audit(request, Action.DELETE, obj, "")
+            self._audit(request, "delete", obj, "")
         return entries
 
 
@@ -136,8 +134,6 @@ class AdministratorAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return [f"{kind}: {count}" for kind, count in sorted(kinds.items())]
 
     def _may_edit(self, request) -> bool:
-        from accounts.policy import allowed
-
         return allowed(request.user, "catalogue.edit")
 
     def has_module_permission(self, request):
