@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.policy import require
 from audit.models import Action
@@ -161,10 +162,14 @@ def anonymise_patient(*, actor, patient: Patient, reason: str, request=None) -> 
     if patient.full_name.startswith("Anonymised patient"):
         raise ValidationError(_("This patient is already anonymised."), code="already_anonymised")
     upcoming = Session.objects.filter(patient=patient, status=SessionStatus.SCHEDULED, end__gte=timezone.now())
-    if upcoming.exists():
+    if n := upcoming.count():
         raise ValidationError(
-            _("This patient still has %(n)s sessions to come. Cancel them before anonymising.")
-            % {"n": upcoming.count()},
+            ngettext(
+                "This patient still has %(n)s session to come. Cancel it before anonymising.",
+                "This patient still has %(n)s sessions to come. Cancel them before anonymising.",
+                n,
+            )
+            % {"n": n},
             code="has_upcoming_sessions",
         )
     user = patient.user
