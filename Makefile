@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser deploy-check api-fuzz lint format bench clean
+.PHONY: install run test test-browser deploy-check api-fuzz lint format messages bench clean
 
 $(STAMP): requirements/dev.txt requirements/base.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The Russian catalogue, locale/ru/LC_MESSAGES/django.po, is the source of truth: collect new and
+# changed strings into it (translations kept, changed ones marked fuzzy), then compile the .mo that
+# is committed beside it. GNU gettext does both (xgettext/msgmerge, then msgfmt --check-format,
+# which refuses a translation that drops or misspells a %(name)s placeholder).
+MESSAGES_IGNORE := --ignore 'node_modules' --ignore 'staticfiles'
+messages: install
+	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext: apt-get install gettext"; exit 1; }
+	$(PY) manage.py makemessages -l ru $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l ru --ignore '.*' $(MESSAGES_IGNORE)
 
 clean:
 	rm -rf $(VENV) .data staticfiles

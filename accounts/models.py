@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.roles import STAFF_ROLES, Role
 
@@ -19,7 +20,7 @@ def validate_time_zone(value: str) -> None:
 class Location(models.Model):
     """A branch of the clinic: its own address, phone and time zone."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200, unique=True)
     address = models.CharField(_("address"), max_length=300)
     phone = models.CharField(_("phone"), max_length=40)
     time_zone = models.CharField(
@@ -101,9 +102,9 @@ class ApiToken(models.Model):
     """A key for the API. Only its SHA-256 is kept; it expires, and a password change revokes it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("when a token was made", "created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"))
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core import events
@@ -63,11 +64,13 @@ def locked_out(request, credentials, *args, **kwargs):
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     if request.path.startswith("/api/"):
-        from django.utils.translation import gettext as _
-
         from core.api import json_error
 
-        message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+        message = ngettext(
+            "Too many failed attempts. Try again in %(minutes)s minute.",
+            "Too many failed attempts. Try again in %(minutes)s minutes.",
+            minutes,
+        ) % {"minutes": minutes}
         return json_error("locked_out", message, 429)
     return render(request, "registration/locked.html", {"minutes": minutes}, status=429)
 

@@ -4,6 +4,7 @@ import codecs
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
@@ -33,7 +34,12 @@ class DepthLimitedJSONParser(JSONParser):
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
         if json_depth(text) > MAX_DEPTH:
             raise ParseError(
-                _("The JSON body is nested too deeply (more than %(n)d levels).") % {"n": MAX_DEPTH},
+                ngettext(
+                    "The JSON body is nested too deeply (more than %(n)d level).",
+                    "The JSON body is nested too deeply (more than %(n)d levels).",
+                    MAX_DEPTH,
+                )
+                % {"n": MAX_DEPTH},
                 code="json_too_deep",
             )
         try:

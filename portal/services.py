@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.contacts import EMAIL as CONTACT_EMAIL
 from accounts.contacts import canonical_contact
@@ -231,8 +232,10 @@ def send_link(link_id: int, raw: str) -> None:
     patient, url = link.patient, link_url(raw, link.purpose)
     with translation.override(patient.preferred_language):
         if link.purpose == LinkPurpose.SIGN_IN:
-            text = _(
-                "%(name)s, your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s"
+            text = ngettext(
+                "%(name)s, your sign-in link for %(clinic)s, good for %(minutes)s minute and one use: %(url)s",
+                "%(name)s, your sign-in link for %(clinic)s, good for %(minutes)s minutes and one use: %(url)s",
+                settings.PORTAL_LINK_MINUTES,
             ) % {
                 "name": patient.full_name,
                 "clinic": patient.home_location.name,

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 
@@ -73,13 +73,20 @@ def _fmt(moment: datetime.datetime, tz) -> str:
 def _screening_reasons(procedure, screening, when, tz, valid_at) -> list[Reason]:
     days = procedure.screening_valid_days
     if screening is None:
-        return [Reason("no_screening", _("No signed screening in the last %(days)d days") % {"days": days})]
+        message = ngettext(
+            "No signed screening in the last %(days)d day", "No signed screening in the last %(days)d days", days
+        )
+        return [Reason("no_screening", message % {"days": days})]
     age = (_day(valid_at, tz) - _day(screening.examined_at, tz)).days
     if age > days:
         return [
             Reason(
                 "screening_expired",
-                _("No signed screening valid on %(date)s: the last, on %(last)s, is valid for %(days)d days")
+                ngettext(
+                    "No signed screening valid on %(date)s: the last, on %(last)s, is valid for %(days)d day",
+                    "No signed screening valid on %(date)s: the last, on %(last)s, is valid for %(days)d days",
+                    days,
+                )
                 % {"date": _fmt(when, tz), "last": _fmt(screening.examined_at, tz), "days": days},
             )
         ]
@@ -109,7 +116,11 @@ def _ice_test_reasons(procedure, ice_test, when, tz, valid_at) -> list[Reason]:
         return [
             Reason(
                 "ice_test_expired",
-                _("The ice test of %(last)s is not valid on %(date)s: an ice test is valid for %(days)d days")
+                ngettext(
+                    "The ice test of %(last)s is not valid on %(date)s: an ice test is valid for %(days)d day",
+                    "The ice test of %(last)s is not valid on %(date)s: an ice test is valid for %(days)d days",
+                    procedure.ice_test_valid_days,
+                )
                 % {
                     "last": _fmt(ice_test.performed_at, tz),
                     "date": _fmt(when, tz),
@@ -122,7 +133,12 @@ def _ice_test_reasons(procedure, ice_test, when, tz, valid_at) -> list[Reason]:
         return [
             Reason(
                 "ice_test_too_recent",
-                _("The ice test must be at least %(hours)d hours before the first session") % {"hours": hours},
+                ngettext(
+                    "The ice test must be at least %(hours)d hour before the first session",
+                    "The ice test must be at least %(hours)d hours before the first session",
+                    hours,
+                )
+                % {"hours": hours},
             )
         ]
     return []

@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +32,7 @@ class DispatchStatus(models.TextChoices):
     PENDING = "pending", _("waiting")
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", pgettext_lazy("message status", "failed")
     SKIPPED = "skipped", _("skipped")
 
 
@@ -78,5 +78,6 @@ class Dispatch(models.Model):
     def kind_display(self) -> str:
         if self.kind == "aftercare":
             return gettext("aftercare")
-        hours = self.kind.removeprefix("before_").removesuffix("h")
-        return gettext("reminder %(hours)s h before") % {"hours": hours}
+        hours = int(self.kind.removeprefix("before_").removesuffix("h"))
+        # English abbreviates the unit in both forms; Russian spells the word, which declines with the number.
+        return ngettext("reminder %(hours)s h before", "reminder %(hours)s h before", hours) % {"hours": hours}

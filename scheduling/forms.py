@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import Location
 from core import dates
@@ -66,7 +67,11 @@ class BookingForm(forms.Form):
         if procedure and count and not procedure.min_sessions <= count <= procedure.max_sessions:
             self.add_error(
                 "count",
-                _("A course of this procedure has %(a)d to %(b)d sessions.")
+                ngettext(
+                    "A course of this procedure has %(a)d to %(b)d session.",
+                    "A course of this procedure has %(a)d to %(b)d sessions.",
+                    procedure.max_sessions,
+                )
                 % {"a": procedure.min_sessions, "b": procedure.max_sessions},
             )
         if data.get("window_from") and data.get("window_to") and data["window_from"] >= data["window_to"]:
@@ -108,7 +113,9 @@ class ReasonForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("completed", _("completed")), ("no_show", _("no-show"))])
+    outcome = forms.ChoiceField(
+        choices=[("completed", pgettext_lazy("session status", "completed")), ("no_show", _("no-show"))]
+    )
 
 
 class CorrectOutcomeForm(OutcomeForm):

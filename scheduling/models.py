@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Deferrable, F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TsTzRange(Func):
@@ -65,7 +66,7 @@ class Resource(models.Model):
 
     location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="resources")
     kind = models.ForeignKey("procedures.ResourceKind", on_delete=models.PROTECT, related_name="resources")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -133,7 +134,7 @@ class Certification(models.Model):
 
 class CourseStatus(models.TextChoices):
     ACTIVE = "active", _("active")
-    COMPLETED = "completed", _("completed")
+    COMPLETED = "completed", pgettext_lazy("course status", "completed")
     CANCELLED = "cancelled", _("cancelled")
 
 
@@ -189,7 +190,7 @@ class Course(models.Model):
 
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
-    COMPLETED = "completed", _("completed")
+    COMPLETED = "completed", pgettext_lazy("session status", "completed")
     NO_SHOW = "no_show", _("no-show")
     CANCELLED = "cancelled", _("cancelled")
 
@@ -315,7 +316,7 @@ class BookingRequestStatus(models.TextChoices):
 class BookingRequest(models.Model):
     """A request left on the clinic's website, waiting for a registrar."""
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=120)
     phone = models.CharField(_("phone"), max_length=40)
     procedure = models.ForeignKey(
         "procedures.Procedure",

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .availability import Availability
 
@@ -343,7 +344,11 @@ def plan_course(
 def count_problems(rules: Rules, count: int) -> list[str]:
     if not rules.min_sessions <= count <= rules.max_sessions:
         return [
-            _("A course of this procedure has %(a)d to %(b)d sessions.")
+            ngettext(
+                "A course of this procedure has %(a)d to %(b)d session.",
+                "A course of this procedure has %(a)d to %(b)d sessions.",
+                rules.max_sessions,
+            )
             % {"a": rules.min_sessions, "b": rules.max_sessions}
         ]
     return []
@@ -358,12 +363,20 @@ def spacing_problems(tz, rules: Rules, starts: list[datetime.datetime], numbers:
         gap = (after - before).days
         if gap < rules.spacing_days:
             problems.append(
-                _("Session %(n)d is %(gap)d days after the one before; at least %(min)d are needed.")
+                ngettext(
+                    "Session %(n)d is %(gap)d day after the one before; at least %(min)d are needed.",
+                    "Session %(n)d is %(gap)d days after the one before; at least %(min)d are needed.",
+                    gap,
+                )
                 % {"n": number, "gap": gap, "min": rules.spacing_days}
             )
         elif gap > rules.max_gap_days:
             problems.append(
-                _("Session %(n)d is %(gap)d days after the one before; at most %(max)d are allowed.")
+                ngettext(
+                    "Session %(n)d is %(gap)d day after the one before; at most %(max)d are allowed.",
+                    "Session %(n)d is %(gap)d days after the one before; at most %(max)d are allowed.",
+                    gap,
+                )
                 % {"n": number, "gap": gap, "max": rules.max_gap_days}
             )
     return problems

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from audit.models import Action
 from audit.services import audit_record
@@ -84,11 +84,16 @@ def _covered_until(code, procedure, facts, first_start):
 
 
 COVERAGE = {
-    "screening_expired": gettext_lazy(
-        "The screening of %(date)s covers sessions up to %(until)s; sessions %(sessions)s need a new one."
+    # "count" names the key of the % mapping that chooses the plural form: how many sessions are listed.
+    "screening_expired": ngettext_lazy(
+        "The screening of %(date)s covers sessions up to %(until)s; session %(sessions)s needs a new one.",
+        "The screening of %(date)s covers sessions up to %(until)s; sessions %(sessions)s need a new one.",
+        "count",
     ),
-    "ice_test_expired": gettext_lazy(
-        "The ice test of %(date)s covers sessions up to %(until)s; sessions %(sessions)s need a new one."
+    "ice_test_expired": ngettext_lazy(
+        "The ice test of %(date)s covers sessions up to %(until)s; session %(sessions)s needs a new one.",
+        "The ice test of %(date)s covers sessions up to %(until)s; sessions %(sessions)s need a new one.",
+        "count",
     ),
 }
 
@@ -113,16 +118,24 @@ def coverage_problems(patient, procedure, plan: Plan, tz) -> list[str]:
         if covered:
             date, days = covered
             problems.append(
-                str(COVERAGE[code])
+                COVERAGE[code]
                 % {
+                    "count": len(numbers),
                     "date": date_format(date.astimezone(tz), "j E Y"),
                     "until": date_format((date + datetime.timedelta(days=days)).astimezone(tz), "j E Y"),
                     "sessions": sessions,
                 }
             )
         else:
-            problems.append(_("Sessions %(sessions)s: %(reason)s") % {"sessions": sessions, "reason": messages[code]})
+            problems.append(
+                ngettext("Session %(sessions)s: %(reason)s", "Sessions %(sessions)s: %(reason)s", len(numbers))
+                % {"sessions": sessions, "reason": messages[code]}
+            )
     return problems
+
+
+def every_days(n: int) -> str:
+    return ngettext("every %(n)d day", "every %(n)d days", n) % {"n": n}
 
 
 def combine_pattern(rules: Rules, other: Rules, count: int, combined_count: int | None) -> tuple[int, int, int]:
@@ -140,8 +153,8 @@ def combine_pattern(rules: Rules, other: Rules, count: int, combined_count: int 
         return 1, count, 0
     if other.spacing_days % rules.spacing_days or other.spacing_days <= rules.spacing_days:
         raise ValidationError(
-            _("A procedure every %(x)d days cannot share the visits of a course every %(y)d days.")
-            % {"x": other.spacing_days, "y": rules.spacing_days},
+            _("A procedure %(every_x)s cannot share the visits of a course %(every_y)s.")
+            % {"every_x": every_days(other.spacing_days), "every_y": every_days(rules.spacing_days)},
             code="combined_pattern",
         )
     every = other.spacing_days // rules.spacing_days

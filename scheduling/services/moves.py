@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.models import Action
 from audit.services import audit_record
@@ -107,12 +108,20 @@ def gap_problems(tz, rules: Rules, before: list[Session], after: list[tuple[int,
             continue
         if gap < rules.spacing_days:
             problems.append(
-                _("Session %(n)d would be %(gap)d days after the one before; at least %(min)d are needed.")
+                ngettext(
+                    "Session %(n)d would be %(gap)d day after the one before; at least %(min)d are needed.",
+                    "Session %(n)d would be %(gap)d days after the one before; at least %(min)d are needed.",
+                    gap,
+                )
                 % {"n": number, "gap": gap, "min": rules.spacing_days}
             )
         elif gap > rules.max_gap_days and (was is None or gap > was):
             problems.append(
-                _("Session %(n)d would be %(gap)d days after the one before; at most %(max)d are allowed.")
+                ngettext(
+                    "Session %(n)d would be %(gap)d day after the one before; at most %(max)d are allowed.",
+                    "Session %(n)d would be %(gap)d days after the one before; at most %(max)d are allowed.",
+                    gap,
+                )
                 % {"n": number, "gap": gap, "max": rules.max_gap_days}
             )
     return problems

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.locations import user_works_at
 from audit.models import Action
@@ -120,7 +121,11 @@ def session_correct_outcome(*, actor, session: Session, outcome: str, reason: st
         raise ValidationError(_("There is nothing to correct."), code="not_correctable")
     if not can_correct_outcome(session):
         raise ValidationError(
-            _("An outcome can be corrected until %(hours)d hours after the session.")
+            ngettext(
+                "An outcome can be corrected until %(hours)d hour after the session.",
+                "An outcome can be corrected until %(hours)d hours after the session.",
+                settings.OUTCOME_CORRECTION_HOURS,
+            )
             % {"hours": settings.OUTCOME_CORRECTION_HOURS},
             code="correction_too_late",
         )
