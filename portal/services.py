@@ -13,9 +13,11 @@ import datetime
 import logging
 import secrets
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,6 +33,7 @@ from core.limits import limit_key, over_limit
 from core.net import absolute_url
 from core.policy import require
 from core.roles import Role
+from core.sms import get_backend
 from patients.models import Patient
 from scheduling.models import BookingRequest, Session, SessionStatus
 from scheduling.services import can_change_online
@@ -102,6 +105,11 @@ def _issue(*, patient: Patient, purpose: str, channel: str, lifetime: datetime.t
     return raw, link
 
 
+def queue(task_name: str, *args) -> None:
+    """Queue one of portal.tasks by its name: the tasks call this module, so it does not import them."""
+    current_app.send_task(task_name, args=args)
+
+
 def link_url(raw: str, purpose: str) -> str:
     name = "portal:link-landing" if purpose == LinkPurpose.SIGN_IN else "portal:welcome-landing"
     return absolute_url(reverse(name, args=[raw]))
@@ -126,11 +134,9 @@ def request_sign_in_link(*, contact: str, ip: str | None) -> None:
     )
     if per_ip or per_contact:
         raise ValidationError(_("Too many requests. Please wait a few minutes and try again."), code="throttled")
-    from .tasks import send_sign_in_links
-
     if settings.PORTAL_LINK_DELIVERY == "celery":
         try:
-            send_sign_in_links.delay(canonical[1], ip)
+            queue("portal.send_sign_in_links", canonical[1], ip)
             return
         except Exception:  # the broker is down: the patient should still get the link
             log.warning("broker unavailable; looking up a sign-in contact within the request", exc_info=True)
@@ -208,11 +214,9 @@ def redeem_link(raw: str, purpose: str, *, request=None) -> User:
 
 def deliver_link(link_id: int, raw: str) -> None:
     """Hand the message to Celery, or send it here when PORTAL_LINK_DELIVERY is "inline"."""
-    from .tasks import send_portal_link
-
     if settings.PORTAL_LINK_DELIVERY == "celery":
         try:
-            send_portal_link.delay(link_id, raw)
+            queue("portal.send_link", link_id, raw)
             return
         except Exception:  # the broker is down: the patient should still get the link
             log.warning("broker unavailable; sending portal link %s within the request", link_id, exc_info=True)
@@ -224,10 +228,6 @@ def deliver_link(link_id: int, raw: str) -> None:
 
 def send_link(link_id: int, raw: str) -> None:
     """Send a link by the channel it was made for, in the patient's language."""
-    from django.core.mail import send_mail
-
-    from core.sms import get_backend
-
     link = PortalLink.objects.select_related("patient__home_location").get(pk=link_id)
     patient, url = link.patient, link_url(raw, link.purpose)
     with translation.override(patient.preferred_language):
