@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import tokens
+from .views import locked_out
 
 
 class TokenInSerializer(serializers.Serializer):
@@ -66,8 +67,6 @@ class TokenApi(APIView):
         user = authenticate(django_request, username=fields["username"], password=fields["password"])
         if user is None:
             if getattr(django_request, "axes_locked_out", False):
-                from .views import locked_out
-
                 return locked_out(django_request, None)
             raise exceptions.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
         _check_second_factor(django_request, user, fields)

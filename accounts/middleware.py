@@ -1,3 +1,15 @@
+import time
+from urllib.parse import quote
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.api import json_error
+
+from .two_factor import owed
+
+
 class PrivateCacheMiddleware:
     """Pages seen by a signed-in user may hold patient data: never let a cache keep them."""
 
@@ -27,8 +39,6 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        import time
-
         session = getattr(request, "session", None)
         if session is not None and request.user.is_authenticated:
             now = int(time.time())
@@ -48,8 +58,6 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .two_factor import owed
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(self.OPEN_PATHS):
             state = owed(request)
@@ -58,15 +66,8 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def _refuse(self, request, state):
-        from urllib.parse import quote
-
-        from django.shortcuts import redirect
-        from django.urls import reverse
-        from django.utils.translation import gettext as _
 
         if request.path.startswith("/api/"):
-            from core.api import json_error
-
             return json_error("second_factor_required", _("Finish signing in with your second factor first."), 403)
         target = reverse("two-factor-verify" if state == "verify" else "two-factor-setup")
         return redirect(f"{target}?next={quote(request.get_full_path())}")

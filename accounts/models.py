@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
@@ -81,8 +82,6 @@ def _roles_key(user_id: int, joined) -> str:
 def group_names(user) -> frozenset[str]:
     """A user's group names, from Redis when there (every page asks); the database otherwise.
     Any change to a user's groups, or to a group, forgets the cached names at once (accounts.signals)."""
-    from django.core.cache import cache
-
     key = _roles_key(user.pk, user.date_joined)
     names = cache.get(key)
     if names is None:
@@ -92,8 +91,6 @@ def group_names(user) -> frozenset[str]:
 
 
 def forget_group_names(user_ids) -> None:
-    from django.core.cache import cache
-
     users = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "date_joined")
     cache.delete_many([_roles_key(pk, joined) for pk, joined in users])
 

@@ -4,7 +4,9 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.dispatch import receiver
 
+from .locations import forget_locations
 from .models import User, forget_group_names
+from .tokens import tokens_revoke_all
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="forget-groups-of-users")
@@ -29,8 +31,6 @@ def _group_changed(sender, instance, **kwargs):
 def _user_locations_changed(sender, instance, action, reverse, **kwargs):
     # The list is kept on the user object for one request; a change through that object drops it.
     if action.startswith("post_") and not reverse:
-        from .locations import forget_locations
-
         forget_locations(instance)
 
 
@@ -39,6 +39,4 @@ def _password_changed(sender, instance, created, **kwargs):
     # set_password() leaves the new raw password in `_password` until save() has run (Django's own
     # hook for password_changed); a hash upgrade at sign-in clears it first, so it revokes nothing.
     if not created and getattr(instance, "_password", None) is not None:
-        from .tokens import tokens_revoke_all
-
         tokens_revoke_all(user_id=instance.pk)

@@ -7,6 +7,9 @@ still owes is decided once, at sign-in, and kept in the session, so pages pay no
 
 from __future__ import annotations
 
+import base64
+
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -95,8 +98,6 @@ def _new_recovery_codes(user) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def setup_view(request):
     """Set up an authenticator app: scan the code, type what it shows; then save the recovery codes."""
-    import segno
-
     user = request.user
     if not user.has_role(*STAFF_ROLES):
         raise PermissionDenied
@@ -138,7 +139,5 @@ def setup_view(request):
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))

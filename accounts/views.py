@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core import events
+from core.api import json_error, json_not_found, json_permission_denied, json_server_error
 from core.limits import limit_key, over_limit
 from core.net import client_ip
 from core.policy import permission_required
@@ -35,8 +36,6 @@ def home(request):
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        from core.api import json_not_found
-
         return json_not_found(request, exception)
     return render(request, "404.html", status=404)
 
@@ -44,28 +43,20 @@ def page_not_found(request, exception=None):
 def permission_denied(request, exception=None):
     events.refused(request)
     if request.path.startswith("/api/"):
-        from core.api import json_permission_denied
-
         return json_permission_denied(request, exception)
     return render(request, "403.html", status=403)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        from core.api import json_server_error
-
         return json_server_error(request)
     return render(request, "500.html", status=500)
 
 
 def locked_out(request, credentials, *args, **kwargs):
     """django-axes' answer once a username or an address has failed too often: 429, say for how long."""
-    from django.conf import settings
-
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     if request.path.startswith("/api/"):
-        from core.api import json_error
-
         message = ngettext(
             "Too many failed attempts. Try again in %(minutes)s minute.",
             "Too many failed attempts. Try again in %(minutes)s minutes.",

@@ -1,11 +1,11 @@
 from celery import shared_task
 
+from accounts.models import Location
+
 
 @shared_task(name="clinic.health_check")
 def health_check() -> dict:
     """Prove that a worker reaches the database: return how many locations it sees."""
-    from accounts.models import Location
-
     return {"locations": Location.objects.count()}
 
 

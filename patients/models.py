@@ -4,10 +4,13 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Lower, Now, Upper
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from core import dates
+
+from .search import patient_search_filter
 
 
 class Sex(models.TextChoices):
@@ -27,8 +30,6 @@ def validate_not_future(value: datetime.date) -> None:
 
 class PatientQuerySet(models.QuerySet):
     def search(self, query: str):
-        from .search import patient_search_filter
-
         return self.filter(patient_search_filter(query))
 
 
@@ -91,6 +92,4 @@ class Patient(models.Model):
         return self.full_name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("patient-detail", args=[self.pk])

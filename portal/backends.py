@@ -2,6 +2,8 @@ from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import User
 
+from .services import find_patients_by_contact
+
 
 class PatientContactBackend(ModelBackend):
     """Patients sign in with the phone number or email the clinic has on their record."""
@@ -9,7 +11,6 @@ class PatientContactBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        from .services import find_patients_by_contact
 
         patients, _channel = find_patients_by_contact(username)
         users = [p.user for p in patients if p.user_id]

@@ -14,6 +14,8 @@ import unicodedata
 from accounts.contacts import canonical_contact
 from accounts.models import User
 
+from .services import find_patients_by_contact
+
 MEMO = "_lockout_username"
 
 
@@ -47,7 +49,6 @@ def _resolve(typed: str) -> str:
     contact = canonical_contact(typed)
     if contact is None:
         return typed.lower()
-    from .services import find_patients_by_contact
 
     patients, _channel = find_patients_by_contact(contact[1])
     usernames = {p.user.username for p in patients if p.user_id}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.models import ACTIVE_STATUSES, BookingRequest, BookingRequestStatus, Session, SessionStatus
+from accounts.models import Location
+from scheduling.models import ACTIVE_STATUSES, BookingRequest, BookingRequestStatus, Course, Session, SessionStatus
 from scheduling.services import can_change_online
 
 PAST_SHOWN = 20
@@ -48,10 +50,6 @@ def patient_sessions(patient, *, since: datetime.datetime | None = None, course_
     built once, not per row (the join cost about twice as much, most of it building the same
     objects again and again). Each session says whether a move request of it is open.
     """
-    from django.db.models import Exists, OuterRef
-
-    from accounts.models import Location
-    from scheduling.models import Course
 
     queryset = (
         Session.objects.filter(patient=patient)

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -306,8 +307,6 @@ def own_patient(user) -> Patient | None:
 
 def own_session(user, pk) -> Session:
     """The signed-in patient's session `pk`, or Http404: another patient's session is never found."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         Session.objects.select_related("course__procedure", "location", "clinician", "patient"),
         pk=pk,

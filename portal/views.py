@@ -4,6 +4,8 @@ Every page that shows a session looks it up through the signed-in patient (servi
 so another patient's id answers 404. Pages reached by a token send Referrer-Policy: no-referrer.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -12,6 +14,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -157,8 +160,6 @@ def calendar_view(request):
 
 
 def _feed_context(request, patient, feed, secret):
-    from django.urls import reverse
-
     url = request.build_absolute_uri(reverse("calendar-feed", args=[secret])) if secret else ""
     webcal = "webcal://" + url.split("://", 1)[1] if url else ""
     is_owner = patient.user_id == request.user.pk
@@ -168,8 +169,6 @@ def _feed_context(request, patient, feed, secret):
 @login_not_required
 def feed_view(request, secret: str):
     """The subscribed calendar: the secret is the only key, so an unknown one is a plain 404."""
-    from datetime import timedelta
-
     patient = services.feed_patient(secret)
     if patient is None:
         raise Http404

@@ -1,5 +1,6 @@
 import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -194,7 +195,6 @@ class EligibilityApi(APIView):
         query = EligibilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         procedure = services.procedures_by_slugs([query.validated_data["procedure"]])[0]
-        from django.utils import timezone
 
         when = query.validated_data.get("date") or timezone.localdate(timezone=patient.home_location.tz)
         answer = eligibility(patient=patient, procedure=procedure, when=when).as_dict()

@@ -2,6 +2,7 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -115,8 +116,6 @@ class Procedure(Bilingual):
         return self.preparation_en if (get_language() or "ru").startswith("en") else self.preparation_ru
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.min_sessions and self.max_sessions and self.min_sessions > self.max_sessions:
             raise ValidationError({"max_sessions": _("Must not be fewer than the fewest sessions.")})
         if self.spacing_days and self.max_gap_days is not None and self.max_gap_days < self.spacing_days:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from core.policy import allowed
 
@@ -49,7 +50,6 @@ def patient_clinical_summary(*, patient, viewer) -> ClinicalSummary:
     clinical = allowed(viewer, "clinical.view")
     summary = ClinicalSummary(clinical=clinical)
     facts = load_clinical_facts(patient.pk)
-    from django.utils import timezone
 
     now = timezone.now()
     summary.eligibility = [

@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
@@ -128,8 +129,6 @@ def load_availability(
 
 
 def _clinicians(location, procedure) -> dict[int, ClinicianInfo]:
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.filter(groups__name="clinician", is_active=True, locations=location)
     if procedure.requires_certification:
         certs = Certification.objects.filter(procedure=procedure, clinician__in=users).select_related("clinician")

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -201,8 +202,6 @@ class BookingRequestForm(forms.ModelForm):
         self.fields["procedure"].required = False
 
     def clean_phone(self):
-        import re
-
         phone = self.cleaned_data["phone"]
         if len(re.sub(r"\D", "", phone)) < 7:
             raise forms.ValidationError(_("Enter a phone number we can call back."), code="invalid_phone")

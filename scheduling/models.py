@@ -1,9 +1,12 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Deferrable, F, Func, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -183,8 +186,6 @@ class Course(models.Model):
         return f"{self.procedure} · {self.patient}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("scheduling:course", args=[self.pk])
 
 
@@ -208,8 +209,6 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(start__lt=end, end__gt=start)
 
     def on_local_day(self, day, tz):
-        import datetime
-
         begin = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
         return self.filter(start__gte=begin, start__lt=begin + datetime.timedelta(days=1))
 

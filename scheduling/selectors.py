@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from collections import OrderedDict
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,8 +20,8 @@ from core.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
-from .models import ACTIVE_STATUSES, Course, ResourceBooking, Session, SessionStatus
-from .planner import Rules, _candidate_starts, check_slot, closed_reason
+from .models import ACTIVE_STATUSES, Closure, Course, ResourceBooking, Session, SessionStatus
+from .planner import Rules, _candidate_starts, check_slot, closed_reason, spacing_problems
 
 
 def _sessions_with_details(queryset):
@@ -112,8 +114,6 @@ ORDER BY s.start, s.id, r.name
 
 def _rule(name, values):
     """The procedure's eligibility settings, as procedures.eligibility reads them."""
-    from types import SimpleNamespace
-
     keys = ("id", "active", "requires_ice_test", "screening_valid_days", "ice_test_valid_days")
     keys += ("ice_test_min_hours_before", "records_cover_course")
     return SimpleNamespace(name=name, **dict(zip(keys, values, strict=True)))
@@ -293,10 +293,6 @@ def booking_warnings(rows: list[_Row], tz) -> dict[int, list[Warning]]:
 
     In a fixed number of queries, whatever the number of sessions.
     """
-    from django.db.models import Min
-    from django.urls import reverse
-
-    from .models import Closure
 
     if not rows:
         return {}
@@ -348,8 +344,6 @@ def booking_warnings(rows: list[_Row], tz) -> dict[int, list[Warning]]:
 
 def course_warnings(course, sessions) -> list[Warning]:
     """What a registrar should fix on a course page: sessions that cannot happen, gaps out of range."""
-    from .planner import spacing_problems
-
     tz = course.location.tz
     per_session = session_warnings(sessions, tz)
     warnings = [

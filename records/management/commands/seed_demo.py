@@ -8,9 +8,16 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import Location, User
 from core.roles import Role
+from patients.models import Patient
+from patients.services import patient_register
+from procedures.models import Contraindication, Procedure, ResourceKind, Screening
+from procedures.services import ice_test_record, screening_sign
+from scheduling.models import Certification, Course, OpeningHours, Resource, StaffHours
+from scheduling.services import SessionSpec, course_book, course_preview
 
 PASSWORD = "demo-pass-2026"
 STAFF = [
@@ -54,8 +61,6 @@ class Command(BaseCommand):
 
     def _admin_recovery_codes(self, admin) -> list[str]:
         """Administrators must pass a second factor; a laptop demo gets known one-time recovery codes."""
-        from django_otp.plugins.otp_static.models import StaticDevice
-
         device, _ = StaticDevice.objects.get_or_create(user=admin, name="recovery", defaults={"confirmed": True})
         codes = [f"demo2fa{n:02d}" for n in range(1, 11)]
         device.token_set.all().delete()
@@ -81,9 +86,6 @@ class Command(BaseCommand):
         return user
 
     def _portal_patients(self, location, registrar):
-        from patients.models import Patient
-        from patients.services import patient_register
-
         for username, name, dob, sex, phone in PORTAL_PATIENTS:
             user = self._user(username, name.split()[0], name.split()[-1], Role.PATIENT, location)
             if not Patient.objects.filter(user=user).exists():
@@ -102,9 +104,6 @@ class Command(BaseCommand):
                 Patient.objects.filter(pk=patient.pk).update(user=user)
 
     def _more_patients(self, location, registrar):
-        from patients.models import Patient
-        from patients.services import patient_register
-
         rng = random.Random(2026)
         for i in range(40):
             phone = f"+7903{i:07d}"
@@ -126,10 +125,6 @@ class Command(BaseCommand):
 
     def _clinical_records(self, doctor):
         """The first portal patient is cleared for cryomassage; the second failed the ice test."""
-        from patients.models import Patient
-        from procedures.models import Contraindication, Procedure, Screening
-        from procedures.services import ice_test_record, screening_sign
-
         cryo = Procedure.objects.get(slug="cryomassage-contact")
         answers = {c.id: (False, "") for c in Contraindication.objects.filter(procedures=cryo, active=True)}
         when = timezone.now() - datetime.timedelta(days=2)
@@ -156,9 +151,6 @@ class Command(BaseCommand):
             )
 
     def _resources(self, location, doctors):
-        from procedures.models import Procedure, ResourceKind
-        from scheduling.models import Certification, OpeningHours, Resource, StaffHours
-
         for weekday in range(6):  # Monday to Saturday
             OpeningHours.objects.get_or_create(
                 location=location, weekday=weekday, defaults={"opens": datetime.time(9), "closes": datetime.time(20)}
@@ -188,11 +180,6 @@ class Command(BaseCommand):
 
     def _course(self, location, registrar):
         """The first portal patient has a cryomassage course booked from tomorrow."""
-        from patients.models import Patient
-        from procedures.models import Procedure
-        from scheduling.models import Course
-        from scheduling.services import SessionSpec, course_book, course_preview
-
         patient = Patient.objects.select_related("home_location").get(user__username="patient")
         if Course.objects.filter(patient=patient).exists():
             return
