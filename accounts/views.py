@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinic.net import client_ip
+from core.outage import outage_response
 
 from .contacts import canonical_email
 from .limits import limit_key, over_limit
@@ -49,6 +50,9 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    outage = outage_response(request)  # the database or a Redis counter is away: 503, not 500
+    if outage is not None:
+        return outage
     if request.path.startswith("/api/"):
         from clinic.api import json_server_error
 

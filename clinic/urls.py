@@ -9,6 +9,7 @@ from accounts import views as account_views
 from accounts.api import TokenApi
 from accounts.forms import LoginForm
 from clinic.admin_site import guard_admin_site
+from core import health
 from portal import views as portal_views
 from scheduling import views as scheduling_views
 
@@ -50,6 +51,8 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 handler403 = "accounts.views.permission_denied"
