@@ -376,6 +376,10 @@ RU = {
     "never": "ни разу",
     "Revoke": "Отозвать",
     "You have no API tokens.": "У вас нет API-токенов.",
+    # --- faults ---
+    "Briefly unavailable": "Сервис ненадолго недоступен",
+    "The service is briefly unavailable. Please try again in a few seconds.": "Сервис ненадолго недоступен. Попробуйте ещё раз через несколько секунд.",
+    "If you were saving something, look whether it was saved before you send it again: a booking is made whole or not at all.": "Если вы что-то сохраняли, проверьте, сохранилось ли это, прежде чем отправлять снова: запись на курс создаётся целиком или не создаётся вовсе.",
 }
 
 RU.update(

@@ -68,10 +68,10 @@ def test_signing_in_works_with_redis_unreachable(registrar, redis_down):
 
 def test_a_course_booked_through_the_api_with_redis_unreachable_answers_201_in_under_2_s(
     registrar,
-    clinic,
-    eligible_patient,
+    clinic,  # noqa: F811  (the fixture imported above)
+    eligible_patient,  # noqa: F811
     location,
-    redis_down,  # noqa: F811
+    redis_down,
 ):
     client = APIClient()
     client.force_authenticate(registrar)
