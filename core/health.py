@@ -14,14 +14,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .outage import is_outage
 
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
@@ -49,7 +49,7 @@ def _redis_ok() -> bool:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     database, redis = _database_ok(), _redis_ok()
     body = {"status": "ok" if database else "unavailable", "database": "ok" if database else "unavailable"}

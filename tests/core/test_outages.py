@@ -232,6 +232,7 @@ def test_healthz_answers_ok_without_a_login_or_a_database(db, client, django_ass
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
+    assert client.head("/healthz").status_code == 200  # load balancers often probe with HEAD
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
 
 
