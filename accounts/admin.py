@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy, ngettext
 
-from clinic.admin_site import AdministratorAdmin
+from core.admin_site import AdministratorAdmin
 
 from .models import ApiToken, Location, User
 from .tokens import token_revoke

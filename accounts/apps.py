@@ -9,10 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from rest_framework.throttling import BaseThrottle
 
-        from clinic.net import throttle_ident
+        from core.net import throttle_ident
 
         from . import signals, two_factor  # noqa: F401  (connects the receivers)
 
-        # One notion of the client's address for the whole app (clinic.net.client_ip and
+        # One notion of the client's address for the whole app (core.net.client_ip and
         # TRUSTED_PROXIES), DRF's throttles included.
         BaseThrottle.get_ident = throttle_ident

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .policy import allowed
+from core.policy import allowed
 
 # (label, url name, action that must be allowed)
 NAVIGATION = [
@@ -14,7 +14,7 @@ NAVIGATION = [
     (_("Procedures"), "procedures:catalogue", "catalogue.view"),
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),
-    (_("Data protection"), "patients:data-protection", "patient.data_protection"),
+    (_("Data protection"), "records:data-protection", "patient.data_protection"),
     (_("API"), "api-docs", "api.schema"),
 ]
 

@@ -8,8 +8,9 @@ Patients work nowhere.
 
 from __future__ import annotations
 
+from core.roles import Role
+
 from .models import Location
-from .roles import Role
 
 _CACHE = "_locations_of_cache"
 

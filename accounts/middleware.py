@@ -65,7 +65,7 @@ class TwoFactorMiddleware:
         from django.utils.translation import gettext as _
 
         if request.path.startswith("/api/"):
-            from clinic.api import json_error
+            from core.api import json_error
 
             return json_error("second_factor_required", _("Finish signing in with your second factor first."), 403)
         target = reverse("two-factor-verify" if state == "verify" else "two-factor-setup")

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .roles import STAFF_ROLES, Role
+from core.roles import STAFF_ROLES, Role
 
 
 def validate_time_zone(value: str) -> None:

@@ -14,11 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import Action
-from audit.services import audit_record
+from core import events
+from core.policy import allowed
 
 from .models import ApiToken, User
-from .policy import allowed
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)  # last_used_at is written at most once a minute
 
@@ -39,7 +38,7 @@ def token_issue(*, user: User, name: str = "", request=None) -> tuple[str, ApiTo
         )
         token.full_clean(exclude=["key_hash"])
         token.save()
-        audit_record(request=request, actor=user, action=Action.CREATE, detail={"api_token": token.pk})
+        events.record(request=request, actor=user, action="create", detail={"api_token": token.pk})
     return raw, token
 
 
@@ -69,10 +68,10 @@ def token_revoke(*, actor: User, token_id: int, request=None) -> bool:
         if token is None or (token.user_id != actor.pk and not allowed(actor, "api_token.revoke_any")):
             return False
         token.delete()
-        audit_record(
+        events.record(
             request=request,
             actor=actor,
-            action=Action.UPDATE,
+            action="update",
             detail={"api_token": token_id, "revoked": True, "owner": token.user_id},
         )
     return True

@@ -24,10 +24,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.models import Action
-from audit.services import audit_record
-
-from .roles import STAFF_ROLES
+from core import events
+from core.roles import STAFF_ROLES
 
 SESSION_KEY = "second_factor"  # "verify": a code is owed; "setup": a device must be set up first
 RECOVERY_CODES = 10
@@ -76,9 +74,9 @@ def verify_view(request):
         if device is not None:
             otp_login(request, device)
             request.session.pop(SESSION_KEY, None)
-            audit_record(request=request, action=Action.LOGIN, detail={"method": "second_factor"})
+            events.record(request=request, action="login", detail={"method": "second_factor"})
             return redirect(_safe_next(request))
-        audit_record(request=request, action=Action.LOGIN_FAILED, detail={"second_factor": True})
+        events.record(request=request, action="login_failed", detail={"second_factor": True})
         form.add_error("code", _("This code is not valid. Try the next one from your app."))
     status = 400 if form.errors else 200
     return render(
@@ -109,7 +107,7 @@ def setup_view(request):
         codes = None
         if request.method == "POST" and request.POST.get("action") == "recovery":
             codes = _new_recovery_codes(user)
-            audit_record(request=request, action=Action.UPDATE, detail={"second_factor": "new recovery codes"})
+            events.record(request=request, action="update", detail={"second_factor": "new recovery codes"})
         remaining = StaticToken.objects.filter(device__user=user).count()
         return render(
             request, "registration/two_factor_setup.html", {"confirmed": True, "codes": codes, "remaining": remaining}
@@ -124,7 +122,7 @@ def setup_view(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(user)
-                audit_record(request=request, action=Action.UPDATE, detail={"second_factor": "set up"})
+                events.record(request=request, action="update", detail={"second_factor": "set up"})
             otp_login(request, device)
             request.session.pop(SESSION_KEY, None)
             messages.success(request, _("Two-factor sign-in is on."))

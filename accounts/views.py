@@ -7,13 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinic.net import client_ip
+from core import events
+from core.limits import limit_key, over_limit
+from core.net import client_ip
 from core.outage import outage_response
+from core.policy import permission_required
+from core.roles import Role
 
 from .contacts import canonical_email
-from .limits import limit_key, over_limit
-from .policy import permission_required
-from .roles import Role
 from .tokens import token_revoke, tokens_of
 
 ROLE_HOMES = [
@@ -34,16 +35,16 @@ def home(request):
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        from clinic.api import json_not_found
+        from core.api import json_not_found
 
         return json_not_found(request, exception)
     return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception=None):
-    _audit_refusal(request)
+    events.refused(request)
     if request.path.startswith("/api/"):
-        from clinic.api import json_permission_denied
+        from core.api import json_permission_denied
 
         return json_permission_denied(request, exception)
     return render(request, "403.html", status=403)
@@ -54,18 +55,10 @@ def server_error(request):
     if outage is not None:
         return outage
     if request.path.startswith("/api/"):
-        from clinic.api import json_server_error
+        from core.api import json_server_error
 
         return json_server_error(request)
     return render(request, "500.html", status=500)
-
-
-def _audit_refusal(request) -> None:
-    """A refused page or API call is an audit event: who, what path, from where."""
-    from audit.models import Action
-    from audit.services import audit_record
-
-    audit_record(request=request, action=Action.DENIED, detail={"path": request.path[:300], "method": request.method})
 
 
 def locked_out(request, credentials, *args, **kwargs):
@@ -76,7 +69,7 @@ def locked_out(request, credentials, *args, **kwargs):
     if request.path.startswith("/api/"):
         from django.utils.translation import gettext as _
 
-        from clinic.api import json_error
+        from core.api import json_error
 
         message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
         return json_error("locked_out", message, 429)

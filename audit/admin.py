@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clinic.admin_site import ReadOnlyAdministratorAdmin
+from core.admin_site import ReadOnlyAdministratorAdmin
 
 from .models import AuditEvent
 

@@ -8,9 +8,11 @@ from accounts import two_factor
 from accounts import views as account_views
 from accounts.api import TokenApi
 from accounts.forms import LoginForm
-from clinic.admin_site import guard_admin_site
 from core import health
+from core.admin_site import guard_admin_site
+from portal import session_links
 from portal import views as portal_views
+from records import views as records_views
 from scheduling import views as scheduling_views
 
 guard_admin_site(admin.site)
@@ -42,12 +44,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
-    path("patients/<int:pk>/", scheduling_views.patient_record_view, name="patient-detail"),
+    path("patients/", include("records.urls")),
+    path("patients/<int:pk>/", records_views.patient_record_view, name="patient-detail"),
     path("procedures/", include("procedures.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),
-    path("s/", scheduling_views.session_link_page_view, name="session-link-page"),
-    path("s/<str:token>/", scheduling_views.session_link_view, name="session-link"),
+    path("s/", session_links.session_link_page_view, name="session-link-page"),
+    path("s/<str:token>/", session_links.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),

@@ -5,7 +5,9 @@ from rest_framework.response import Response
 
 from accounts.locations import location_ids_of
 from accounts.models import Location
-from accounts.policy import api_permission
+from audit.models import Action
+from audit.services import audit_list_read, audit_record
+from core.policy import api_permission
 
 from .models import Patient
 from .selectors import patient_get_for_user, patient_list
@@ -74,6 +76,12 @@ class PatientListCreateApi(generics.ListCreateAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        audit_list_read(request=request, record_type="patients.patient", ids=[row["id"] for row in rows])
+        return response
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         confirm = data.pop("confirm_duplicate", False)
@@ -91,9 +99,6 @@ class PatientDetailApi(generics.RetrieveUpdateAPIView):
         return patient_get_for_user(self.request.user, self.kwargs["pk"])
 
     def retrieve(self, request, *args, **kwargs):
-        from audit.models import Action
-        from audit.services import audit_record
-
         patient = self.get_object()
         audit_record(request=request, action=Action.VIEW, patient=patient, record=patient)
         return Response(self.get_serializer(patient).data)

@@ -2,7 +2,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from accounts.locations import location_ids_of
-from accounts.policy import require
+from core.policy import require
 
 from .models import Patient
 from .search import national_digits

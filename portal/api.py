@@ -7,8 +7,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.policy import api_permission
-from clinic.api import Conflict
+from core.api import Conflict
+from core.policy import api_permission
 from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 
 from . import selectors, services

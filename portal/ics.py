@@ -10,22 +10,17 @@ location's.
 from __future__ import annotations
 
 import datetime
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from core.net import site_host
 from scheduling.models import SessionStatus
 
 
-def _uid_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "clinic.invalid"
-
-
 def session_uid(session) -> str:
-    return f"session-{session.pk}@{_uid_domain()}"
+    return f"session-{session.pk}@{site_host()}"
 
 
 def build_calendar(sessions, *, language: str, name: str, numbers: dict[int, tuple[int, int]]) -> bytes:

@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 
 from accounts.contacts import EMAIL as CONTACT_EMAIL
 from accounts.contacts import canonical_contact
-from accounts.limits import limit_key, over_limit
 from accounts.models import User
-from accounts.policy import require
-from accounts.roles import Role
 from audit.models import Action
 from audit.services import audit_record
+from core.limits import limit_key, over_limit
+from core.net import absolute_url
+from core.policy import require
+from core.roles import Role
 from patients.models import Patient
 from scheduling.models import BookingRequest, Session, SessionStatus
 from scheduling.services import can_change_online
@@ -102,7 +103,7 @@ def _issue(*, patient: Patient, purpose: str, channel: str, lifetime: datetime.t
 
 def link_url(raw: str, purpose: str) -> str:
     name = "portal:link-landing" if purpose == LinkPurpose.SIGN_IN else "portal:welcome-landing"
-    return settings.SITE_URL.rstrip("/") + reverse(name, args=[raw])
+    return absolute_url(reverse(name, args=[raw]))
 
 
 def request_sign_in_link(*, contact: str, ip: str | None) -> None:
@@ -224,7 +225,7 @@ def send_link(link_id: int, raw: str) -> None:
     """Send a link by the channel it was made for, in the patient's language."""
     from django.core.mail import send_mail
 
-    from scheduling.sms import get_backend
+    from core.sms import get_backend
 
     link = PortalLink.objects.select_related("patient__home_location").get(pk=link_id)
     patient, url = link.patient, link_url(raw, link.purpose)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from scheduling.sms import TransientSendError
+from core.sms import TransientSendError
 
 
 @shared_task(

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.policy import permission_required
-from clinic.net import client_ip
+from core.forms import apply_service_error
+from core.http import no_referrer, no_store, token_landing
+from core.net import client_ip
+from core.policy import permission_required
 from patients.selectors import patient_get_for_user
-from patients.views import apply_service_error
 from scheduling.models import Course
 from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 
@@ -29,17 +30,6 @@ from .models import CalendarFeed, LinkPurpose
 
 LINK_SESSION_KEY = "portal_link"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _no_referrer(response):
-    """For responses to a URL that holds a token (and for calendar files): no Referer leaves them."""
-    response["Referrer-Policy"] = "no-referrer"
-    return _no_store(response)
-
-
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _in_patient_time(patient):
@@ -133,7 +123,7 @@ def _ics_response(sessions, patient, filename: str) -> HttpResponse:
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _no_referrer(response)
+    return no_referrer(response)
 
 
 @permission_required("portal.use")
@@ -163,7 +153,7 @@ def calendar_view(request):
         secret = services.feed_create(actor=request.user, patient=patient, request=request)
     feed = CalendarFeed.objects.filter(patient=patient).first()
     with _in_patient_time(patient):  # "made on", "last read on": the clinic's time zone
-        return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+        return no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
 
 
 def _feed_context(request, patient, feed, secret):
@@ -214,14 +204,13 @@ def _landing(request, token: str, purpose: str, next_name: str):
         services.check_link(token, purpose)
     except services.LinkRefused as refused:
         return _refused(request, refused)
-    request.session[LINK_SESSION_KEY] = {"token": token, "purpose": purpose}
-    return _no_referrer(redirect(next_name))
+    return token_landing(request, key=LINK_SESSION_KEY, value={"token": token, "purpose": purpose}, next_name=next_name)
 
 
 def _refused(request, refused):
     request.session.pop(LINK_SESSION_KEY, None)
     response = render(request, "portal/link.html", {"error": refused.message, "code": refused.code}, status=400)
-    return _no_referrer(response)
+    return no_referrer(response)
 
 
 def _current_link(request, purpose: str):
@@ -256,7 +245,7 @@ def link_view(request):
         return redirect("portal:home")
     # No token in this URL, and a form on the page: the usual same-origin policy (a no-referrer
     # page makes browsers post with "Origin: null", which CSRF protection refuses).
-    return _no_store(render(request, "portal/link.html", {"link": link}))
+    return no_store(render(request, "portal/link.html", {"link": link}))
 
 
 @login_not_required
@@ -285,7 +274,7 @@ def welcome_view(request):
         messages.success(request, _("Your password is set. Next time, sign in with your phone or email."))
         return redirect("portal:home")
     status = 400 if form.errors else 200
-    return _no_store(render(request, "portal/welcome.html", {"form": form, "link": link}, status=status))
+    return no_store(render(request, "portal/welcome.html", {"form": form, "link": link}, status=status))
 
 
 # ---------------------------------------------------------------- what a registrar does for a patient
@@ -319,4 +308,4 @@ def staff_feed_view(request, patient_pk: int):
     secret = services.feed_create(actor=request.user, patient=patient, request=request)
     feed = CalendarFeed.objects.get(patient=patient)
     with _in_patient_time(patient):  # "made on", "last read on": the clinic's time zone
-        return _no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))
+        return no_store(render(request, "portal/calendar.html", _feed_context(request, patient, feed, secret)))

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clinic.admin_site import AdministratorAdmin
+from core.admin_site import AdministratorAdmin
 
 from .models import Contraindication, Indication, Procedure, ResourceKind
 

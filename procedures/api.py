@@ -6,8 +6,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.policy import api_permission
+from audit.models import Action
+from audit.services import audit_record
 from core import dates
+from core.policy import api_permission
 from patients.models import Patient
 from patients.selectors import patient_get_for_user
 
@@ -195,4 +197,12 @@ class EligibilityApi(APIView):
         from django.utils import timezone
 
         when = query.validated_data.get("date") or timezone.localdate(timezone=patient.home_location.tz)
-        return Response(eligibility(patient=patient, procedure=procedure, when=when).as_dict())
+        answer = eligibility(patient=patient, procedure=procedure, when=when).as_dict()
+        audit_record(
+            request=request,
+            action=Action.VIEW,
+            patient=patient,
+            record_type="procedures.eligibility",
+            detail={"eligibility": procedure.slug, "date": str(when), "eligible": answer["eligible"]},
+        )
+        return Response(answer)

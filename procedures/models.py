@@ -192,8 +192,12 @@ class Screening(VersionedRecord):
     """A trichologist's contraindication screening, signed. One row per version."""
 
     examined_at = models.DateTimeField(_("examined at"))
-    procedures = models.ManyToManyField(Procedure, related_name="screenings", verbose_name=_("procedures"))
-    indications = models.ManyToManyField(Indication, blank=True, related_name="+", verbose_name=_("indications found"))
+    procedures = models.ManyToManyField(
+        Procedure, through="ScreeningProcedure", related_name="screenings", verbose_name=_("procedures")
+    )
+    indications = models.ManyToManyField(
+        Indication, through="ScreeningIndication", blank=True, related_name="+", verbose_name=_("indications found")
+    )
     complaints = models.TextField(_("complaints"), blank=True)
     scalp_notes = models.TextField(_("scalp and hair notes"), blank=True)
     fitzpatrick = models.PositiveSmallIntegerField(_("Fitzpatrick skin type"), choices=FitzpatrickType.choices)
@@ -229,6 +233,38 @@ class Screening(VersionedRecord):
         return dates.RECORD.contains(self.examined_at)
 
 
+# The links of a signed screening are part of it. PROTECT on both sides: a catalogue entry a signed
+# screening names is withdrawn (its "offered" / "in use" box), never deleted; the database triggers
+# (migration 0006) refuse UPDATE and DELETE of the rows, and INSERT after the screening was signed.
+# The tables keep the names Django gave them when these were automatic many-to-many tables.
+class ScreeningProcedure(models.Model):
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "procedures_screening_procedures"
+        unique_together = [("screening", "procedure")]  # the constraint the automatic table has
+        verbose_name = _("procedure of a signed screening")
+        verbose_name_plural = _("procedures of signed screenings")
+
+    def __str__(self):
+        return f"{self.screening_id}: {self.procedure_id}"
+
+
+class ScreeningIndication(models.Model):
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="+")
+    indication = models.ForeignKey(Indication, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "procedures_screening_indications"
+        unique_together = [("screening", "indication")]
+        verbose_name = _("indication of a signed screening")
+        verbose_name_plural = _("indications of signed screenings")
+
+    def __str__(self):
+        return f"{self.screening_id}: {self.indication_id}"
+
+
 class ScreeningAnswer(models.Model):
     screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="answers")
     contraindication = models.ForeignKey(Contraindication, on_delete=models.PROTECT, related_name="+")
@@ -238,6 +274,8 @@ class ScreeningAnswer(models.Model):
 
     class Meta:
         ordering = ["contraindication__slug"]
+        verbose_name = _("answer of a signed screening")
+        verbose_name_plural = _("answers of signed screenings")
         constraints = [
             models.UniqueConstraint(fields=["screening", "contraindication"], name="screening_answer_unique"),
             models.CheckConstraint(

@@ -7,7 +7,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch
 
-from accounts.policy import allowed
+from core.policy import allowed
 
 from .eligibility import eligibility, load_clinical_facts
 from .models import IceTest, Procedure, Screening, ScreeningAnswer

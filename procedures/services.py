@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.policy import allowed
 from audit.models import Action
 from audit.services import audit_record
 from core import dates
+from core.policy import allowed
 
 from .models import Contraindication, IceTest, Indication, Procedure, Screening, ScreeningAnswer, Severity
 from .rules import screening_outcome

@@ -4,11 +4,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.policy import allowed, permission_required, require
 from audit.models import Action
 from audit.services import audit_record
-from patients.selectors import patients_visible_to
-from patients.views import apply_service_error, patient_for_user
+from core.forms import apply_service_error
+from core.policy import allowed, permission_required, require
+from patients.selectors import patient_get_for_user, patients_visible_to
 
 from . import selectors, services
 from .forms import IceTestForm, ProcedureChoiceForm, ScreeningForm, corrected_moment
@@ -74,7 +74,7 @@ def _screening_form(request, procedures, *, amend=False, initial=None, previous=
 @permission_required("clinical.record")
 @require_http_methods(["GET", "POST"])
 def screening_create_view(request, patient_pk: int):
-    patient = patient_for_user(request.user, patient_pk)
+    patient = patient_get_for_user(request.user, patient_pk)
     choice = ProcedureChoiceForm(request.GET or None)
     if not choice.is_valid():
         return render(request, "procedures/screening_choose.html", {"patient": patient, "choice": choice})
@@ -148,7 +148,7 @@ def screening_amend_view(request, pk: int):
 @permission_required("clinical.record")
 @require_http_methods(["GET", "POST"])
 def ice_test_create_view(request, patient_pk: int):
-    patient = patient_for_user(request.user, patient_pk)
+    patient = patient_get_for_user(request.user, patient_pk)
     form = IceTestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

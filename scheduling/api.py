@@ -12,10 +12,11 @@ from rest_framework.views import APIView
 
 from accounts.locations import user_works_at
 from accounts.models import Location
-from accounts.policy import api_permission
-from clinic.api import Conflict
-from clinic.net import client_ip
+from audit.services import audit_sessions_read
 from core import dates
+from core.api import Conflict
+from core.net import client_ip
+from core.policy import api_permission
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
@@ -342,6 +343,7 @@ class CalendarApi(APIView):
         v = query.validated_data
         require_works_at(request.user, v["location"])
         grid = selectors.calendar(location=v["location"], day=v["date"], view=v["view"])
+        audit_sessions_read(request=request, sessions=grid["sessions"])
         return Response(
             {
                 "location": v["location"].pk,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locations import location_ids_of
-from accounts.policy import require
+from core.policy import require
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 

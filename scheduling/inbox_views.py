@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.policy import permission_required
+from audit.services import audit_list_read
+from core.forms import apply_service_error
+from core.policy import permission_required
 from patients.forms import PatientSearchForm
+from patients.registration import patient_register_from_form
 from patients.selectors import patient_list
-from patients.views import apply_service_error, patient_register_from_form
 
 from . import inbox, services
 from .forms import RequestCloseForm
@@ -24,7 +26,13 @@ def requests_inbox_view(request):
     if status not in BookingRequestStatus.values:
         status = BookingRequestStatus.NEW
     items = inbox.booking_requests_visible_to(request.user).filter(status=status)
-    items = items.select_related("procedure", "patient", "session")[:200]
+    items = list(items.select_related("procedure", "patient", "session")[:200])
+    audit_list_read(
+        request=request,
+        record_type="scheduling.bookingrequest",
+        ids=[i.pk for i in items],
+        patient_ids=[i.patient_id for i in items if i.patient_id],
+    )
     return render(
         request,
         "scheduling/requests.html",

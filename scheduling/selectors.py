@@ -14,11 +14,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.locations import location_ids_of
-from accounts.policy import require
+from core.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
-from .models import ACTIVE_STATUSES, Course, Dispatch, ResourceBooking, Session, SessionStatus
+from .models import ACTIVE_STATUSES, Course, ResourceBooking, Session, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason
 
 
@@ -33,7 +33,7 @@ def course_with_sessions(course_id: int) -> tuple[Course, list[Session]]:
     course = Course.objects.select_related("patient", "procedure", "location", "created_by").get(pk=course_id)
     sessions = list(
         _sessions_with_details(course.sessions.order_by("start")).prefetch_related(
-            Prefetch("dispatches", queryset=Dispatch.objects.order_by("due_at", "channel"))
+            "dispatches"  # in their own order (due, channel): the reminders app is above this one
         )
     )
     number = 0

@@ -8,18 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.locations import locations_of
 from accounts.models import Location
-from accounts.policy import allowed, permission_required
-from audit.models import Action
-from audit.services import audit_record
-from clinic.net import client_ip
+from audit.services import audit_sessions_read
 from core.dates import query_date
-from patients.views import apply_service_error, patient_for_user
-from procedures import selectors as clinical_selectors
+from core.forms import apply_service_error
+from core.net import client_ip
+from core.policy import allowed, permission_required
+from patients.selectors import patient_get_for_user
 
 from . import inbox, selectors, services
 from .forms import (
@@ -58,51 +56,6 @@ def _refuse_other_location(request, locations, name: str = "location") -> None:
         raise PermissionDenied(_("You do not work at this location."))
 
 
-@permission_required("patient.view")
-def patient_record_view(request, pk: int):
-    """The patient page: identity, eligibility, screenings, ice tests and courses."""
-    patient = patient_for_user(request.user, pk)
-    summary = clinical_selectors.patient_clinical_summary(patient=patient, viewer=request.user)
-    courses = list(
-        Course.objects.filter(patient=patient).select_related("procedure", "location").order_by("-created_at")
-    )
-    audit_record(
-        request=request,
-        action=Action.VIEW,
-        patient=patient,
-        record=patient,
-        detail={"screenings": summary.screening_ids, "ice_tests": summary.ice_test_ids, "clinical": summary.clinical},
-    )
-    return render(
-        request,
-        "procedures/patient_record.html",
-        {
-            "patient": patient,
-            "summary": summary,
-            "courses": courses,
-            "can_edit": allowed(request.user, "patient.edit"),
-            "can_record": allowed(request.user, "clinical.record"),
-            "can_book": allowed(request.user, "booking.manage"),
-            "portal": _portal_status(request.user, patient),
-            "my_location_ids": {location.pk for location in locations_of(request.user)},
-        },
-    )
-
-
-def _portal_status(user, patient) -> dict | None:
-    """For a registrar: has the patient a portal login, and a calendar address? (One query.)"""
-    if not allowed(user, "booking.manage"):
-        return None
-    from portal.forms import InviteForm
-    from portal.models import CalendarFeed
-
-    return {
-        "has_login": patient.user_id is not None,
-        "feed": CalendarFeed.objects.filter(patient=patient).first(),
-        "invite_form": InviteForm(initial={"channel": "email" if patient.email else "sms"}),
-    }
-
-
 def _rows_of(proposed, tz) -> list[dict]:
     return [
         {"day": s.start.astimezone(tz).date(), "time": s.start.astimezone(tz).time(), "clinician": s.clinician_id}
@@ -125,7 +78,7 @@ def _specs_from_rows(formset, tz):
 @require_http_methods(["GET", "POST"])
 def book_course_view(request, patient_pk: int):
     """Step 1: what and when; step 2: the proposal, editable; step 3: confirm, all or nothing."""
-    patient = patient_for_user(request.user, patient_pk)
+    patient = patient_get_for_user(request.user, patient_pk)
     locations = locations_of(request.user)
     _refuse_other_location(request, locations)
     initial = inbox.wizard_initial(request.GET, patient=patient, locations=locations)
@@ -392,6 +345,7 @@ def calendar_view(request):
     day = data.get("date") or timezone.localdate(timezone=location.tz)
     view, by = data.get("view") or "day", data.get("by") or "clinician"
     grid = selectors.calendar(location=location, day=day, view=view, by=by)
+    audit_sessions_read(request=request, sessions=grid["sessions"])
     with timezone.override(location.tz):
         return render(
             request,
@@ -443,6 +397,7 @@ def worklist_view(request):
         day, date_error = timezone.localdate(timezone=tz), " ".join(error.messages)
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
     _mark_recordable(sessions)
+    audit_sessions_read(request=request, sessions=sessions)
     with timezone.override(tz):
         return render(
             request,
@@ -481,12 +436,14 @@ def closure_impact_view(request, pk: int):
                 proposals = services.closure_replan_preview(closure=closure)
         else:
             proposals = services.closure_replan_preview(closure=closure)
+        sessions = list(services.closure_affected_sessions(closure))
+        audit_sessions_read(request=request, sessions=sessions)
         return render(
             request,
             "scheduling/closure.html",
             {
                 "closure": closure,
-                "sessions": list(services.closure_affected_sessions(closure)),
+                "sessions": sessions,
                 "proposals": proposals,
                 "applied": applied,
                 "fingerprint": services.fingerprint(proposals),
@@ -518,103 +475,3 @@ def closures_view(request):
         ends_on__gte=timezone.localdate(), location_id__in={location.pk for location in locations_of(request.user)}
     ).select_related("location")
     return render(request, "scheduling/closures.html", {"closures": closures})
-
-
-SESSION_LINK_KEY = "session_link"
-
-
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def session_link_view(request, token: str):
-    """A reminder's link. A GET keeps the token in the session and sends the browser to /s/, a
-    URL without it: the page there has forms, and a page with Referrer-Policy: no-referrer makes
-    browsers post with "Origin: null", which CSRF protection rightly refuses."""
-    if request.method == "POST":
-        return _session_link_page(request, token)
-    refused = _check_session_link(request, token)
-    if not isinstance(refused, Session):
-        return refused
-    request.session[SESSION_LINK_KEY] = token
-    response = redirect("session-link-page")
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def session_link_page_view(request):
-    """The session a reminder's link named, with confirm and cancel. Good for that session only."""
-    return _session_link_page(request, request.session.get(SESSION_LINK_KEY, ""))
-
-
-def _check_session_link(request, token: str):
-    """The session a link names, or the page that refuses the link."""
-    from django.core import signing
-
-    from .reminders import read_session_link
-
-    try:
-        session_id, sequence = read_session_link(token)
-    except signing.SignatureExpired:
-        return _link_refused(request, _("This link has expired. Please call the clinic."))
-    except signing.BadSignature:
-        return _link_refused(request, _("This link is not valid."))
-    session = (
-        Session.objects.select_related("course__procedure", "location", "clinician", "patient")
-        .filter(pk=session_id)
-        .first()
-    )
-    if session is None:
-        return _link_refused(request, _("This link is not valid."))
-    if session.sequence != sequence:
-        return _link_refused(
-            request,
-            _(
-                "This session has been moved or changed since the link was sent. "
-                "Please use the newest reminder, or call %(phone)s."
-            )
-            % {"phone": session.location.phone},
-        )
-    return session
-
-
-def _session_link_page(request, token: str):
-    session = _check_session_link(request, token)
-    if not isinstance(session, Session):
-        return session
-    message, status = "", 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "confirm":
-                services.session_confirm_by_patient(session=session, request=request)
-                message = _("Thank you: your attendance is confirmed.")
-            elif action == "cancel":
-                services.session_cancel_by_patient(session=session, request=request)
-                message = _("Your session is cancelled.")
-            else:
-                message, status = _("Unknown action."), 400
-        except ValidationError as error:
-            message, status = " ".join(error.messages), 409
-        session.refresh_from_db()
-    with timezone.override(session.location.tz), translation_override(session.patient.preferred_language):
-        response = render(
-            request,
-            "scheduling/session_link.html",
-            {
-                "session": session,
-                "message": message,
-                "can_cancel": services.can_change_online(session),
-            },
-            status=status,
-        )
-    response["Cache-Control"] = "no-store"  # Referrer-Policy: same-origin, as on every page: no token here
-    return response
-
-
-def _link_refused(request, message):
-    response = render(request, "scheduling/session_link.html", {"session": None, "message": message}, status=400)
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
-    return response

@@ -396,8 +396,9 @@ def bench_reminders():
     from django.db import connection, transaction
 
     from patients.models import Patient
-    from scheduling import reminders
-    from scheduling.models import Dispatch, DispatchStatus, Session
+    from reminders import services as reminders
+    from reminders.models import Dispatch, DispatchStatus
+    from scheduling.models import Session
 
     # Day 0 of the filled days: 500 clinicians x 20 slots from 08:30 to 18:00 = 10,000 sessions.
     tz = zoneinfo.ZoneInfo("Europe/Moscow")
@@ -471,7 +472,7 @@ def bench_reminders():
             noop_rates = [noop_rate_now()]
             cpu_before, sink_before = process_cpu_seconds(worker.pid), process_cpu_seconds(os.getpid())
             started = time.perf_counter()
-            from scheduling.tasks import send_dispatches
+            from reminders.tasks import send_dispatches
 
             for ids in batches:
                 send_dispatches.apply_async((ids,), queue="bench")

@@ -152,7 +152,7 @@ def environment(database_url: str, redis_url: str, work: Path) -> dict[str, str]
         "DJANGO_STATIC_ROOT": str(work / "staticfiles"),
         # Nothing leaves the machine: reminders the beat tick may find go to the worker's log.
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-        "SMS_BACKEND": "scheduling.sms.ConsoleBackend",
+        "SMS_BACKEND": "core.sms.ConsoleBackend",
     }
 
 

@@ -376,6 +376,22 @@ RU = {
     "never": "ни разу",
     "Revoke": "Отозвать",
     "You have no API tokens.": "У вас нет API-токенов.",
+    # --- records ---
+    "deleted": "удаление",
+    "roles or permissions changed": "изменение ролей или прав",
+    "viewed a list": "просмотр списка",
+    "procedure of a signed screening": "процедура подписанного осмотра",
+    "procedures of signed screenings": "процедуры подписанных осмотров",
+    "indication of a signed screening": "показание подписанного осмотра",
+    "indications of signed screenings": "показания подписанных осмотров",
+    "answer of a signed screening": "ответ подписанного осмотра",
+    "answers of signed screenings": "ответы подписанных осмотров",
+    "The %(object_name)s “%(escaped_object)s” cannot be deleted: records that are kept refer to it.": "Объект «%(escaped_object)s» (%(object_name)s) нельзя удалить: на него ссылаются хранимые записи.",
+    "To stop using it, untick its “offered”, “in use” or “active” box and save: the records keep it as it was.": "Чтобы больше его не использовать, снимите флажок «оказывается», «используется» или «активный» и сохраните: в записях он останется таким, каким был.",
+    "The selected %(objects_name)s cannot be deleted: records that are kept refer to them.": "Выбранные объекты (%(objects_name)s) нельзя удалить: на них ссылаются хранимые записи.",
+    "To stop using an entry, untick its “offered”, “in use” or “active” box and save: the records keep it as it was.": "Чтобы больше не использовать запись, снимите у неё флажок «оказывается», «используется» или «активный» и сохраните: в записях она останется такой, какой была.",
+    # --- journey ---
+    "moves to keep the course's spacing": "переносится, чтобы сохранить интервал курса",
     # --- faults ---
     "Briefly unavailable": "Сервис ненадолго недоступен",
     "The service is briefly unavailable. Please try again in a few seconds.": "Сервис ненадолго недоступен. Попробуйте ещё раз через несколько секунд.",

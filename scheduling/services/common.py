@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.policy import allowed
+from core.policy import allowed
 from procedures.eligibility import eligibility, load_clinical_facts
 
 from ..availability import load_availability

@@ -58,9 +58,9 @@ MATRIX = {
     "portal:sign-in": (OK, OK, OK, OK, OK),
     "two-factor-setup": (OK, OK, OK, DENIED, LOGIN),
     "api-tokens": (OK, OK, OK, OK, LOGIN),
-    "patients:data-protection": (OK, DENIED, DENIED, DENIED, LOGIN),
-    "patients:export": (OK, DENIED, DENIED, DENIED, LOGIN),
-    "patients:anonymise": (OK, DENIED, DENIED, DENIED, LOGIN),
+    "records:data-protection": (OK, DENIED, DENIED, DENIED, LOGIN),
+    "records:export": (OK, DENIED, DENIED, DENIED, LOGIN),
+    "records:anonymise": (OK, DENIED, DENIED, DENIED, LOGIN),
     "two-factor-verify": (REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),  # nothing owed: sent on
     "portal:invite": (DENIED, 405, DENIED, DENIED, LOGIN),
     "portal:staff-feed": (DENIED, 405, DENIED, DENIED, LOGIN),
@@ -146,7 +146,7 @@ def _url(name, records):
         return reverse(name, args=[records["patient"]])
     if name.startswith("scheduling:session-"):
         return reverse(name, args=[records["session"]])
-    if name in {"patient-detail", "patients:edit", "patients:export", "patients:anonymise"}:
+    if name in {"patient-detail", "patients:edit", "records:export", "records:anonymise"}:
         return reverse(name, args=[records["patient"]])
     if name in {"procedures:screening-create", "procedures:ice-test-create"}:
         return reverse(name, args=[records["patient"]])

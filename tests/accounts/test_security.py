@@ -13,7 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
-from clinic.net import client_ip
+from core.net import client_ip
 
 from ..conftest import login
 from ..factories import PASSWORD, UserFactory

@@ -35,9 +35,23 @@ def browser():
         browser.close()
 
 
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="en-GB", accept_downloads=True, viewport={"width": 1280, "height": 900})
+    yield from _page(browser, request, "en-GB", {"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def ru_page(browser, request):
+    """A browser that asks for Russian, the app's default language, as a clinic's would."""
+    yield from _page(browser, request, "ru-RU", LAPTOP)
+
+
+def _page(browser, request, locale: str, viewport: dict):
+    context = browser.new_context(locale=locale, accept_downloads=True, viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -64,6 +78,15 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
         page.get_by_role("button", name="Sign in").click()
 
 
+def sign_in_ru(page, base_url: str, username: str, password: str) -> None:
+    """The same sign-in, read in Russian."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Войти").click()
+
+
 def sign_out(page) -> None:
     toggler = page.get_by_role("button", name="Menu")
     if toggler.is_visible():  # the navigation bar is folded on narrower screens
@@ -82,9 +105,14 @@ def next_monday(after_days: int = 3):
     return day
 
 
+def procedure_field(page):
+    """The booking form's procedure; "Sessions of the combined procedure" is another field's label."""
+    return page.get_by_role("combobox", name="Procedure")
+
+
 def propose_course(page, *, count: int, first_day, time: str, location=None) -> None:
     """Fill the booking wizard's first step and ask for a proposal."""
-    page.get_by_label("Procedure").select_option("cryomassage-contact")
+    procedure_field(page).select_option("cryomassage-contact")
     if location is not None:
         page.get_by_label("Location").select_option(str(location.pk))
     page.get_by_label("Number of sessions").fill(str(count))

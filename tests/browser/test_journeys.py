@@ -1,4 +1,4 @@
-"""What people do, in a real browser: a refused booking, a patient's portal, a website request."""
+"""What people do, in a real browser: a refused booking, a patient's portal, a website request, a closure."""
 
 import datetime
 import re
@@ -8,10 +8,23 @@ from django.core import mail
 from icalendar import Calendar
 
 from procedures.services import ice_test_record, screening_sign
-from scheduling.models import BookingRequest, Course, Session, SessionStatus
+from scheduling.models import BookingRequest, Closure, Course, Session, SessionStatus
 
-from ..factories import PASSWORD, days_ago
-from .conftest import book_course, next_monday, propose_course, shown, sign_in, sign_out
+from ..factories import PASSWORD, PatientFactory, days_ago
+from ..scheduling.conftest import next_weekday
+from .conftest import (
+    LAPTOP,
+    PHONE,
+    SCREENSHOTS,
+    book_course,
+    next_monday,
+    procedure_field,
+    propose_course,
+    shown,
+    sign_in,
+    sign_in_ru,
+    sign_out,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -109,7 +122,7 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
 
     page.get_by_role("link", name="Book a course").click()
-    assert page.get_by_label("Procedure").input_value() == "cryomassage-contact"  # carried from the request
+    assert procedure_field(page).input_value() == "cryomassage-contact"  # carried from the request
     propose_course(page, count=10, first_day=next_monday(), time="10:00", location=location)
     assert shown(page.get_by_text("Course price"))
     page.get_by_role("button", name="Confirm and book all sessions").click()
@@ -189,6 +202,10 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
     assert page.locator(f"#shift-{fifth.pk}").is_checked()
     with page.expect_navigation():
         row.get_by_role("button", name="Move").click()
+    assert shown(page.get_by_role("heading", name="Re-plan the course"))  # the proposal first
+    assert [s.start for s in course.sessions.order_by("start")] == [s.start for s in sessions]
+    with page.expect_navigation(url=re.compile(r"/scheduling/courses/\d+/$")):
+        page.get_by_role("button", name="Confirm the new dates").click()
     moved = list(course.sessions.order_by("start"))
     assert [s.start for s in moved[:4]] == [s.start for s in sessions[:4]]
     assert timezone_local_date(moved[4]) == new_day
@@ -198,3 +215,119 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
 
 def timezone_local_date(session) -> datetime.date:
     return session.start.astimezone(session.location.tz).date()
+
+
+def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_registrar_confirms(
+    ru_page, live_server, registrar, clinician, clinic, cryo, all_absent, location
+):
+    """Issue 13: a closure on a Wednesday and a Thursday hits three courses; the registrar reads the
+    proposal (in Russian, on a phone and a laptop), confirms it and finds every course re-planned."""
+    page, tz = ru_page, location.tz
+    monday = next_weekday(0, tz)
+    wednesday, thursday = monday + datetime.timedelta(days=2), monday + datetime.timedelta(days=3)
+    courses = [
+        book_course(registrar, _cleared_patient(name, location, clinician, cryo, all_absent), cryo, location, **when)
+        for name, when in (
+            ("Анна Морозова", {"first_day": monday, "hour": 10}),  # Mon, Wed (closed), Fri, Mon, ...
+            ("Вера Лебедева", {"first_day": monday + datetime.timedelta(days=1), "hour": 10}),  # Tue, Thu (closed)
+            ("Зоя Крылова", {"first_day": monday, "hour": 12}),
+        )
+    ]
+    closed = {wednesday, thursday}
+    assert all(_local_days(c, tz)[1] in closed and _crosses_a_sunday(_local_days(c, tz)) for c in courses)
+    closure = Closure.objects.create(location=location, starts_on=wednesday, ends_on=thursday, reason="Ремонт")
+    before = _schedule(courses)
+
+    sign_in_ru(page, live_server.url, registrar.username, PASSWORD)
+    page.goto(f"{live_server.url}/scheduling/closures/")
+    page.get_by_role("link", name=re.compile(_ru_date(wednesday, "j M Y"))).click()
+    page.wait_for_url(f"{live_server.url}/scheduling/closures/{closure.pk}/")
+    assert shown(page.get_by_role("heading", name=re.compile("Ремонт")))
+    assert shown(page.get_by_role("heading", name="Предлагаемый новый план"))
+    assert shown(page.get_by_text("Пока вы не подтвердите, ничего не меняется."))
+    tables = page.locator("table")
+    assert tables.count() == 3
+    for n in range(3):
+        now, proposed = _column(tables.nth(n), 1), _column(tables.nth(n), 2)
+        assert len(now) == 9 and now[0] in closed  # from the session on the closed day to the course's end
+        assert not {d for d in proposed if d in closed or d.weekday() == 6}, proposed
+        notes = tables.nth(n).locator("tbody tr").evaluate_all("rows => rows.map(r => r.cells[4].innerText)")
+        assert notes[0] == "клиника закрыта: Ремонт"  # the reason, on the session the closure hits
+        assert set(notes[1:]) == {"переносится, чтобы сохранить интервал курса"}
+    _screenshot(page, "closure-replan-laptop")
+    page.set_viewport_size(PHONE)  # the registrar checks it on her phone
+    _screenshot(page, "closure-replan-phone")
+    _screenshot(page, "closure-replan-phone-top", full_page=False)  # what the phone shows first
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page is wider than a phone"
+    too_wide = "ts => ts.filter(t => t.scrollWidth > t.parentElement.clientWidth).length"
+    assert tables.evaluate_all(too_wide) == 0, "a re-plan table is wider than the phone: it must be scrolled sideways"
+    assert page.get_by_role("button", name="Подтвердить новый план").is_visible()
+    assert _schedule(courses) == before  # reading the proposal changed nothing
+    page.set_viewport_size(LAPTOP)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Подтвердить новый план").click()
+    assert shown(page.get_by_text("Новый план сохранён."))
+    assert page.get_by_text("перенесён", exact=True).count() == 3
+    courses = [courses[0], courses[2], courses[1]]  # in the order the closure hits them
+    links = page.locator("main section h3 a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert links == [f"/scheduling/courses/{c.pk}/" for c in courses]
+    for course, link in zip(courses, links, strict=True):  # the registrar opens each course from here
+        page.goto(live_server.url + link)
+        days = _column(page.locator("table").first, 1, fmt="D j M Y")
+        assert len(days) == 10 and days[0] == before[course.pk][0][0]
+        assert not {d for d in days if d in closed or d.weekday() == 6}, days
+        assert all(2 <= (b - a).days <= 4 for a, b in zip(days, days[1:], strict=False)), days
+        assert days == _local_days(course, tz)  # the page shows what is stored
+
+
+def _cleared_patient(name, location, clinician, cryo, all_absent):
+    """A patient with a signed screening and a passed ice test two days old: eligible for cryomassage."""
+    from procedures.models import Procedure
+
+    Procedure.objects.filter(pk=cryo.pk).update(screening_valid_days=60, ice_test_valid_days=60)
+    cryo.refresh_from_db()
+    patient = PatientFactory(home_location=location, full_name=name)
+    screening_sign(
+        actor=clinician, patient=patient, procedures=[cryo], answers=all_absent, fitzpatrick=2, examined_at=days_ago(2)
+    )
+    ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10, performed_at=days_ago(2))
+    return patient
+
+
+def _local_days(course, tz) -> list[datetime.date]:
+    return [s.start.astimezone(tz).date() for s in course.sessions.filter(status="scheduled").order_by("start")]
+
+
+def _crosses_a_sunday(days) -> bool:
+    return any(b.weekday() < a.weekday() for a, b in zip(days, days[1:], strict=False))
+
+
+def _schedule(courses) -> dict:
+    """Each course's sessions as stored: day, start and clinician."""
+    tz = courses[0].location.tz
+    return {
+        c.pk: [(s.start.astimezone(tz).date(), s.start, s.clinician_id) for s in c.sessions.order_by("start")]
+        for c in courses
+    }
+
+
+def _ru_date(day: datetime.date, fmt: str) -> str:
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("ru"):
+        return date_format(day, fmt)
+
+
+def _column(table, index: int, fmt: str = "D j M") -> list[datetime.date]:
+    """The dates a table shows in one column, read back from their Russian text ("Ср 9 дек, 10:00")."""
+    today = datetime.date.today()
+    known = {_ru_date(d, fmt): d for d in (today + datetime.timedelta(days=n) for n in range(-7, 120))}
+    cells = table.locator("tbody tr").evaluate_all(f"rows => rows.map(r => r.cells[{index}].innerText)")
+    return [known[cell.split(",")[0].strip()] for cell in cells]
+
+
+def _screenshot(page, name: str, full_page: bool = True) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

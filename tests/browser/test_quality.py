@@ -1,6 +1,7 @@
 """Accessibility (axe-core, injected into Chromium) and valid HTML (the Nu Html Checker) on the
 main pages, and booking a course with the keyboard alone."""
 
+import datetime
 import json
 import subprocess
 from pathlib import Path
@@ -29,7 +30,7 @@ def checked_page(browser):
     context.close()
 
 
-def _pages(course, patient, booking_request):
+def _pages(course, patient, booking_request, closure):
     return {
         "anonymous": ["/accounts/login/", "/request/", "/portal/sign-in/"],
         "registrar": [
@@ -43,6 +44,8 @@ def _pages(course, patient, booking_request):
             f"/scheduling/requests/{booking_request.pk}/register/",
             "/scheduling/free-slots/",
             "/patients/new/",
+            "/scheduling/closures/",
+            f"/scheduling/closures/{closure.pk}/",  # the sessions it hits and the proposed re-plan
         ],
         "clinician": [
             "/scheduling/worklist/",
@@ -51,6 +54,28 @@ def _pages(course, patient, booking_request):
         ],
         "patient": ["/portal/", "/portal/calendar/", f"/portal/sessions/{course.sessions.first().pk}/move/"],
     }
+
+
+def _closure_on_the_second_session(course):
+    from scheduling.models import Closure
+
+    day = course.sessions.order_by("start")[1].start.astimezone(course.location.tz).date()
+    return Closure.objects.create(location=course.location, starts_on=day, ends_on=day, reason="Repairs")
+
+
+def _open_move_proposal(page, base_url: str, course) -> str:
+    """Move the fifth session a day later with "re-plan the following" ticked: the proposal page, as served."""
+    fifth = course.sessions.order_by("start")[4]
+    page.goto(f"{base_url}/scheduling/courses/{course.pk}/")
+    row = page.locator("tr", has=page.locator(f"#move-day-{fifth.pk}"))
+    row.get_by_text("Move", exact=True).first.click()
+    day = fifth.start.astimezone(course.location.tz).date() + datetime.timedelta(days=1)
+    page.locator(f"#move-day-{fifth.pk}").fill(day.isoformat())
+    assert page.locator(f"#shift-{fifth.pk}").is_checked()
+    with page.expect_navigation() as navigation:
+        row.get_by_role("button", name="Move").click()
+    assert page.get_by_role("button", name="Confirm the new dates").count() == 1
+    return navigation.value.text()
 
 
 def _axe(page) -> list[dict]:
@@ -76,21 +101,30 @@ def test_main_pages_have_no_serious_accessibility_problems_and_valid_html(
     from scheduling.models import BookingRequest
 
     booking_request = BookingRequest.objects.create(name="Anna", phone=str(eligible_patient.phone), procedure=cryo)
+    closure = _closure_on_the_second_session(course)
     users = {"registrar": registrar, "clinician": clinician, "patient": patient_user}
     page, problems, saved = checked_page, {}, []
-    for who, paths in _pages(course, eligible_patient, booking_request).items():
+
+    def check(name: str, html: str) -> None:
+        found = _axe(page)
+        if found:
+            problems[name] = found
+        target = tmp_path / f"page-{len(saved)}.html"
+        target.write_text(html, encoding="utf-8")
+        saved.append((target, name))
+
+    for who, paths in _pages(course, eligible_patient, booking_request, closure).items():
         if who != "anonymous":
             sign_in(page, live_server.url, users[who].username, PASSWORD)
         for path in paths:
             response = page.goto(live_server.url + path)
             assert response.status == 200, f"{who} {path}: {response.status}"
-            found = _axe(page)
-            if found:
-                problems[f"{who} {path}"] = found
+            if path == f"/scheduling/closures/{closure.pk}/":  # checked with a proposal on it
+                assert page.get_by_role("button", name="Confirm the re-plan").count() == 1
             html = page.request.get(live_server.url + path).text()  # as served, before any script ran
-            target = tmp_path / f"{who}-{len(saved)}.html"
-            target.write_text(html, encoding="utf-8")
-            saved.append((target, f"{who} {path}"))
+            check(f"{who} {path}", html)
+        if who == "registrar":
+            check("registrar: the move proposal", _open_move_proposal(page, live_server.url, course))
         if who != "anonymous":
             sign_out(page)
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)

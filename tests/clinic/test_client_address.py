@@ -1,11 +1,11 @@
-"""Every limit counts the client address clinic.net.client_ip gives (issue 14, item 13)."""
+"""Every limit counts the client address core.net.client_ip gives (issue 14, item 13)."""
 
 from django.core.cache import cache
 from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import BaseThrottle
 
-from clinic.net import throttle_ident
+from core.net import throttle_ident
 
 
 def post_request(ip, forwarded=None):

@@ -128,7 +128,7 @@ def test_the_sign_in_link_limit_still_counts_with_redis_unreachable(patient, red
 def test_the_sign_in_link_is_sent_within_the_request_when_the_broker_is_down(
     patient, broker_down, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "scheduling.sms.FileBackend", str(tmp_path / "sms.jsonl")
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "core.sms.FileBackend", str(tmp_path / "sms.jsonl")
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         answer = Client().post("/portal/sign-in/", {"contact": "+7 916 123-45-67"}, REMOTE_ADDR="10.9.1.1")

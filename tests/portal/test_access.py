@@ -113,7 +113,7 @@ def test_the_answer_never_says_whether_a_phone_or_email_is_known(client, known):
 
 
 def test_a_phone_gets_the_link_by_sms(client, known, settings, tmp_path):
-    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "scheduling.sms.FileBackend", str(tmp_path / "sms.jsonl")
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "core.sms.FileBackend", str(tmp_path / "sms.jsonl")
     ask_for_link(client, "8 (916) 123-45-67")
     sent = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
     assert [m["to"] for m in sent] == ["+79161234567"] and "/portal/link/" in sent[0]["text"]
@@ -190,7 +190,7 @@ def test_a_phone_shared_by_a_mother_and_her_daughter_gets_a_link_for_each(
 ):
     import json
 
-    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "scheduling.sms.FileBackend", str(tmp_path / "sms.jsonl")
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "core.sms.FileBackend", str(tmp_path / "sms.jsonl")
     daughter = PatientFactory(home_location=location, full_name="Anna Ivanova", phone="+79161234567", user=None)
     ask_for_link(client, "+7 916 123-45-67")
     sent = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]

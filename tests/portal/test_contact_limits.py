@@ -87,14 +87,14 @@ def test_a_contact_has_one_canonical_form_and_decorations_do_not_normalise():
 
 
 def test_a_phone_with_an_extension_appended_is_refused_and_sends_nothing(patient, settings, tmp_path):
-    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "scheduling.sms.FileBackend", str(tmp_path / "sms.jsonl")
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "core.sms.FileBackend", str(tmp_path / "sms.jsonl")
     answers = [ask_for_link(Client(), f"+79161234567 доб. {n}", ip=f"10.2.0.{n}").status_code for n in range(16)]
     assert set(answers) == {400}
     assert not (tmp_path / "sms.jsonl").exists() and PortalLink.objects.count() == 0
 
 
 def test_spellings_of_one_phone_share_one_link_limit(patient, settings, tmp_path):
-    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "scheduling.sms.FileBackend", str(tmp_path / "sms.jsonl")
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "core.sms.FileBackend", str(tmp_path / "sms.jsonl")
     settings.PORTAL_LINKS_PER_CONTACT = 3
     answers = [ask_for_link(Client(), s, ip=f"10.3.0.{n}").status_code for n, s in enumerate(PHONE_SPELLINGS[:6])]
     assert answers == [200, 200, 200, 429, 429, 429]

@@ -27,7 +27,7 @@ def api(user):
 def test_the_field_refuses_a_time_without_an_offset_in_plain_words():
     from rest_framework.exceptions import ValidationError
 
-    from clinic.api import AwareDateTimeField
+    from core.api import AwareDateTimeField
 
     field = AwareDateTimeField()
     assert field.run_validation("2026-12-24T10:30:00+11:00") == datetime.datetime(

@@ -168,6 +168,7 @@ def test_a_registrar_moves_a_session_from_the_course_page(
     url = reverse("scheduling:session-move", args=[third.pk])
     proposal = as_registrar.post(url, move)
     assert proposal.status_code == 200 and "Confirm the new dates" in proposal.content.decode()
+    assert "<td>moves</td>" in proposal.content.decode()  # the move page names no closure
     third.refresh_from_db()
     assert third.start.astimezone(location.tz).date() != new_day  # nothing written before the confirm
     response = as_registrar.post(url, {**move, "expected": expected_from(proposal)})
@@ -228,7 +229,10 @@ def test_a_closure_lists_the_sessions_it_hits_and_replans_them(
     closure = Closure.objects.create(location=location, starts_on=day, ends_on=day, reason="Burst pipe")
     url = reverse("scheduling:closure", args=[closure.pk])
     page = as_registrar.get(url)
-    assert eligible_patient.full_name in page.content.decode()
+    text = html.unescape(page.content.decode())
+    assert eligible_patient.full_name in text
+    assert "the clinic is closed: Burst pipe" in text  # the reason, beside the session the closure hits
+    assert "<td>stays</td>" in text  # Saturday instead of Friday leaves the Monday after as it was
     as_registrar.post(url, {"expected": expected_from(page)})
     days = [s.start.astimezone(location.tz).date() for s in course.sessions.order_by("start")]
     assert day not in days and len(days) == 10

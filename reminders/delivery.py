@@ -1,14 +1,8 @@
-"""Session reminders and aftercare messages, derived from the database and sent exactly once.
+"""Sending what is due exactly once: claim with a compare-and-swap, re-check, send, record.
 
-- `scan(now)`: one INSERT ... SELECT per reminder time records a Dispatch per (session, kind,
-  channel, sequence); ON CONFLICT DO NOTHING makes a second scan, or a second beat, harmless.
-  It looks back as far as the session itself: a reminder that fell due while beat was down still
-  goes out while useful, and is recorded as skipped with the reason when it is not.
-- `enqueue(now)`: hands due, unclaimed dispatches to workers in batches of ids.
-- `send(dispatch_id)`: claims one dispatch with a compare-and-swap update, re-checks that the
-  session is still at the same time and the patient still consents, sends, records the result.
-
-Booking, moving and cancelling never talk to the broker: they only write sessions.
+`send(dispatch_id)` claims one dispatch, re-checks that the session is still at the same time, can
+still happen as booked and the patient still consents, sends, and records the result; `send_batch`
+does the same for a batch over several connections at once.
 """
 
 from __future__ import annotations
@@ -23,133 +17,33 @@ from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Subquery
+from django.utils import timezone
+
+from core.net import site_host
+from core.sms import PermanentSendError, TransientSendError, get_backend
+from scheduling.models import ACTIVE_STATUSES, Session, SessionStatus
+from scheduling.selectors import session_warnings
 
 from . import mail
-from .models import ACTIVE_STATUSES, Channel, Dispatch, DispatchStatus, ReminderOffset, Session, SessionStatus
-from .selectors import session_warnings
-from .sms import PermanentSendError, TransientSendError, get_backend
-
-# Why a message was skipped. Stored in English; the delivery log shows them translated.
-SKIP_BOOKED_LATE = gettext_noop("booked or moved after this reminder was due")
-SKIP_LATER_REMINDER = gettext_noop("too late: a later reminder is still to come")
-SKIP_STARTED = gettext_noop("too late: the session has started")
-SKIP_NOT_COMPLETED = gettext_noop("the session is no longer recorded as completed")
-SKIP_NOT_SCHEDULED = gettext_noop("the session is no longer scheduled")
-SKIP_MOVED = gettext_noop("the session was moved; the reminder for its new time replaces this one")
-SKIP_NO_EMAIL_CONSENT = gettext_noop("the patient no longer accepts email reminders")
-SKIP_NO_SMS_CONSENT = gettext_noop("the patient no longer accepts SMS reminders")
-SKIP_HELD = gettext_noop("held: the session cannot happen as booked (see the warning on the course page)")
+from .models import Channel, Dispatch, DispatchStatus, ReminderOffset
+from .reasons import (
+    SKIP_HELD,
+    SKIP_LATER_REMINDER,
+    SKIP_MOVED,
+    SKIP_NO_EMAIL_CONSENT,
+    SKIP_NO_SMS_CONSENT,
+    SKIP_NOT_COMPLETED,
+    SKIP_NOT_SCHEDULED,
+    SKIP_STARTED,
+)
+from .scan import in_quiet_hours, quiet_hours_end
+from .texts import compose, compose_sms
 
 MAX_ATTEMPTS = 5
 READ_CHUNK = 10  # rows read first, alone, so that the lanes start while the rest are read
-REENQUEUE_AFTER = datetime.timedelta(minutes=10)
-AFTERCARE_WINDOW = datetime.timedelta(hours=24)
-LINK_SALT = "scheduling.session-link"
-
-SCAN_SQL = """
-INSERT INTO scheduling_dispatch (session_id, kind, channel, sequence, due_at, not_before, status, attempts,
-                                 provider_message_id, detail, created_at)
-SELECT s.id, %(kind)s, ch.channel, s.sequence, s.start - %(hours)s * interval '1 hour', %(now)s,
-       CASE WHEN s.start - %(hours)s * interval '1 hour' < s.rescheduled_at THEN 'skipped'
-            WHEN s.start - %(now)s <= %(next_hours)s * interval '1 hour' THEN 'skipped'
-            ELSE 'pending' END,
-       0, '',
-       CASE WHEN s.start - %(hours)s * interval '1 hour' < s.rescheduled_at THEN %(reason_booked)s
-            WHEN s.start - %(now)s <= %(next_hours)s * interval '1 hour' THEN %(reason_late)s
-            ELSE '' END,
-       %(now)s
-FROM scheduling_session s
-JOIN patients_patient p ON p.id = s.patient_id
-CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
-WHERE s.status = 'scheduled' AND s.start > %(now)s AND s.start <= %(now)s + %(hours)s * interval '1 hour'
-  AND ((ch.channel = 'email' AND p.consent_email AND p.email <> '') OR (ch.channel = 'sms' AND p.consent_sms))
-ON CONFLICT ON CONSTRAINT dispatch_once DO NOTHING
-"""
-
-AFTERCARE_SQL = """
-INSERT INTO scheduling_dispatch (session_id, kind, channel, sequence, due_at, not_before, status, attempts,
-                                 provider_message_id, detail, created_at)
-SELECT s.id, 'aftercare', ch.channel, s.sequence, s.outcome_at, %(now)s, 'pending', 0, '', '', %(now)s
-FROM scheduling_session s
-JOIN patients_patient p ON p.id = s.patient_id
-CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
-WHERE s.status = 'completed' AND s.outcome_at > %(since)s AND s.outcome_at <= %(now)s
-  AND ((ch.channel = 'email' AND p.consent_email AND p.email <> '') OR (ch.channel = 'sms' AND p.consent_sms))
-ON CONFLICT ON CONSTRAINT dispatch_once DO NOTHING
-"""
-
-
-def reminder_kind(hours: int) -> str:
-    return f"before_{hours}h"
-
-
-def scan(now: datetime.datetime | None = None) -> int:
-    """Record every due reminder and aftercare message once; return how many rows were added."""
-    now = now or timezone.now()
-    hours = list(
-        ReminderOffset.objects.filter(active=True).order_by("-hours_before").values_list("hours_before", flat=True)
-    )
-    added = 0
-    with connection.cursor() as cursor:
-        for index, offset in enumerate(hours):
-            next_hours = hours[index + 1] if index + 1 < len(hours) else 0
-            cursor.execute(
-                SCAN_SQL,
-                {
-                    "kind": reminder_kind(offset),
-                    "hours": offset,
-                    "next_hours": next_hours,
-                    "now": now,
-                    "reason_booked": SKIP_BOOKED_LATE,
-                    "reason_late": SKIP_LATER_REMINDER if next_hours else SKIP_STARTED,
-                },
-            )
-            added += cursor.rowcount
-        cursor.execute(AFTERCARE_SQL, {"now": now, "since": now - AFTERCARE_WINDOW})
-        added += cursor.rowcount
-    return added
-
-
-def in_quiet_hours(moment: datetime.datetime, tz) -> bool:
-    hour = moment.astimezone(tz).hour
-    start, end = settings.QUIET_HOURS_START, settings.QUIET_HOURS_END
-    return (start <= hour or hour < end) if start > end else (start <= hour < end)
-
-
-def quiet_hours_end(moment: datetime.datetime, tz) -> datetime.datetime:
-    local = moment.astimezone(tz)
-    end = local.replace(hour=settings.QUIET_HOURS_END, minute=0, second=0, microsecond=0)
-    return end if end > local else end + datetime.timedelta(days=1)
-
-
-def enqueue(now: datetime.datetime | None = None, *, batch: int = 50, limit: int = 20000) -> list[list[int]]:
-    """Mark due dispatches as handed over and return their ids in batches (the caller queues them)."""
-    now = now or timezone.now()
-    # A worker that died mid-send leaves its claim behind; after the lease it is sent again.
-    lease = datetime.timedelta(seconds=settings.DISPATCH_LEASE_SECONDS)
-    Dispatch.objects.filter(status=DispatchStatus.SENDING, claimed_at__lt=now - lease).update(
-        status=DispatchStatus.PENDING, enqueued_at=None
-    )
-    due = (
-        Dispatch.objects.filter(status=DispatchStatus.PENDING, not_before__lte=now)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
-        .order_by("not_before")
-        .values_list("id", "channel", "session__location__time_zone")[:limit]
-    )
-    import zoneinfo
-
-    ids = [pk for pk, channel, tz in due if not (channel == Channel.SMS and in_quiet_hours(now, zoneinfo.ZoneInfo(tz)))]
-    Dispatch.objects.filter(pk__in=ids).update(enqueued_at=now)
-    return [ids[i : i + batch] for i in range(0, len(ids), batch)]
 
 
 @dataclass
@@ -420,80 +314,6 @@ def _retry_or_fail(dispatch: Dispatch, failure: Exception, now) -> Outcome:
     return Outcome("retry", retry_in=delay)
 
 
-def session_number(dispatch: Dispatch) -> tuple[int, int]:
-    """(n, of): 'session 5 of 12' counts the course's active sessions in time order."""
-    session = dispatch.session
-    number = getattr(dispatch, "session_number", None)
-    if number is None:
-        number = session.course.sessions.filter(status__in=ACTIVE_STATUSES, start__lte=session.start).count()
-    return number, session.course.session_count
-
-
-def session_link(session: Session) -> str:
-    token = signing.dumps({"s": session.pk, "q": session.sequence}, salt=LINK_SALT)
-    return settings.SITE_URL.rstrip("/") + reverse("session-link", args=[token])
-
-
-def read_session_link(token: str) -> tuple[int, int]:
-    """(session id, sequence) from a link; BadSignature or SignatureExpired otherwise."""
-    data = signing.loads(token, salt=LINK_SALT, max_age=datetime.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS))
-    return int(data["s"]), int(data["q"])
-
-
-def compose(dispatch: Dispatch) -> tuple[str, str]:
-    """(subject, body) in the patient's language, times in the location's time zone."""
-    session = dispatch.session
-    patient, location, procedure = session.patient, session.location, session.course.procedure
-    with translation.override(patient.preferred_language), timezone.override(location.tz):
-        when = date_format(timezone.localtime(session.start), "l j E Y, H:i")
-        if dispatch.kind == "aftercare":
-            subject = _("After your session: what to do and what to watch for")
-            body = "\n\n".join(
-                filter(
-                    None,
-                    [
-                        _("Thank you for coming to %(clinic)s.") % {"clinic": location.name},
-                        procedure.aftercare,
-                        _("If anything worries you, call us: %(phone)s") % {"phone": location.phone},
-                    ],
-                )
-            )
-            return subject, body
-        number, total = session_number(dispatch)
-        subject = _("Reminder: %(procedure)s on %(when)s") % {"procedure": procedure.name, "when": when}
-        lines = [
-            _("%(procedure)s, session %(n)d of %(total)d") % {"procedure": procedure.name, "n": number, "total": total},
-            _("When: %(when)s") % {"when": when},
-            _("Clinician: %(name)s") % {"name": session.clinician},
-            _("Where: %(address)s") % {"address": f"{location.name}, {location.address}"},
-        ]
-        if procedure.preparation:
-            lines.append(_("Before the session: %(text)s") % {"text": procedure.preparation})
-        lines.append(_("Confirm or cancel: %(link)s") % {"link": session_link(session)})
-        lines.append(_("Phone: %(phone)s") % {"phone": location.phone})
-        return subject, "\n".join(lines)
-
-
-def compose_sms(dispatch: Dispatch) -> str:
-    session = dispatch.session
-    location, procedure = session.location, session.course.procedure
-    with translation.override(session.patient.preferred_language), timezone.override(location.tz):
-        if dispatch.kind == "aftercare":
-            return _(
-                "%(clinic)s: after your session, see the care advice in your email or call %(phone)s if "
-                "anything worries you."
-            ) % {"clinic": location.name, "phone": location.phone}
-        number, total = session_number(dispatch)
-        return _("%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s") % {
-            "clinic": location.name,
-            "procedure": procedure.name,
-            "n": number,
-            "total": total,
-            "when": date_format(timezone.localtime(session.start), "j E H:i"),
-            "link": session_link(session),
-        }
-
-
 def _deliver(dispatch: Dispatch, email_connection=None) -> str:
     reference = f"dispatch-{dispatch.pk}"
     if dispatch.channel == Channel.SMS:
@@ -502,7 +322,7 @@ def _deliver(dispatch: Dispatch, email_connection=None) -> str:
         )
     subject, body = compose(dispatch)
     # One Message-ID per dispatch: a message sent again after a crash is recognisably the same one.
-    message_id = f"<{reference}@{settings.SITE_URL.split('//')[-1].split('/')[0].split(':')[0] or 'clinic'}>"
+    message_id = f"<{reference}@{site_host()}>"
     to = dispatch.session.patient.email
     if mail.is_smtp(email_connection):
         raw = mail.render(subject=subject, body=body, to=to, message_id=message_id)
@@ -519,16 +339,3 @@ def _deliver(dispatch: Dispatch, email_connection=None) -> str:
         connection=email_connection,
     ).send()
     return message_id
-
-
-def tick(now: datetime.datetime | None = None) -> dict:
-    """The periodic task's body: scan, then queue the due dispatches for the workers."""
-    from .tasks import send_dispatches
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        added = scan(now)
-        batches = enqueue(now)
-        for ids in batches:
-            transaction.on_commit(lambda ids=ids: send_dispatches.delay(ids))
-    return {"added": added, "queued": sum(len(b) for b in batches)}

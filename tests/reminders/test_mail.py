@@ -6,7 +6,7 @@ from email import policy
 import pytest
 from django.core.mail import EmailMessage
 
-from scheduling import mail
+from reminders import mail
 
 SUBJECT = "Напоминание: Криомассаж кожи головы (контактный), Вторник 24 ноября 2026, 08:30"
 BODY = "\n".join(

@@ -1,6 +1,7 @@
 """Who is on the other end: the client's IP address, trusting forwarded-for only from listed proxies."""
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -31,3 +32,13 @@ def throttle_ident(throttle, request) -> str:
     which the client writes itself; accounts.apps puts this one on BaseThrottle, so every throttle,
     present and future, counts the address the lockouts and limiters count."""
     return client_ip(request) or ""
+
+
+def absolute_url(path: str) -> str:
+    """A URL of this site for a message or a calendar file (SITE_URL and the path)."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def site_host() -> str:
+    """The site's host name, without scheme or port (Message-ID domains, calendar UIDs)."""
+    return urlsplit(settings.SITE_URL).hostname or "clinic.invalid"

@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from patients.models import Patient
-from scheduling import reminders
-from scheduling.models import Dispatch, DispatchStatus, Session
+from reminders import services as reminders
+from reminders.models import Dispatch, DispatchStatus
+from scheduling.models import Session
 
 from ..helpers import ROOT, SmtpSink, celery_worker, free_port
 from ..helpers import test_database_url as worker_database_url

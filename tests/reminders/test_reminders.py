@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import Patient
-from scheduling import reminders
-from scheduling.models import Dispatch, DispatchStatus, Session, SessionStatus
+from reminders import services as reminders
+from reminders.models import Dispatch, DispatchStatus
+from scheduling.models import Session, SessionStatus
 from scheduling.services import session_cancel, session_move
 
 from ..helpers import SmsGateway, SmtpSink
@@ -149,7 +150,7 @@ def test_no_sms_in_quiet_hours_it_goes_when_they_end(course, settings):
     night = datetime.datetime.combine(
         timezone.localtime(session.start, tz).date() - datetime.timedelta(days=1), datetime.time(22, 30), tzinfo=tz
     )
-    settings.SMS_BACKEND = "scheduling.sms.FileBackend"
+    settings.SMS_BACKEND = "core.sms.FileBackend"
     assert reminders.send(sms.pk, now=night).status == "deferred"
     sms.refresh_from_db()
     assert sms.status == DispatchStatus.PENDING
@@ -195,7 +196,7 @@ def test_an_email_outside_the_lean_shape_still_reaches_the_smtp_server_through_d
 def test_the_sms_gateway_fails_three_times_then_one_message_goes_out(course, settings):
     session = first_session(course)
     with SmsGateway(failures=3) as gateway:
-        settings.SMS_BACKEND = "scheduling.sms.HttpGatewayBackend"
+        settings.SMS_BACKEND = "core.sms.HttpGatewayBackend"
         settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_KEY = gateway.url, "secret-key"
         reminders.scan(session.start - 23 * HOUR)
         sms = Dispatch.objects.get(session=session, channel="sms")
@@ -212,7 +213,7 @@ def test_the_sms_gateway_fails_three_times_then_one_message_goes_out(course, set
 def test_after_five_failures_the_message_is_marked_failed(course, settings):
     session = first_session(course)
     with SmsGateway(failures=10) as gateway:
-        settings.SMS_BACKEND = "scheduling.sms.HttpGatewayBackend"
+        settings.SMS_BACKEND = "core.sms.HttpGatewayBackend"
         settings.SMS_GATEWAY_URL = gateway.url
         reminders.scan(session.start - 23 * HOUR)
         sms = Dispatch.objects.get(session=session, channel="sms")
@@ -243,7 +244,7 @@ def test_a_completed_session_sends_the_aftercare_note(course, clinic):
 def test_registrars_see_every_message_of_a_course(course, as_registrar, settings):
     session = first_session(course)
     with SmsGateway(failures=10) as gateway:
-        settings.SMS_BACKEND, settings.SMS_GATEWAY_URL = "scheduling.sms.HttpGatewayBackend", gateway.url
+        settings.SMS_BACKEND, settings.SMS_GATEWAY_URL = "core.sms.HttpGatewayBackend", gateway.url
         reminders.scan(session.start - 23 * HOUR)
         for dispatch in Dispatch.objects.filter(session=session):
             reminders.send(dispatch.pk, now=session.start - 23 * HOUR)

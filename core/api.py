@@ -8,7 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.dates import AwareDateTimeField  # noqa: F401  (its home is core.dates)
+from . import events
+from .dates import AwareDateTimeField  # noqa: F401  (its home is core.dates)
 
 
 class Conflict(exceptions.APIException):
@@ -73,9 +74,7 @@ def exception_handler(exc, context):
             body["code"] = _first_code(detail) or exc.default_code
         body["message"] = str(detail) if detail is not None else str(exc)
     if response.status_code == status.HTTP_403_FORBIDDEN and context.get("request") is not None:
-        from accounts.views import _audit_refusal
-
-        _audit_refusal(context["request"])
+        events.refused(context["request"])
     answer = Response({"error": body}, status=response.status_code)
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:

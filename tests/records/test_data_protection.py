@@ -27,14 +27,14 @@ def records(patient, clinician, cryo, all_absent):
 def test_only_administrators_reach_data_protection(records, registrar, clinician, patient_user, administrator):
     for user in (registrar, clinician, patient_user):
         client = login(user)
-        assert client.get(reverse("patients:export", args=[records.pk])).status_code == 403
-        assert client.post(reverse("patients:anonymise", args=[records.pk]), {"reason": "x"}).status_code == 403
-    assert login(administrator).get(reverse("patients:data-protection") + "?q=Ivanova").status_code == 200
+        assert client.get(reverse("records:export", args=[records.pk])).status_code == 403
+        assert client.post(reverse("records:anonymise", args=[records.pk]), {"reason": "x"}).status_code == 403
+    assert login(administrator).get(reverse("records:data-protection") + "?q=Ivanova").status_code == 200
 
 
 def test_the_export_holds_identity_clinical_records_sessions_and_who_looked(records, administrator, as_registrar):
     as_registrar.get(reverse("patient-detail", args=[records.pk]))  # an access that the export must list
-    response = login(administrator).get(reverse("patients:export", args=[records.pk]))
+    response = login(administrator).get(reverse("records:export", args=[records.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     assert "attachment" in response["Content-Disposition"] and "no-store" in response["Cache-Control"]
     data = json.loads(response.content)
@@ -48,7 +48,7 @@ def test_the_export_holds_identity_clinical_records_sessions_and_who_looked(reco
 def test_anonymising_erases_who_the_patient_is_and_keeps_the_records(records, administrator, patient_user):
     CalendarFeed.objects.create(patient=records, secret_hash="x" * 64)
     client = login(administrator)
-    page = client.post(reverse("patients:anonymise", args=[records.pk]), {"reason": "written request", "confirm": "on"})
+    page = client.post(reverse("records:anonymise", args=[records.pk]), {"reason": "written request", "confirm": "on"})
     assert page.status_code == 302
     records.refresh_from_db()
     assert records.full_name == f"Anonymised patient {records.pk}" and records.email == "" and records.notes == ""
@@ -62,7 +62,7 @@ def test_anonymising_erases_who_the_patient_is_and_keeps_the_records(records, ad
     assert AuditEvent.objects.filter(
         patient=records, detail__anonymised=True, detail__reason="written request"
     ).exists()
-    again = client.post(reverse("patients:anonymise", args=[records.pk]), {"reason": "again", "confirm": "on"})
+    again = client.post(reverse("records:anonymise", args=[records.pk]), {"reason": "again", "confirm": "on"})
     assert again.status_code == 400 and "already anonymised" in again.content.decode()
 
 
@@ -77,11 +77,11 @@ def test_anonymising_is_refused_while_sessions_are_to_come_and_changes_nothing(
     book_course(registrar, eligible_patient, cryo, location)
     client = login(administrator)
     refused = client.post(
-        reverse("patients:anonymise", args=[eligible_patient.pk]), {"reason": "request", "confirm": "on"}
+        reverse("records:anonymise", args=[eligible_patient.pk]), {"reason": "request", "confirm": "on"}
     )
     assert refused.status_code == 400 and "10 sessions to come" in refused.content.decode()
     eligible_patient.refresh_from_db()
     assert eligible_patient.full_name == "Maria Petrovna Ivanova"
     assert Session.objects.filter(patient=eligible_patient).count() == 10
-    missing = client.post(reverse("patients:anonymise", args=[eligible_patient.pk]), {"reason": "", "confirm": ""})
+    missing = client.post(reverse("records:anonymise", args=[eligible_patient.pk]), {"reason": "", "confirm": ""})
     assert missing.status_code == 400

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Location, User
-from accounts.roles import Role
+from core.roles import Role
 
 PASSWORD = "demo-pass-2026"
 STAFF = [

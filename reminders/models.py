@@ -1,0 +1,82 @@
+"""The messages a clinic sends about sessions: reminder times, and each message to send or sent."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class ReminderOffset(models.Model):
+    """How long before a session a reminder goes out. The clinic edits these (24 h and 2 h to start)."""
+
+    hours_before = models.PositiveSmallIntegerField(_("hours before the session"), unique=True)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["-hours_before"]
+        verbose_name = _("reminder time")
+        verbose_name_plural = _("reminder times")
+        db_table = "scheduling_reminderoffset"  # the table keeps the name it had in scheduling
+        constraints = [models.CheckConstraint(condition=Q(hours_before__gte=1), name="reminder_offset_positive")]
+
+    def __str__(self):
+        return f"{self.hours_before} h"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("email")
+    SMS = "sms", _("SMS")
+
+
+class DispatchStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    SKIPPED = "skipped", _("skipped")
+
+
+class Dispatch(models.Model):
+    """One message to one patient by one channel: a reminder or the aftercare note.
+
+    The beat scan derives these from the sessions; the unique constraint makes a second scan, or
+    a second beat, harmless. `sequence` ties a reminder to the session's time when it was made:
+    a moved session has a new sequence and gets new reminders; the old ones are skipped.
+    """
+
+    session = models.ForeignKey("scheduling.Session", on_delete=models.CASCADE, related_name="dispatches")
+    kind = models.CharField(_("message"), max_length=20)  # "before_24h", "before_2h", "aftercare"
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    sequence = models.PositiveIntegerField()
+    due_at = models.DateTimeField(_("due"))
+    not_before = models.DateTimeField(_("not before"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DispatchStatus.choices, default=DispatchStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "channel", "id"]
+        db_table = "scheduling_dispatch"  # the table keeps the name it had in scheduling
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind", "channel", "sequence"], name="dispatch_once"),
+        ]
+        indexes = [models.Index(fields=["status", "not_before"], name="dispatch_status_not_before")]
+
+    def __str__(self):
+        return f"{self.kind} {self.channel} #{self.session_id}"
+
+    @property
+    def kind_display(self) -> str:
+        if self.kind == "aftercare":
+            return gettext("aftercare")
+        hours = self.kind.removeprefix("before_").removesuffix("h")
+        return gettext("reminder %(hours)s h before") % {"hours": hours}

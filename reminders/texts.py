@@ -1,0 +1,75 @@
+"""What a reminder and an aftercare message say, in the patient's language and the location's time zone."""
+
+from __future__ import annotations
+
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from scheduling.models import ACTIVE_STATUSES
+
+from .links import session_link
+from .models import Dispatch
+
+
+def session_number(dispatch: Dispatch) -> tuple[int, int]:
+    """(n, of): 'session 5 of 12' counts the course's active sessions in time order."""
+    session = dispatch.session
+    number = getattr(dispatch, "session_number", None)
+    if number is None:
+        number = session.course.sessions.filter(status__in=ACTIVE_STATUSES, start__lte=session.start).count()
+    return number, session.course.session_count
+
+
+def compose(dispatch: Dispatch) -> tuple[str, str]:
+    """(subject, body) in the patient's language, times in the location's time zone."""
+    session = dispatch.session
+    patient, location, procedure = session.patient, session.location, session.course.procedure
+    with translation.override(patient.preferred_language), timezone.override(location.tz):
+        when = date_format(timezone.localtime(session.start), "l j E Y, H:i")
+        if dispatch.kind == "aftercare":
+            subject = _("After your session: what to do and what to watch for")
+            body = "\n\n".join(
+                filter(
+                    None,
+                    [
+                        _("Thank you for coming to %(clinic)s.") % {"clinic": location.name},
+                        procedure.aftercare,
+                        _("If anything worries you, call us: %(phone)s") % {"phone": location.phone},
+                    ],
+                )
+            )
+            return subject, body
+        number, total = session_number(dispatch)
+        subject = _("Reminder: %(procedure)s on %(when)s") % {"procedure": procedure.name, "when": when}
+        lines = [
+            _("%(procedure)s, session %(n)d of %(total)d") % {"procedure": procedure.name, "n": number, "total": total},
+            _("When: %(when)s") % {"when": when},
+            _("Clinician: %(name)s") % {"name": session.clinician},
+            _("Where: %(address)s") % {"address": f"{location.name}, {location.address}"},
+        ]
+        if procedure.preparation:
+            lines.append(_("Before the session: %(text)s") % {"text": procedure.preparation})
+        lines.append(_("Confirm or cancel: %(link)s") % {"link": session_link(session)})
+        lines.append(_("Phone: %(phone)s") % {"phone": location.phone})
+        return subject, "\n".join(lines)
+
+
+def compose_sms(dispatch: Dispatch) -> str:
+    session = dispatch.session
+    location, procedure = session.location, session.course.procedure
+    with translation.override(session.patient.preferred_language), timezone.override(location.tz):
+        if dispatch.kind == "aftercare":
+            return _(
+                "%(clinic)s: after your session, see the care advice in your email or call %(phone)s if "
+                "anything worries you."
+            ) % {"clinic": location.name, "phone": location.phone}
+        number, total = session_number(dispatch)
+        return _("%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s") % {
+            "clinic": location.name,
+            "procedure": procedure.name,
+            "n": number,
+            "total": total,
+            "when": date_format(timezone.localtime(session.start), "j E H:i"),
+            "link": session_link(session),
+        }

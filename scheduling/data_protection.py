@@ -1,0 +1,54 @@
+"""A patient's courses, sessions and website requests, for an export; what erasing touches."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from patients.data_protection import when
+
+from .models import BookingRequest, Course, Session, SessionStatus
+
+
+def bookings_export(patient) -> dict:
+    courses = Course.objects.filter(patient=patient).select_related("procedure", "location").order_by("created_at")
+    sessions = Session.objects.filter(patient=patient).select_related("clinician").order_by("start")
+    return {
+        "courses": [
+            {
+                "id": c.pk,
+                "procedure": c.procedure.slug,
+                "location": c.location.name,
+                "status": c.status,
+                "session_count": c.session_count,
+                "total_price": str(c.total_price),
+                "created_at": when(c.created_at),
+            }
+            for c in courses
+        ],
+        "sessions": [
+            {
+                "id": s.pk,
+                "course": s.course_id,
+                "start": when(s.start),
+                "end": when(s.end),
+                "status": s.status,
+                "clinician": str(s.clinician),
+                "cancel_reason": s.cancel_reason,
+                "confirmed_at": when(s.confirmed_at),
+            }
+            for s in sessions
+        ],
+        "requests": list(
+            BookingRequest.objects.filter(patient=patient).values("created_at", "preferred_time", "message", "status")
+        ),
+    }
+
+
+def upcoming_sessions(patient) -> int:
+    """Sessions still to come: a patient who has them cannot be anonymised yet."""
+    return Session.objects.filter(patient=patient, status=SessionStatus.SCHEDULED, end__gte=timezone.now()).count()
+
+
+def bookings_erase(patient) -> None:
+    """Sessions stay (medical records); the website requests lose what the patient typed."""
+    BookingRequest.objects.filter(patient=patient).update(name="—", phone="—", message="")
