@@ -12,6 +12,7 @@ from core import events
 from core.api import json_error, json_not_found, json_permission_denied, json_server_error
 from core.limits import limit_key, over_limit
 from core.net import client_ip
+from core.outage import outage_response
 from core.policy import permission_required
 from core.roles import Role
 
@@ -48,6 +49,9 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    outage = outage_response(request)  # the database or a Redis counter is away: 503, not 500
+    if outage is not None:
+        return outage
     if request.path.startswith("/api/"):
         return json_server_error(request)
     return render(request, "500.html", status=500)

@@ -8,6 +8,7 @@ from accounts import two_factor
 from accounts import views as account_views
 from accounts.api import TokenApi
 from accounts.forms import LoginForm
+from core import health
 from core.admin_site import guard_admin_site
 from portal import session_links
 from portal import views as portal_views
@@ -53,6 +54,8 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 handler403 = "accounts.views.permission_denied"

@@ -1,10 +1,14 @@
-"""Fixed-window counters in Redis, shared by every limiter (sign-in links, password resets)."""
+"""Fixed-window counters shared by every limiter (sign-in links, password resets).
+
+They count in PostgreSQL (core.ratelimit), so they hold when Redis is down (README: What happens
+when ... is down).
+"""
 
 from __future__ import annotations
 
 import hashlib
 
-from django.core.cache import cache
+from core.ratelimit import count_hit
 
 
 def limit_key(kind: str, value: str) -> str:
@@ -14,9 +18,4 @@ def limit_key(kind: str, value: str) -> str:
 
 def over_limit(key: str, limit: int, seconds: int) -> bool:
     """Count one more hit in the window that starts with the first; True once past `limit`."""
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        return False
+    return count_hit(key, seconds) > limit

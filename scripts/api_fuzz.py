@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import deploy_check as deploy
-from deploy_http import Browser, CheckFailed
+from deploy_http import CheckFailed, api_token
 
 ROLES = [("registrar", "registrar"), ("clinician", "doctor"), ("patient", "patient")]
 # Failures that judge how complete the schema is rather than the API: a status code the schema does
@@ -54,7 +54,7 @@ def main() -> int:
         port = deploy.free_port()
         procs = deploy.start(env, work, port, names=("gunicorn",))
         deploy.wait_for_web(port, procs)
-        tokens = {role: _token(port, username) for role, username in ROLES}
+        tokens = {role: api_token(port, username, deploy.PASSWORD) for role, username in ROLES}
         results = {role: _fuzz(port, role, token, work) for role, token in tokens.items()}
         ok = _summarise(results)
     except CheckFailed as exc:
@@ -71,16 +71,6 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     deploy.say("PASSED" if ok else f"FAILED (reports in {work})")
     return 0 if ok else 1
-
-
-def _token(port: int, username: str) -> str:
-    """The API's own sign-in: POST username and password, get a token."""
-    browser = Browser(port, username)
-    form = {"username": username, "password": deploy.PASSWORD}
-    status, _, body, _ = browser.request("POST", "/api/v1/auth/token/", form)
-    if status != 200:
-        raise CheckFailed(f"POST /api/v1/auth/token/ as {username} answered {status}: {body[:200]!r}")
-    return json.loads(body)["token"]
 
 
 def _fuzz(port: int, role: str, token: str, work: Path) -> dict:

@@ -9,6 +9,7 @@ that they are Secure, and sends Origin on a POST as a browser on https:// would 
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import time
 from collections import deque
@@ -58,10 +59,13 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.rows: list[tuple] = []
         self.static_refs: set[str] = set()
+        self.timeout = 20.0
 
     # --- one request ---
 
-    def request(self, method: str, path: str, form: dict | None = None, proxied: bool = True, extra=None):
+    def request(
+        self, method: str, path: str, form: dict | None = None, proxied: bool = True, extra=None, json_body=None
+    ):
         headers = {"Host": f"127.0.0.1:{self.port}", "User-Agent": "deploy-check", "Accept-Language": "ru"}
         if proxied:
             headers["X-Forwarded-Proto"] = "https"
@@ -77,9 +81,12 @@ class Browser:
                     "Referer": self.origin + path,
                 }
             )
+        if json_body is not None:
+            body = json.dumps(json_body)
+            headers["Content-Type"] = "application/json"
         headers.update(extra or {})
         started = time.monotonic()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
@@ -191,3 +198,12 @@ class Browser:
             shown = f"{status} {'hashed' if hashed else 'NOT hashed'} {headers.get('Content-Encoding') or ''}"
             rows.append(("static", "GET", path, shown, ms, good))
         return rows
+
+
+def api_token(port: int, username: str, password: str) -> str:
+    """The API's own sign-in: POST username and password, get a token (for a user without a second factor)."""
+    browser = Browser(port, username)
+    status, _, body, _ = browser.request("POST", "/api/v1/auth/token/", {"username": username, "password": password})
+    if status != 200:
+        raise CheckFailed(f"POST /api/v1/auth/token/ as {username} answered {status}: {body[:200]!r}")
+    return json.loads(body)["token"]

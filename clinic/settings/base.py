@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.RejectNulMiddleware",
+    "core.outage.OutageMiddleware",  # a database outage raised by a view: 503, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -128,11 +129,16 @@ PHONENUMBER_DEFAULT_REGION = "RU"
 PHONENUMBER_DB_FORMAT = "E164"
 
 REDIS_URL = env_redis("REDIS_URL")
+# A cache that degrades (core/cache.py): with Redis unreachable, reads miss and go to the database,
+# writes are skipped, one warning is logged, and Redis is not tried again for RETRY_SECONDS.
+CACHE_TIMEOUT_SECONDS = env_int("REDIS_CACHE_TIMEOUT_MS", 250, minimum=1) / 1000
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.DegradingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "clinic",
+        "RETRY_SECONDS": env_int("REDIS_CACHE_RETRY_SECONDS", 2, minimum=0),
+        "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
     }
 }
 

@@ -64,6 +64,9 @@ MATRIX = {
     "two-factor-verify": (REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),  # nothing owed: sent on
     "portal:invite": (DENIED, 405, DENIED, DENIED, LOGIN),
     "portal:staff-feed": (DENIED, 405, DENIED, DENIED, LOGIN),
+    # health endpoints for load balancers: anyone, no login (tests/core/test_outages.py)
+    "healthz": (OK, OK, OK, OK, OK),
+    "readyz": (OK, OK, OK, OK, OK),
 }
 
 

@@ -1,5 +1,7 @@
 """Limits and lockouts count the account or the canonical contact, never the spelling (issue 14: 3, 4, 9)."""
 
+import re
+
 import redis
 from django.conf import settings
 from django.core import mail
@@ -121,7 +123,9 @@ def test_a_known_and_an_unknown_contact_take_the_same_steps_in_the_request(patie
         with CaptureQueriesContext(connection) as queries:
             answer = ask_for_link(Client(), contact, ip=ip)
         assert answer.status_code == 200
-        steps[label] = ([q["sql"] for q in queries.captured_queries], _queued() - before)
+        # the same statements; only the hashed contact and address in the limits' keys differ
+        sql = [re.sub(r"[0-9a-f]{64}", "<hash>", q["sql"]) for q in queries.captured_queries]
+        steps[label] = (sql, _queued() - before)
     assert steps["known"] == steps["unknown"]
     assert steps["known"][1] == 1  # one task queued for each: the lookup and the message happen in the worker
     assert mail.outbox == [] and PortalLink.objects.count() == 0
