@@ -1,13 +1,13 @@
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.locations import user_works_at
@@ -381,16 +381,11 @@ class BookingRequestInSerializer(serializers.ModelSerializer):
         fields = ["name", "phone", "procedure", "preferred_time", "message", "website"]
 
 
-class PublicRequestThrottle(AnonRateThrottle):
-    rate = "10/hour"
-
-
 class BookingRequestApi(APIView):
-    """The public request form of the clinic's website, as an API: no login, throttled per IP."""
+    """The public request form of the clinic's website, as an API: no login; the page's limit per IP (429)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [PublicRequestThrottle]
 
     @extend_schema(request=BookingRequestInSerializer, responses={202: dict})
     def post(self, request):
@@ -399,5 +394,10 @@ class BookingRequestApi(APIView):
         fields = dict(data.validated_data)
         if fields.pop("website", ""):
             return Response({"status": "received"}, status=status.HTTP_202_ACCEPTED)
-        services.booking_request_submit(data=fields, ip=client_ip(request))
+        try:
+            services.booking_request_submit(data=fields, ip=client_ip(request))
+        except ValidationError as error:
+            if getattr(error, "code", None) == "throttled":
+                raise Throttled(detail=error.messages[0], wait=3600) from None
+            raise
         return Response({"status": "received", "received_at": timezone.now()}, status=status.HTTP_202_ACCEPTED)

@@ -217,6 +217,8 @@ REMINDER_SEND_LANES = env_int("REMINDER_SEND_LANES", 4, minimum=1)
 QUIET_HOURS_START = env_int("QUIET_HOURS_START", 21, minimum=0)  # no SMS from this local hour ...
 QUIET_HOURS_END = env_int("QUIET_HOURS_END", 9, minimum=0)  # ... until this one
 CANCEL_NOTICE_HOURS = env_int("CANCEL_NOTICE_HOURS", 24, minimum=0)
+# The website's request form (page and API alike): requests per client address per hour.
+PUBLIC_REQUESTS_PER_IP_PER_HOUR = env_int("PUBLIC_REQUESTS_PER_IP_PER_HOUR", 5, minimum=1)
 # Who may record a session's outcome: "location" (any clinician working at the session's location)
 # or "clinician" (the session's own clinician only).
 SESSION_OUTCOME_BY = env_str("SESSION_OUTCOME_BY", "location")

@@ -8,7 +8,7 @@ from .closures import closure_affected_sessions, closure_replan, closure_replan_
 from .common import BookingConflict, SessionSpec
 from .courses import active_course_problems, combined_order, course_book, course_cancel, course_preview
 from .moves import MoveProposal, gap_problems, session_move, session_move_proposal
-from .requests import REQUESTS_PER_IP_PER_HOUR, booking_request_close, booking_request_submit
+from .requests import booking_request_close, booking_request_submit
 from .sessions import (
     can_change_online,
     can_correct_outcome,
@@ -23,7 +23,6 @@ from .sessions import (
 )
 
 __all__ = [
-    "REQUESTS_PER_IP_PER_HOUR",
     "BookingConflict",
     "MoveProposal",
     "SessionSpec",

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.limits import limit_key, over_limit
 from patients.selectors import patients_visible_to
 
 from ..models import BookingRequest, BookingRequestStatus
 from .common import require
 
-REQUESTS_PER_IP_PER_HOUR = 5
-
 
 def booking_request_submit(*, data: dict, ip: str | None):
-    """Store a website request. Refused past the hourly limit per IP; the caller handles the honeypot."""
-    key = f"booking-request-ip:{ip or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
-    if cache.incr(key) > REQUESTS_PER_IP_PER_HOUR:
+    """Store a website request. Refused past PUBLIC_REQUESTS_PER_IP_PER_HOUR, the one limit of the page
+    and the API, counted in PostgreSQL like every limiter (it holds when Redis is down); the caller
+    handles the honeypot."""
+    key = limit_key("public-request-ip", ip or "unknown")
+    if over_limit(key, settings.PUBLIC_REQUESTS_PER_IP_PER_HOUR, 3600):
         raise ValidationError(
             _("Too many requests from your address. Please call the clinic instead."), code="throttled"
         )
