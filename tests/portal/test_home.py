@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from ..conftest import login
 from ..factories import PatientFactory, UserFactory
-from .conftest import book_course
+from ..scheduling.conftest import book_course
 
 
 @pytest.mark.django_db
