@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Location
 from core import dates
@@ -13,6 +13,7 @@ from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
 from .models import BookingRequest, BookingRequestStatus
+from .planner import Rules, count_problems
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -64,16 +65,9 @@ class BookingForm(forms.Form):
     def clean(self):
         data = super().clean()
         procedure, count = data.get("procedure"), data.get("count")
-        if procedure and count and not procedure.min_sessions <= count <= procedure.max_sessions:
-            self.add_error(
-                "count",
-                ngettext(
-                    "A course of this procedure has %(a)d to %(b)d session.",
-                    "A course of this procedure has %(a)d to %(b)d sessions.",
-                    procedure.max_sessions,
-                )
-                % {"a": procedure.min_sessions, "b": procedure.max_sessions},
-            )
+        if procedure and count:
+            for problem in count_problems(Rules.of(procedure), count):
+                self.add_error("count", problem)
         if data.get("window_from") and data.get("window_to") and data["window_from"] >= data["window_to"]:
             self.add_error("window_to", _("Must be later than 'not before'."))
         return data
