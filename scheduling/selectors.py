@@ -20,6 +20,7 @@ from procedures.eligibility import eligibility, load_clinical_facts_bulk
 from .availability import load_availability
 from .models import ACTIVE_STATUSES, Course, ResourceBooking, Session, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason
+from .progress import session_numbers
 
 
 def _sessions_with_details(queryset):
@@ -36,25 +37,12 @@ def course_with_sessions(course_id: int) -> tuple[Course, list[Session]]:
             "dispatches"  # in their own order (due, channel): the reminders app is above this one
         )
     )
-    number = 0
+    numbers = session_numbers(sessions)
     replaced = {s.replaces_id for s in sessions if s.replaces_id}
     for session in sessions:
         session.is_replaced = session.pk in replaced
-        if session.status in ACTIVE_STATUSES:
-            number += 1
-            session.number = number
-        else:
-            session.number = None
+        session.number = numbers[session.pk][0] if session.pk in numbers else None
     return course, sessions
-
-
-def course_progress(course: Course, sessions: list[Session]) -> dict:
-    done = sum(s.status == SessionStatus.COMPLETED for s in sessions)
-    return {
-        "done": done,
-        "total": course.session_count,
-        "percent": round(100 * done / course.session_count) if course.session_count else 0,
-    }
 
 
 @dataclass
