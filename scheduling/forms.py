@@ -4,7 +4,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import Location
 from core import dates
@@ -12,7 +11,7 @@ from patients.models import Patient
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
-from .models import BookingRequest, BookingRequestStatus
+from .models import BookingRequest, BookingRequestStatus, SessionStatus
 from .planner import Rules, count_problems
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -107,9 +106,7 @@ class ReasonForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(
-        choices=[("completed", pgettext_lazy("session status", "completed")), ("no_show", _("no-show"))]
-    )
+    outcome = forms.ChoiceField(choices=[(s.value, s.label) for s in (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)])
 
 
 class CorrectOutcomeForm(OutcomeForm):

@@ -1,6 +1,7 @@
 """Rules with one home: the session-count bounds and "session n of m" read the same wherever they are asked."""
 
 import pytest
+from django.urls import reverse
 
 from reminders.models import Dispatch
 from scheduling.forms import BookingForm
@@ -10,7 +11,9 @@ from scheduling.progress import course_progress, session_number, session_numbers
 from scheduling.selectors import course_with_sessions
 from scheduling.services import session_cancel
 
+from ..conftest import login
 from .conftest import book_course, next_weekday
+from .test_course_engine import _started
 
 
 @pytest.mark.django_db
@@ -69,3 +72,20 @@ def test_course_progress_counts_completed_of_the_booked_count(registrar, clinic,
     progress = course_progress(course, list(course.sessions.order_by("start")))
     assert (progress.done, progress.total, progress.percent) == (3, 10, 30)
     assert progress.dots == ["completed"] * 3 + ["scheduled"] * 7
+
+
+@pytest.mark.django_db
+def test_the_course_page_offers_each_action_by_status_compared_with_the_choices(
+    registrar, clinic, eligible_patient, cryo, location
+):
+    course = book_course(registrar, eligible_patient, cryo, location, count=10)
+    url = reverse("scheduling:course", args=[course.pk])
+    page = login(registrar).get(url).content.decode()
+    assert page.count("Cancel session") == 10 and "Cancel the whole course" in page
+    first, second = course.sessions.order_by("start")[:2]
+    session_cancel(actor=registrar, session=second, reason="ill")
+    page = login(registrar).get(url).content.decode()
+    assert page.count("Cancel session") == 9 and page.count("Add a replacement at the end") == 1
+    _started(first)
+    page = login(first.clinician).get(url).content.decode()
+    assert 'name="outcome" value="completed"' in page and 'name="outcome" value="no_show"' in page
