@@ -2,7 +2,7 @@
 
 A session's number counts its course's held and planned sessions (ACTIVE_STATUSES) in time order:
 cancelled and no-show sessions get none, and "of m" is the course's booked count. Three shapes of
-the same rule, for three ways of reading: a list already in memory (`session_numbers`), a batch
+the same rule, for three ways of reading: a list already in memory (`session_places`, `session_numbers`), a batch
 read in one query (`with_session_number`, a subquery annotation), and one session (`session_number`).
 """
 
@@ -15,15 +15,21 @@ from django.db.models import Count, OuterRef, Subquery
 from .models import ACTIVE_STATUSES, Session, SessionStatus
 
 
-def session_numbers(sessions) -> dict[int, tuple[int, int]]:
-    """Session id -> (n, of) for sessions given in time order (a course's or a patient's)."""
+def session_places(sessions) -> dict[int, int]:
+    """Session id -> n for sessions given in time order (a course's or a patient's)."""
     counters: dict[int, int] = {}
-    numbers = {}
+    places = {}
     for session in sessions:
         if session.status in ACTIVE_STATUSES:
             counters[session.course_id] = counters.get(session.course_id, 0) + 1
-            numbers[session.pk] = (counters[session.course_id], session.course.session_count)
-    return numbers
+            places[session.pk] = counters[session.course_id]
+    return places
+
+
+def session_numbers(sessions) -> dict[int, tuple[int, int]]:
+    """Session id -> (n, of) for sessions given in time order; each session's course must be loaded."""
+    places = session_places(sessions)
+    return {s.pk: (places[s.pk], s.course.session_count) for s in sessions if s.pk in places}
 
 
 def place_in_course(session_path: str = ""):

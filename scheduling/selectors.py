@@ -20,7 +20,7 @@ from procedures.eligibility import eligibility, load_clinical_facts_bulk
 from .availability import load_availability
 from .models import ACTIVE_STATUSES, Course, ResourceBooking, Session, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason
-from .progress import session_numbers
+from .progress import session_places
 
 
 def _sessions_with_details(queryset):
@@ -37,11 +37,11 @@ def course_with_sessions(course_id: int) -> tuple[Course, list[Session]]:
             "dispatches"  # in their own order (due, channel): the reminders app is above this one
         )
     )
-    numbers = session_numbers(sessions)
+    places = session_places(sessions)
     replaced = {s.replaces_id for s in sessions if s.replaces_id}
     for session in sessions:
         session.is_replaced = session.pk in replaced
-        session.number = numbers[session.pk][0] if session.pk in numbers else None
+        session.number = places.get(session.pk)
     return course, sessions
 
 
