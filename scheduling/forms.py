@@ -12,7 +12,7 @@ from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
 from .models import BookingRequest, BookingRequestStatus, SessionStatus
-from .planner import Rules, count_problems
+from .planner import MOST_SESSIONS, Rules, count_problems
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -27,7 +27,7 @@ class BookingForm(forms.Form):
         label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
     )
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
-    count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=30)
+    count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=MOST_SESSIONS)
     first_day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("First session on or after"), widget=DATE)
     preferred_time = forms.TimeField(label=_("Preferred time"), required=False, widget=TIME)
     window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
@@ -44,7 +44,7 @@ class BookingForm(forms.Form):
         label=_("Sessions of the combined procedure"),
         required=False,
         min_value=1,
-        max_value=30,
+        max_value=MOST_SESSIONS,
         help_text=_("When its course has a count of its own (plasmolifting every 14 days shares every 7th visit)."),
     )
 
@@ -88,9 +88,9 @@ class SessionRowForm(forms.Form):
         return day
 
 
-SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=1)
+SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=MOST_SESSIONS, validate_max=True, min_num=1)
 # The combined procedure's own sessions after the shared visits (none when every visit is shared).
-CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=0)
+CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=MOST_SESSIONS, validate_max=True, min_num=0)
 
 
 class MoveForm(forms.Form):
