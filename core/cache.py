@@ -24,16 +24,12 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
-try:
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
-    UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
-except ImportError:  # pragma: no cover - redis is a base requirement
-    UNREACHABLE = (OSError,)
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 MAX_PENDING = 10_000  # keys to forget once Redis is back; past this, the oldest are let go (logged)
 

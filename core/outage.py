@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import psycopg2
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -32,10 +33,6 @@ def is_outage(exc: BaseException | None) -> bool:
     Redis cannot give. psycopg2's own errors count too: some are raised outside Django's wrapper."""
     if isinstance(exc, OUTAGES):
         return True
-    try:
-        import psycopg2
-    except ImportError:  # pragma: no cover
-        return False
     return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError))
 
 

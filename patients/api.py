@@ -9,7 +9,7 @@ from audit.models import Action
 from audit.services import audit_list_read, audit_record
 from core.policy import api_permission
 
-from .models import Patient
+from .models import EDITABLE_FIELDS, Patient
 from .selectors import patient_get_for_user, patient_list
 from .services import patient_register, patient_update
 
@@ -20,21 +20,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = [
-            "id",
-            "full_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "email",
-            "preferred_language",
-            "consent_sms",
-            "consent_email",
-            "notes",
-            "home_location",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_fields(self):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Patient
+from .models import EDITABLE_FIELDS, Patient
 
 
 class PatientSearchForm(forms.Form):
@@ -17,18 +17,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "full_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "email",
-            "preferred_language",
-            "consent_sms",
-            "consent_email",
-            "home_location",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),

@@ -33,6 +33,22 @@ class PatientQuerySet(models.QuerySet):
         return self.filter(patient_search_filter(query))
 
 
+# What the registrar may set on a patient: the form, the API serializer and the services use this one list
+# (in the order the form shows them).
+EDITABLE_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "preferred_language",
+    "consent_sms",
+    "consent_email",
+    "home_location",
+    "notes",
+)
+
+
 class Patient(models.Model):
     full_name = models.CharField(_("full name"), max_length=200)
     date_of_birth = models.DateField(_("date of birth"), validators=[validate_not_future])

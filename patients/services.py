@@ -5,22 +5,9 @@ from django.utils.translation import gettext as _
 from audit.models import Action
 from audit.services import audit_record
 
-from .models import Patient
+from .models import EDITABLE_FIELDS, Patient
 from .search import national_digits
 from .selectors import patient_possible_duplicates, patients_visible_to
-
-EDITABLE_FIELDS = (
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "preferred_language",
-    "consent_sms",
-    "consent_email",
-    "notes",
-    "home_location",
-)
 
 
 def _normalise(patient: Patient) -> None:

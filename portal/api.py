@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core.api import Conflict
 from core.policy import api_permission
+from scheduling.progress import progress_by_course, session_numbers
 from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 
 from . import selectors, services
@@ -67,7 +68,7 @@ class MeSessionsApi(APIView):
     def get(self, request):
         patient = services.own_patient(request.user)
         sessions = selectors.patient_sessions(patient) if patient else []
-        context = {"numbers": selectors.session_numbers(sessions), "now": timezone.now()}
+        context = {"numbers": session_numbers(sessions), "now": timezone.now()}
         return Response(MySessionSerializer(sessions, many=True, context=context).data)
 
 
@@ -80,19 +81,8 @@ class MeCoursesApi(APIView):
     def get(self, request):
         patient = services.own_patient(request.user)
         sessions = selectors.patient_sessions(patient) if patient else []
-        by_course: dict[int, list] = {}
-        for session in sessions:
-            by_course.setdefault(session.course_id, []).append(session)
-        progress = [
-            selectors.CourseProgress(
-                items[0].course,
-                sum(1 for s in items if s.status == "completed"),
-                items[0].course.session_count,
-                items,
-            )
-            for items in by_course.values()
-        ]
-        context = {"numbers": selectors.session_numbers(sessions), "now": timezone.now()}
+        progress = progress_by_course(sessions)
+        context = {"numbers": session_numbers(sessions), "now": timezone.now()}
         return Response(MyCourseSerializer(progress, many=True, context=context).data)
 
 
@@ -109,7 +99,7 @@ class _OwnSessionAction(APIView):
             raise Conflict(" ".join(error.messages), code=error.code or "conflict") from error
         session = services.own_session(request.user, pk)
         course_sessions = selectors.patient_sessions(session.patient, course_id=session.course_id)
-        context = {"numbers": selectors.session_numbers(course_sessions), "now": timezone.now()}
+        context = {"numbers": session_numbers(course_sessions), "now": timezone.now()}
         return Response(MySessionSerializer(session, context=context).data)
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.contacts import canonical_contact
+from reminders.models import Channel
 
 
 class SignInLinkForm(forms.Form):
@@ -32,4 +33,4 @@ class MoveRequestForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    channel = forms.ChoiceField(label=_("Send by"), choices=[("sms", _("SMS")), ("email", _("email"))])
+    channel = forms.ChoiceField(label=_("Send by"), choices=[(c.value, c.label) for c in (Channel.SMS, Channel.EMAIL)])

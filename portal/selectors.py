@@ -10,27 +10,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Location
-from scheduling.models import ACTIVE_STATUSES, BookingRequest, BookingRequestStatus, Course, Session, SessionStatus
+from scheduling.models import (
+    BookingRequest,
+    BookingRequestStatus,
+    Course,
+    CourseStatus,
+    Session,
+    SessionStatus,
+)
+from scheduling.progress import CourseProgress, progress_by_course, session_numbers
 from scheduling.services import can_change_online
 
 PAST_SHOWN = 20
-
-
-@dataclasses.dataclass
-class CourseProgress:
-    course: object
-    completed: int
-    total: int
-    sessions: list  # this course's sessions in time order, cancelled ones included
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.completed / self.total) if self.total else 0
-
-    @property
-    def dots(self) -> list[str]:
-        """One state per session in time order (completed, no_show, scheduled); cancelled ones left out."""
-        return [s.status for s in self.sessions if s.status != SessionStatus.CANCELLED]
 
 
 @dataclasses.dataclass
@@ -80,17 +71,6 @@ def patient_sessions(patient, *, since: datetime.datetime | None = None, course_
     return sessions
 
 
-def session_numbers(sessions) -> dict[int, tuple[int, int]]:
-    """Session id -> (n, of): 'session 5 of 12', counting the course's held and planned sessions in order."""
-    counters: dict[int, int] = {}
-    numbers = {}
-    for session in sessions:  # in time order
-        if session.status in ACTIVE_STATUSES:
-            counters[session.course_id] = counters.get(session.course_id, 0) + 1
-            numbers[session.pk] = (counters[session.course_id], session.course.session_count)
-    return numbers
-
-
 def _by_pk(name: str):
     """A cheap reverse() for URLs whose only argument is an integer pk (dozens on one page add up)."""
     pattern = reverse(name, args=[987654321])
@@ -102,14 +82,13 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
     now = now or timezone.now()
     sessions = patient_sessions(patient)
     numbers = session_numbers(sessions)
-    upcoming, past, by_course, aftercare = [], [], {}, {}
+    upcoming, past, aftercare = [], [], {}
     confirm_url, cancel_url, move_url = (
         _by_pk("portal:session-confirm"),
         _by_pk("portal:session-cancel"),
         _by_pk("portal:session-move"),
     )
     for session in sessions:
-        by_course.setdefault(session.course_id, []).append(session)
         if session.status == SessionStatus.SCHEDULED and session.end >= now:
             session.number = numbers.get(session.pk)
             session.can_change = can_change_online(session, now)
@@ -125,12 +104,10 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
         if session.status == SessionStatus.COMPLETED:
             procedure = session.course.procedure
             aftercare[procedure.pk] = procedure
-    courses = []
-    for course_sessions in by_course.values():
-        course = course_sessions[0].course
-        if course.status != "active" and not any(s in upcoming for s in course_sessions):
-            continue
-        completed = sum(1 for s in course_sessions if s.status == SessionStatus.COMPLETED)
-        courses.append(CourseProgress(course, completed, course.session_count, course_sessions))
+    courses = [
+        progress
+        for progress in progress_by_course(sessions)
+        if progress.course.status == CourseStatus.ACTIVE or any(s in upcoming for s in progress.sessions)
+    ]
     past.reverse()
     return Overview(upcoming, past[:PAST_SHOWN], courses, list(aftercare.values()), numbers)

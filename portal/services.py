@@ -36,14 +36,15 @@ from core.policy import require
 from core.roles import Role
 from core.sms import get_backend
 from patients.models import Patient
-from scheduling.models import BookingRequest, Session, SessionStatus
+from reminders.models import Channel
+from scheduling.models import BookingRequest, BookingRequestStatus, Session, SessionStatus
 from scheduling.services import can_change_online
 
 from .models import CalendarFeed, LinkPurpose, PortalLink, token_hash
 
 log = logging.getLogger(__name__)
 
-EMAIL, SMS = "email", "sms"
+EMAIL, SMS = Channel.EMAIL, Channel.SMS  # where a link is sent: the channels reminders use
 
 
 class LinkRefused(Exception):
@@ -327,7 +328,7 @@ def ask_to_move(*, session: Session, preferred_time: str, message: str = "") -> 
             % {"phone": session.location.phone},
             code="too_late",
         )
-    if BookingRequest.objects.filter(session=session, status="new").exists():
+    if BookingRequest.objects.filter(session=session, status=BookingRequestStatus.NEW).exists():
         raise ValidationError(
             _("You have already asked to move this session; the clinic will call you."), code="already_requested"
         )

@@ -25,6 +25,7 @@ from core.net import client_ip
 from core.policy import permission_required
 from patients.selectors import patient_get_for_user
 from scheduling.models import Course
+from scheduling.progress import session_numbers
 from scheduling.services import can_change_online, session_cancel_by_patient, session_confirm_by_patient
 
 from . import ics, selectors, services
@@ -122,7 +123,7 @@ def _ics_response(sessions, patient, filename: str) -> HttpResponse:
         sessions,
         language=patient.preferred_language,
         name=patient.home_location.name,
-        numbers=selectors.session_numbers(sessions),
+        numbers=session_numbers(sessions),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -13,6 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from .models import Severity
+
 
 @dataclass(frozen=True)
 class ProcedureFacts:
@@ -173,6 +175,6 @@ def screening_outcome(answers: list[tuple[str, bool, str]]) -> bool:
     `answers` holds (severity, present, override_reason) for each contraindication asked.
     """
     for severity, present, reason in answers:
-        if present and (severity == "absolute" or not reason.strip()):
+        if present and (severity == Severity.ABSOLUTE or not reason.strip()):
             return False
     return True

@@ -22,6 +22,7 @@ from patients.selectors import patient_get_for_user, patient_list
 from portal.forms import InviteForm
 from portal.models import CalendarFeed
 from procedures import selectors as clinical_selectors
+from reminders.models import Channel
 from scheduling.models import Course
 
 from .services import anonymise_patient, export_patient
@@ -65,7 +66,7 @@ def _portal_status(user, patient) -> dict | None:
     return {
         "has_login": patient.user_id is not None,
         "feed": CalendarFeed.objects.filter(patient=patient).first(),
-        "invite_form": InviteForm(initial={"channel": "email" if patient.email else "sms"}),
+        "invite_form": InviteForm(initial={"channel": Channel.EMAIL if patient.email else Channel.SMS}),
     }
 
 

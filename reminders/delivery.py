@@ -19,12 +19,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import F
 from django.utils import timezone
 
 from core.net import site_host
 from core.sms import PermanentSendError, TransientSendError, get_backend
-from scheduling.models import ACTIVE_STATUSES, Session, SessionStatus
+from scheduling.models import Session, SessionStatus
+from scheduling.progress import with_session_number
 from scheduling.selectors import session_warnings
 
 from . import mail
@@ -145,19 +146,11 @@ def send(dispatch_id: int, now: datetime.datetime | None = None) -> Outcome:
 
 def _claimed_dispatches(ids: list[int]):
     """The claimed rows with all a message needs, and each session's place in its course, in one query."""
-    place = (
-        Session.objects.filter(
-            course_id=OuterRef("session__course_id"), status__in=ACTIVE_STATUSES, start__lte=OuterRef("session__start")
-        )
-        .order_by()
-        .values("course_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return (
-        Dispatch.objects.filter(pk__in=ids)
-        .select_related("session__patient", "session__clinician", "session__location", "session__course__procedure")
-        .annotate(session_number=Subquery(place))
+    return with_session_number(
+        Dispatch.objects.filter(pk__in=ids).select_related(
+            "session__patient", "session__clinician", "session__location", "session__course__procedure"
+        ),
+        "session__",
     )
 
 

@@ -6,19 +6,15 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from scheduling.models import ACTIVE_STATUSES
+from scheduling import progress
 
 from .links import session_link
 from .models import Dispatch
 
 
 def session_number(dispatch: Dispatch) -> tuple[int, int]:
-    """(n, of): 'session 5 of 12' counts the course's active sessions in time order."""
-    session = dispatch.session
-    number = getattr(dispatch, "session_number", None)
-    if number is None:
-        number = session.course.sessions.filter(status__in=ACTIVE_STATUSES, start__lte=session.start).count()
-    return number, session.course.session_count
+    """(n, of) of the dispatch's session (see scheduling.progress); read with it when annotated."""
+    return progress.session_number(dispatch.session, getattr(dispatch, "session_number", None))
 
 
 def compose(dispatch: Dispatch) -> tuple[str, str]:

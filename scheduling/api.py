@@ -23,7 +23,7 @@ from procedures.models import Procedure
 
 from . import selectors, services
 from .models import BookingRequest, Course, Session
-from .planner import course_price
+from .planner import MOST_SESSIONS, course_price
 
 
 class SessionOutSerializer(serializers.ModelSerializer):
@@ -88,7 +88,7 @@ class PlanInSerializer(serializers.Serializer):
     patient = VisiblePatientField(queryset=Patient.objects.all())
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    count = serializers.IntegerField(min_value=1, max_value=30)
+    count = serializers.IntegerField(min_value=1, max_value=MOST_SESSIONS)
     first_day = dates.PlausibleDateSerializerField(plausible=dates.BOOKING)
     preferred_time = serializers.TimeField(required=False, allow_null=True, default=None)
     window_from = serializers.TimeField(required=False, allow_null=True, default=None)
@@ -107,7 +107,7 @@ class PlanInSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         min_value=1,
-        max_value=30,
+        max_value=MOST_SESSIONS,
         help_text="Sessions of the combined procedure, when its course has a count of its own.",
     )
 

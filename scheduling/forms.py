@@ -5,7 +5,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import Location
 from core import dates
@@ -13,7 +12,8 @@ from patients.models import Patient
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
-from .models import BookingRequest, BookingRequestStatus
+from .models import BookingRequest, BookingRequestStatus, SessionStatus
+from .planner import MOST_SESSIONS, Rules, count_problems
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -28,7 +28,7 @@ class BookingForm(forms.Form):
         label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
     )
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
-    count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=30)
+    count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=MOST_SESSIONS)
     first_day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("First session on or after"), widget=DATE)
     preferred_time = forms.TimeField(label=_("Preferred time"), required=False, widget=TIME)
     window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
@@ -45,7 +45,7 @@ class BookingForm(forms.Form):
         label=_("Sessions of the combined procedure"),
         required=False,
         min_value=1,
-        max_value=30,
+        max_value=MOST_SESSIONS,
         help_text=_("When its course has a count of its own (plasmolifting every 14 days shares every 7th visit)."),
     )
 
@@ -65,16 +65,9 @@ class BookingForm(forms.Form):
     def clean(self):
         data = super().clean()
         procedure, count = data.get("procedure"), data.get("count")
-        if procedure and count and not procedure.min_sessions <= count <= procedure.max_sessions:
-            self.add_error(
-                "count",
-                ngettext(
-                    "A course of this procedure has %(a)d to %(b)d session.",
-                    "A course of this procedure has %(a)d to %(b)d sessions.",
-                    procedure.max_sessions,
-                )
-                % {"a": procedure.min_sessions, "b": procedure.max_sessions},
-            )
+        if procedure and count:
+            for problem in count_problems(Rules.of(procedure), count):
+                self.add_error("count", problem)
         if data.get("window_from") and data.get("window_to") and data["window_from"] >= data["window_to"]:
             self.add_error("window_to", _("Must be later than 'not before'."))
         return data
@@ -96,9 +89,9 @@ class SessionRowForm(forms.Form):
         return day
 
 
-SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=1)
+SessionRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=MOST_SESSIONS, validate_max=True, min_num=1)
 # The combined procedure's own sessions after the shared visits (none when every visit is shared).
-CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=30, validate_max=True, min_num=0)
+CombinedRowFormSet = forms.formset_factory(SessionRowForm, extra=0, max_num=MOST_SESSIONS, validate_max=True, min_num=0)
 
 
 class MoveForm(forms.Form):
@@ -114,9 +107,7 @@ class ReasonForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(
-        choices=[("completed", pgettext_lazy("session status", "completed")), ("no_show", _("no-show"))]
-    )
+    outcome = forms.ChoiceField(choices=[(s.value, s.label) for s in (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)])
 
 
 class CorrectOutcomeForm(OutcomeForm):

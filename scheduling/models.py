@@ -177,7 +177,7 @@ class Course(models.Model):
             models.CheckConstraint(condition=Q(session_count__gte=1), name="course_has_sessions"),
             models.UniqueConstraint(
                 fields=["patient", "procedure"],
-                condition=Q(status="active", exclusive=True),
+                condition=Q(status=CourseStatus.ACTIVE, exclusive=True),
                 name="course_one_active_per_procedure",
             ),
         ]

@@ -20,6 +20,8 @@ from .availability import Availability
 
 STEP = datetime.timedelta(minutes=15)
 FIRST_SESSION_SEARCH_DAYS = 14
+# The most sessions a booking form or the API takes at all; a procedure's own bounds are count_problems'.
+MOST_SESSIONS = 30
 
 # How far a failed attempt got: the furthest stage names the most useful reason.
 CLOSED, NO_CLINICIAN, LEAVE, NOT_WORKING, CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY = range(7)

@@ -22,6 +22,7 @@ from procedures.eligibility import eligibility, load_clinical_facts_bulk
 from .availability import load_availability
 from .models import ACTIVE_STATUSES, Closure, Course, ResourceBooking, Session, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason, spacing_problems
+from .progress import session_places
 
 
 def _sessions_with_details(queryset):
@@ -38,25 +39,12 @@ def course_with_sessions(course_id: int) -> tuple[Course, list[Session]]:
             "dispatches"  # in their own order (due, channel): the reminders app is above this one
         )
     )
-    number = 0
+    places = session_places(sessions)
     replaced = {s.replaces_id for s in sessions if s.replaces_id}
     for session in sessions:
         session.is_replaced = session.pk in replaced
-        if session.status in ACTIVE_STATUSES:
-            number += 1
-            session.number = number
-        else:
-            session.number = None
+        session.number = places.get(session.pk)
     return course, sessions
-
-
-def course_progress(course: Course, sessions: list[Session]) -> dict:
-    done = sum(s.status == SessionStatus.COMPLETED for s in sessions)
-    return {
-        "done": done,
-        "total": course.session_count,
-        "percent": round(100 * done / course.session_count) if course.session_count else 0,
-    }
 
 
 @dataclass

@@ -34,6 +34,7 @@ from .forms import (
 )
 from .models import Closure, Course, Session, SessionStatus
 from .planner import course_price
+from .progress import course_progress
 
 
 def _course_for_user(user, pk: int) -> Course:
@@ -158,7 +159,7 @@ def course_view(request, pk: int):
                 "course": course,
                 "sessions": sessions,
                 "warnings": selectors.course_warnings(course, sessions),
-                "progress": selectors.course_progress(course, sessions),
+                "progress": course_progress(course, sessions),
                 "can_manage": allowed(request.user, "booking.manage"),
                 "can_record": allowed(request.user, "session.record"),
                 "move_form": MoveForm(),

@@ -19,6 +19,7 @@ from audit.services import audit_record
 
 from ..locks import lock_location_schedule
 from ..models import Session, SessionStatus
+from ..progress import session_places
 from ..replan import ToPlace
 from .common import check_clashes_now, defer_clash_checks, require
 from .moves import MoveProposal, _timeline, apply_placements, plan_course_change
@@ -49,10 +50,11 @@ def closure_replan_preview(*, closure, lock: bool = False) -> list[MoveProposal]
         course = session.course
         timeline = _timeline(course, lock=lock)
         index = next(i for i, s in enumerate(timeline) if s.pk == session.pk)
+        places = session_places(timeline)
         items = [
-            ToPlace(s.pk, number, s.start, s.clinician_id)
-            for number, s in enumerate(timeline, start=1)
-            if number > index and s.status == SessionStatus.SCHEDULED
+            ToPlace(s.pk, places[s.pk], s.start, s.clinician_id)
+            for s in timeline[index:]
+            if s.status == SessionStatus.SCHEDULED
         ]
         previous_day = timeline[index - 1].start.astimezone(course.location.tz).date() if index else None
         result = plan_course_change(

@@ -436,6 +436,17 @@ def _cancel_sessions(sessions, reason: str) -> list[int]:
     return ids
 
 
+def _cancel_with_partners(sessions, reason: str) -> tuple[list[int], list[int]]:
+    """Every cancel path's one way: these sessions, the other halves of their combined visits, and
+    the partners' courses ended when nothing is left in them. Returns (cancelled ids, partner ids)."""
+    cancelled = _cancel_sessions(sessions, reason)
+    partner_ids = partners_of(cancelled)
+    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), reason)
+    for course_id in set(Session.objects.filter(pk__in=partner_ids).values_list("course_id", flat=True)):
+        close_course_if_done(course_id)
+    return cancelled, partner_ids
+
+
 def partners_of(session_ids) -> list[int]:
     """The other halves of these sessions' combined visits."""
     return list(Session.objects.filter(companion_of_id__in=session_ids).values_list("pk", flat=True)) + list(
@@ -465,11 +476,7 @@ def course_cancel(*, actor, course: Course, reason: str, request=None) -> Course
     )
     if not updated:
         raise ValidationError(_("Only an active course can be cancelled."), code="not_active")
-    cancelled = _cancel_sessions(course.sessions.all(), reason)
-    partner_ids = partners_of(cancelled)
-    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), reason)
-    for course_id in set(Session.objects.filter(pk__in=partner_ids).values_list("course_id", flat=True)):
-        close_course_if_done(course_id)
+    cancelled, partner_ids = _cancel_with_partners(course.sessions.all(), reason)
     audit_record(
         request=request,
         actor=actor,

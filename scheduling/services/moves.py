@@ -27,6 +27,7 @@ from ..availability import load_availability
 from ..locks import lock_location_schedule
 from ..models import ACTIVE_STATUSES, Course, Session, SessionStatus
 from ..planner import Rules
+from ..progress import session_places
 from ..replan import Partner, Placement, Replan, ToPlace, replan
 from .common import (
     BookingConflict,
@@ -225,7 +226,7 @@ def session_move_proposal(
     if new_start <= timezone.now():
         raise ValidationError(_("A session cannot be moved into the past."), code="in_past")
     index = timeline.index(current)
-    numbers = {s.pk: n for n, s in enumerate(timeline, start=1)}
+    numbers = session_places(timeline)
     items = [ToPlace(current.pk, numbers[current.pk], current.start, current.clinician_id, exact=new_start)]
     if shift_following:
         items += [

@@ -7,7 +7,6 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from ..locks import lock_location_schedule
 from ..models import ACTIVE_STATUSES, Course, CourseStatus, ResourceBooking, Session, SessionStatus
 from ..planner import Rules, plan_course
 from .common import BookingConflict, check_clashes_now, coded, eligibility_check, rebook_resources, require
-from .courses import _cancel_sessions, close_course_if_done, partners_of
+from .courses import _cancel_with_partners
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 
@@ -34,12 +33,9 @@ def session_cancel(*, actor, session: Session, reason: str, request=None) -> Ses
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the session is cancelled.")}, code="reason_required")
-    if not _cancel_sessions(Session.objects.filter(pk=session.pk), reason):
+    cancelled, partner_ids = _cancel_with_partners(Session.objects.filter(pk=session.pk), reason)
+    if not cancelled:
         raise ValidationError(_("Only a scheduled session can be cancelled."), code="not_scheduled")
-    partner_ids = partners_of([session.pk])
-    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), reason)
-    for course_id in set(Session.objects.filter(pk__in=partner_ids).values_list("course_id", flat=True)):
-        close_course_if_done(course_id)
     audit_record(
         request=request,
         actor=actor,
@@ -271,14 +267,9 @@ def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None
             _("It is too late to cancel online. Please call the clinic: %(phone)s") % {"phone": session.location.phone},
             code="too_late",
         )
-    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
-        status=SessionStatus.CANCELLED, cancel_reason=_("cancelled by the patient"), sequence=F("sequence") + 1
-    )
-    if not updated:
+    cancelled, partner_ids = _cancel_with_partners(Session.objects.filter(pk=session.pk), _("cancelled by the patient"))
+    if not cancelled:
         raise ValidationError(_("This session has already changed; reload the page."), code="not_scheduled")
-    ResourceBooking.objects.filter(session=session).update(active=False)
-    partner_ids = partners_of([session.pk])
-    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), _("cancelled by the patient"))
     audit_record(
         request=request,
         action=Action.UPDATE,

@@ -21,6 +21,7 @@ from scheduling.services import (
     course_preview,
     fingerprint,
     session_cancel,
+    session_cancel_by_patient,
     session_correct_outcome,
     session_move,
     session_move_proposal,
@@ -278,6 +279,21 @@ def test_cancelling_one_half_of_a_combined_visit_cancels_the_other(
     follower = Course.objects.get(combined_with=course)
     assert follower.status == "cancelled"
     assert not follower.sessions.filter(status="scheduled").exists()
+
+
+def test_a_patient_cancelling_one_half_of_a_combined_visit_cancels_the_other_and_frees_its_rooms(
+    registrar, eligible_patient, cryo, cryotherapy, location
+):
+    course = book_course(registrar, eligible_patient, cryo, location, hour=11, combined_procedure=cryotherapy)
+    third = course.sessions.order_by("start")[2]
+    partner = third.companion
+    session_cancel_by_patient(session=third)
+    partner.refresh_from_db()
+    assert partner.status == SessionStatus.CANCELLED and partner.cancel_reason == "cancelled by the patient"
+    assert not ResourceBooking.objects.filter(session__in=[third, partner], active=True).exists()
+    with pytest.raises(ValidationError) as error:
+        session_cancel_by_patient(session=third)
+    assert error.value.code == "not_scheduled"
 
 
 # 5. A course that outlasts the records' validity ----------------------------------------------

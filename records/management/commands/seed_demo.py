@@ -12,7 +12,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import Location, User
 from core.roles import Role
-from patients.models import Patient
+from patients.models import Patient, Sex
 from patients.services import patient_register
 from procedures.models import Contraindication, Procedure, ResourceKind, Screening
 from procedures.services import ice_test_record, screening_sign
@@ -27,8 +27,8 @@ STAFF = [
     ("doctor2", "Игорь", "Косметологов", Role.CLINICIAN),
 ]
 PORTAL_PATIENTS = [
-    ("patient", "Мария Петровна Иванова", datetime.date(1988, 3, 14), "female", "+79161234567"),
-    ("patient2", "Елена Сергеевна Смирнова", datetime.date(1992, 7, 2), "female", "+79167654321"),
+    ("patient", "Мария Петровна Иванова", datetime.date(1988, 3, 14), Sex.FEMALE, "+79161234567"),
+    ("patient2", "Елена Сергеевна Смирнова", datetime.date(1992, 7, 2), Sex.FEMALE, "+79167654321"),
 ]
 FIRST = ["Алексей", "Дмитрий", "Сергей", "Андрей", "Наталья", "Ирина", "Светлана", "Татьяна", "Павел", "Юлия"]
 LAST = ["Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Лебедев"]
@@ -116,7 +116,7 @@ class Command(BaseCommand):
                 confirm_duplicate=True,
                 full_name=f"{last}{'а' if female else ''} {first}",
                 date_of_birth=datetime.date(1960 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 28)),
-                sex="female" if female else "male",
+                sex=Sex.FEMALE if female else Sex.MALE,
                 phone=phone,
                 home_location=location,
                 consent_email=False,
