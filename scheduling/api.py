@@ -112,6 +112,18 @@ class PlanInSerializer(serializers.Serializer):
     )
 
 
+def _proposed(s) -> dict:
+    """One proposed session as the preview shows it (a course's, or its combined procedure's)."""
+    return {
+        "number": s.number,
+        "start": s.start,
+        "end": s.end,
+        "clinician": {"id": s.clinician_id, "name": s.clinician_name},
+        "rooms": s.resource_names,
+        "ineligible": s.ineligible,
+    }
+
+
 class CoursePreviewApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
@@ -142,37 +154,14 @@ class CoursePreviewApi(APIView):
                 ),
                 "sessions": [
                     {
-                        "number": s.number,
-                        "start": s.start,
-                        "end": s.end,
-                        "clinician": {"id": s.clinician_id, "name": s.clinician_name},
-                        "rooms": s.resource_names,
+                        **_proposed(s),
                         "moved_from": s.moved_from,
                         "notes": s.notes,
-                        "ineligible": s.ineligible,
-                        "combined": None
-                        if s.companion is None
-                        else {
-                            "start": s.companion.start,
-                            "end": s.companion.end,
-                            "clinician": {"id": s.companion.clinician_id, "name": s.companion.clinician_name},
-                            "rooms": s.companion.resource_names,
-                            "ineligible": s.companion.ineligible,
-                        },
+                        "combined": _proposed(s.companion) if s.companion else None,
                     }
                     for s in plan.sessions
                 ],
-                "combined_rest": [
-                    {
-                        "number": s.number,
-                        "start": s.start,
-                        "end": s.end,
-                        "clinician": {"id": s.clinician_id, "name": s.clinician_name},
-                        "rooms": s.resource_names,
-                        "ineligible": s.ineligible,
-                    }
-                    for s in plan.companion_rest
-                ],
+                "combined_rest": [_proposed(s) for s in plan.companion_rest],
             }
         )
 
@@ -194,7 +183,7 @@ class BookInSerializer(serializers.Serializer):
         many=True,
         required=False,
         default=list,
-        max_length=30,
+        max_length=MOST_SESSIONS,
         help_text="The combined procedure's own sessions after the shared visits (see the preview's combined_rest).",
     )
 

@@ -88,3 +88,24 @@ def book_course(registrar, patient, procedure, location, *, count=10, first_day=
         specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
         **kwargs,
     )
+
+
+@pytest.fixture
+def cryotherapy(clinic, eligible_patient, clinician, cryo, all_absent, location):
+    """Post-procedure cryotherapy, to combine with cryomassage: a device, a certified clinician, screened."""
+    therapy = Procedure.objects.get(slug="cryotherapy-post-procedure")
+    Resource.objects.create(location=location, kind=ResourceKind.objects.get(slug="cryo-device"), name="Cryo 1")
+    Certification.objects.create(
+        clinician=clinic[1], procedure=therapy, valid_until=timezone.localdate() + datetime.timedelta(days=365)
+    )
+    Procedure.objects.filter(pk=therapy.pk).update(screening_valid_days=60)
+    screening_sign(
+        actor=clinician,
+        patient=eligible_patient,
+        procedures=[cryo, therapy],
+        answers=all_absent,
+        fitzpatrick=5,
+        examined_at=days_ago(1),
+    )
+    therapy.refresh_from_db()
+    return therapy

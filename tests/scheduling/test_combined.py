@@ -4,37 +4,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from procedures.models import Procedure, ResourceKind
-from procedures.services import screening_sign
-from scheduling.models import Certification, Course, Resource
+from procedures.models import Procedure
+from scheduling.models import Certification, Course
 from scheduling.services import SessionSpec, course_book, course_preview
 
-from ..factories import days_ago
 from .conftest import next_weekday
 
 HALF_AN_HOUR = datetime.timedelta(minutes=30)
-
-
-@pytest.fixture
-def cryotherapy(clinic, eligible_patient, clinician, cryo, all_absent, location):
-    therapy = Procedure.objects.get(slug="cryotherapy-post-procedure")
-    Resource.objects.create(location=location, kind=ResourceKind.objects.get(slug="cryo-device"), name="Cryo 1")
-    Certification.objects.create(
-        clinician=clinic[1], procedure=therapy, valid_until=timezone.localdate() + datetime.timedelta(days=365)
-    )
-    Procedure.objects.filter(pk=therapy.pk).update(screening_valid_days=60)
-    screening_sign(
-        actor=clinician,
-        patient=eligible_patient,
-        procedures=[cryo, therapy],
-        answers=all_absent,
-        fitzpatrick=5,
-        examined_at=days_ago(1),
-    )
-    therapy.refresh_from_db()
-    return therapy
 
 
 @pytest.mark.django_db

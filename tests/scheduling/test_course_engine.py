@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from procedures.models import Procedure
-from procedures.services import screening_sign
 from scheduling.models import Certification, Closure, Course, ResourceBooking, Session, SessionStatus
 from scheduling.services import (
     SessionSpec,
@@ -28,7 +27,7 @@ from scheduling.services import (
     session_record_outcome,
 )
 
-from ..factories import UserFactory, days_ago
+from ..factories import UserFactory
 from .conftest import book_course, next_weekday
 
 pytestmark = pytest.mark.django_db
@@ -229,29 +228,6 @@ def test_a_clinician_of_another_location_cannot_record_an_outcome(registrar, cli
 
 
 # 4. A combined visit is one unit -------------------------------------------------------------
-
-
-@pytest.fixture
-def cryotherapy(clinic, eligible_patient, clinician, cryo, all_absent, location):
-    from procedures.models import ResourceKind
-    from scheduling.models import Resource
-
-    therapy = Procedure.objects.get(slug="cryotherapy-post-procedure")
-    Resource.objects.create(location=location, kind=ResourceKind.objects.get(slug="cryo-device"), name="Cryo 1")
-    Certification.objects.create(
-        clinician=clinic[1], procedure=therapy, valid_until=timezone.localdate() + datetime.timedelta(days=365)
-    )
-    Procedure.objects.filter(pk=therapy.pk).update(screening_valid_days=60)
-    screening_sign(
-        actor=clinician,
-        patient=eligible_patient,
-        procedures=[cryo, therapy],
-        answers=all_absent,
-        fitzpatrick=5,
-        examined_at=days_ago(1),
-    )
-    therapy.refresh_from_db()
-    return therapy
 
 
 def test_moving_a_combined_session_moves_its_partner_by_the_same_offset(
@@ -470,20 +446,23 @@ def test_the_api_previews_a_move_with_the_following_sessions_then_applies_that_p
 # 4b. Procedures with different counts combine for the visits they share -----------------------
 
 
-def test_plasmolifting_every_14_days_shares_every_seventh_cryomassage_visit(
-    registrar, clinic, prp_clinic, eligible_patient, cryo, location
-):
-    Procedure.objects.filter(pk=cryo.pk).update(combined_lead_minutes=30)
-    cryo.refresh_from_db()
-    plan = course_preview(
-        patient=eligible_patient,
+def _twelve_cryomassage_with_plasmolifting(patient, cryo, prp, location):
+    assert cryo.combined_lead_minutes == 30  # seeded: cryomassage ends half an hour before the other
+    return course_preview(
+        patient=patient,
         procedure=cryo,
         location=location,
         count=12,
         first_day=next_weekday(0, location.tz),
         preferred_time=datetime.time(10),
-        combined_procedure=prp_clinic,
+        combined_procedure=prp,
     )
+
+
+def test_plasmolifting_every_14_days_shares_every_seventh_cryomassage_visit(
+    registrar, clinic, prp_clinic, eligible_patient, cryo, location
+):
+    plan = _twelve_cryomassage_with_plasmolifting(eligible_patient, cryo, prp_clinic, location)
     assert plan.bookable, plan.problems
     shared = [s.number for s in plan.sessions if s.companion is not None]
     assert shared == [1, 8] and len(plan.companion_rest) == 2  # 4 plasmolifting sessions in all
@@ -510,16 +489,7 @@ def test_plasmolifting_every_14_days_shares_every_seventh_cryomassage_visit(
 def test_a_combined_course_without_its_own_sessions_is_refused_with_the_count(
     registrar, clinic, prp_clinic, eligible_patient, cryo, location
 ):
-    Procedure.objects.filter(pk=cryo.pk).update(combined_lead_minutes=30)
-    cryo.refresh_from_db()
-    plan = course_preview(
-        patient=eligible_patient,
-        procedure=cryo,
-        location=location,
-        count=12,
-        first_day=next_weekday(0, location.tz),
-        combined_procedure=prp_clinic,
-    )
+    plan = _twelve_cryomassage_with_plasmolifting(eligible_patient, cryo, prp_clinic, location)
     with pytest.raises(ValidationError) as error:
         course_book(
             actor=registrar,
