@@ -8,6 +8,9 @@ Patients work nowhere.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from core.roles import Role
 
 from .models import Location
@@ -48,3 +51,10 @@ def forget_locations(user) -> None:
     """Drop the per-request cache (after the user's locations change within a request or a test)."""
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
+
+
+def refuse_other_location(request, locations, name: str = "location") -> None:
+    """403 when a page's request names a location the user does not work at (the API does the same)."""
+    raw = (request.POST if request.method == "POST" else request.GET).get(name, "").strip()
+    if raw.isdigit() and int(raw) not in {location.pk for location in locations}:
+        raise PermissionDenied(_("You do not work at this location."))

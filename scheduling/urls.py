@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import inbox_views, views
+from . import booking_views, inbox_views, views
 
 app_name = "scheduling"
 urlpatterns = [
-    path("patients/<int:patient_pk>/book/", views.book_course_view, name="book"),
+    path("patients/<int:patient_pk>/book/", booking_views.book_course_view, name="book"),
     path("courses/<int:pk>/", views.course_view, name="course"),
     path("courses/<int:pk>/print/", views.course_print_view, name="course-print"),
     path("courses/<int:pk>/cancel/", views.course_cancel_view, name="course-cancel"),

@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,30 +10,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.locations import locations_of
+from accounts.locations import locations_of, refuse_other_location
 from accounts.models import Location
 from audit.services import audit_sessions_read
 from core.dates import query_date
 from core.forms import apply_service_error
 from core.net import client_ip
 from core.policy import allowed, permission_required
-from patients.selectors import patient_get_for_user
 
-from . import inbox, selectors, services
+from . import selectors, services
 from .forms import (
-    BookingForm,
     BookingRequestForm,
     CalendarForm,
-    CombinedRowFormSet,
     CorrectOutcomeForm,
     FreeSlotForm,
     MoveForm,
     OutcomeForm,
     ReasonForm,
-    SessionRowFormSet,
 )
 from .models import Closure, Course, Session, SessionStatus
-from .planner import course_price
 from .progress import course_progress
 
 
@@ -48,103 +43,6 @@ def _session_for_user(user, pk: int, action: str) -> Session:
 def _locations_of(user) -> list[Location]:
     """The locations one works at (accounts.locations: none for staff attached to none). The first is the default."""
     return locations_of(user)
-
-
-def _refuse_other_location(request, locations, name: str = "location") -> None:
-    """403 when the request names a location the user does not work at (pages; the API does the same)."""
-    raw = (request.POST if request.method == "POST" else request.GET).get(name, "").strip()
-    if raw.isdigit() and int(raw) not in {location.pk for location in locations}:
-        raise PermissionDenied(_("You do not work at this location."))
-
-
-def _rows_of(proposed, tz) -> list[dict]:
-    return [
-        {"day": s.start.astimezone(tz).date(), "time": s.start.astimezone(tz).time(), "clinician": s.clinician_id}
-        for s in proposed
-    ]
-
-
-def _specs_from_rows(formset, tz):
-    return [
-        services.SessionSpec(
-            datetime.datetime.combine(f.cleaned_data["day"], f.cleaned_data["time"], tzinfo=tz),
-            f.cleaned_data["clinician"].pk,
-        )
-        for f in formset.forms
-        if f.cleaned_data
-    ]
-
-
-@permission_required("booking.manage")
-@require_http_methods(["GET", "POST"])
-def book_course_view(request, patient_pk: int):
-    """Step 1: what and when; step 2: the proposal, editable; step 3: confirm, all or nothing."""
-    patient = patient_get_for_user(request.user, patient_pk)
-    locations = locations_of(request.user)
-    _refuse_other_location(request, locations)
-    initial = inbox.wizard_initial(request.GET, patient=patient, locations=locations)
-    form = BookingForm(request.POST or None, initial=initial, locations=locations)
-    context = {"patient": patient, "form": form, "from_request": inbox.wizard_request(request.user, request.GET)}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        location, procedure = data["location"], data["procedure"]
-        if request.POST.get("action") == "confirm":
-            rows = SessionRowFormSet(request.POST, prefix="s")
-            # A client that shows no combined sessions of its own posts no "c" forms at all.
-            extra_rows = CombinedRowFormSet(request.POST if "c-TOTAL_FORMS" in request.POST else None, prefix="c")
-            if rows.is_valid() and (not extra_rows.is_bound or extra_rows.is_valid()):
-                try:
-                    with timezone.override(location.tz):
-                        course = services.course_book(
-                            actor=request.user,
-                            request=request,
-                            patient=patient,
-                            procedure=procedure,
-                            location=location,
-                            specs=_specs_from_rows(rows, location.tz),
-                            combined_procedure=data["combined_procedure"],
-                            combined_sessions=_specs_from_rows(extra_rows, location.tz) if extra_rows.is_bound else [],
-                        )
-                except (ValidationError, services.BookingConflict) as error:
-                    context["errors"] = getattr(error, "messages", [str(error)])
-                else:
-                    messages.success(request, _("The course is booked."))
-                    return redirect(course)
-            context.update(
-                rows=rows,
-                extra_rows=extra_rows,
-                location=location,
-                procedure=procedure,
-                price=course_price(procedure.price_per_session, len(rows.forms), procedure.course_discount_percent),
-            )
-        else:
-            plan = services.course_preview(
-                patient=patient,
-                procedure=procedure,
-                location=location,
-                count=data["count"],
-                first_day=data["first_day"],
-                preferred_time=data["preferred_time"],
-                window=(data["window_from"], data["window_to"]),
-                clinician_id=data["clinician"].pk if data["clinician"] else None,
-                combined_procedure=data["combined_procedure"],
-                combined_count=data["combined_count"],
-            )
-            rows = SessionRowFormSet(prefix="s", initial=_rows_of(plan.sessions, location.tz))
-            extra_rows = CombinedRowFormSet(prefix="c", initial=_rows_of(plan.companion_rest, location.tz))
-            # Why the plan cannot be booked, once each, above the table (the rows say which dates).
-            ineligible = list(dict.fromkeys(str(r) for s in plan.sessions for r in s.ineligible))
-            context.update(
-                plan=plan,
-                ineligible=ineligible,
-                rows=rows,
-                extra_rows=extra_rows,
-                location=location,
-                procedure=procedure,
-                price=course_price(procedure.price_per_session, data["count"], procedure.course_discount_percent),
-            )
-    with timezone.override(context.get("location", next(iter(locations), patient.home_location)).tz):
-        return render(request, "scheduling/book.html", context)
 
 
 @permission_required("booking.view")
@@ -338,7 +236,7 @@ def calendar_view(request):
     data = form.cleaned_data if form.is_valid() else {}
     status = 400 if form.errors else 200  # the page shows why (a date out of range, say), with today's grid
     locations = _locations_of(request.user)
-    _refuse_other_location(request, locations)
+    refuse_other_location(request, locations)
     wanted = data.get("location")
     location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
     if location is None:
@@ -371,7 +269,7 @@ def calendar_view(request):
 @permission_required("calendar.view")
 def free_slots_view(request):
     locations = _locations_of(request.user)
-    _refuse_other_location(request, locations)
+    refuse_other_location(request, locations)
     form = FreeSlotForm(request.GET or None, locations=locations)
     slots, closed, location = [], "", None
     if form.is_valid():

@@ -5,8 +5,9 @@ last word: a clash that slips past the checks (two registrars at once) becomes B
 """
 
 from .closures import closure_affected_sessions, closure_replan, closure_replan_preview, fingerprint
+from .combined import combined_order
 from .common import BookingConflict, SessionSpec
-from .courses import active_course_problems, combined_order, course_book, course_cancel, course_preview
+from .courses import active_course_problems, course_book, course_cancel, course_preview
 from .moves import MoveProposal, gap_problems, session_move, session_move_proposal
 from .requests import booking_request_close, booking_request_submit
 from .sessions import (

@@ -6,29 +6,27 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, ngettext_lazy
 
 from audit.models import Action
 from audit.services import audit_record
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
-from ..models import Course, CourseStatus, ResourceBooking, Session, SessionStatus
+from ..models import Course, CourseStatus, ResourceBooking, Session
 from ..planner import (
     FIRST_SESSION_SEARCH_DAYS,
     Plan,
     Rules,
-    companion_finder,
-    companion_start,
     count_problems,
     course_price,
     plan_course,
     spacing_problems,
 )
+from .cancelling import _cancel_with_partners
+from .combined import combined_order, companion_specs, preview_combined
 from .common import (
     BookingConflict,
     SessionSpec,
@@ -39,20 +37,7 @@ from .common import (
     require,
     slot_problems,
 )
-
-
-def combined_order(procedure, combined) -> tuple[bool, datetime.timedelta]:
-    """(whether `combined` goes before `procedure`, the lead). One of the two must carry a lead."""
-    if procedure.pk == combined.pk:
-        raise ValidationError(_("Choose a different procedure to combine with."), code="combined_same")
-    if procedure.combined_lead_minutes is not None and combined.combined_lead_minutes is None:
-        return False, datetime.timedelta(minutes=procedure.combined_lead_minutes)
-    if combined.combined_lead_minutes is not None and procedure.combined_lead_minutes is None:
-        return True, datetime.timedelta(minutes=combined.combined_lead_minutes)
-    raise ValidationError(
-        _("A combined visit pairs a procedure done first (such as cryomassage) with one that follows it."),
-        code="combined_order",
-    )
+from .coverage import coverage_problems
 
 
 def active_course_problems(patient, procedure, exclude_course_id=None) -> list[str]:
@@ -70,139 +55,6 @@ def active_course_problems(patient, procedure, exclude_course_id=None) -> list[s
         _("The patient already has an active course of %(procedure)s (booked %(when)s); finish or cancel it first.")
         % {"procedure": procedure.name, "when": date_format(timezone.localtime(other.created_at), "j M Y")}
     ]
-
-
-def _covered_until(code, procedure, facts, first_start):
-    """(the record's date, the last day it covers) for an expired screening or ice test, else None."""
-    if code == "screening_expired":
-        record = facts.screening_for(procedure.id, first_start)
-        return record and (record.examined_at, procedure.screening_valid_days)
-    if code == "ice_test_expired":
-        record = facts.ice_test_before(first_start)
-        return record and (record.performed_at, procedure.ice_test_valid_days)
-    return None
-
-
-COVERAGE = {
-    # "count" names the key of the % mapping that chooses the plural form: how many sessions are listed.
-    "screening_expired": ngettext_lazy(
-        "The screening of %(date)s covers sessions up to %(until)s; session %(sessions)s needs a new one.",
-        "The screening of %(date)s covers sessions up to %(until)s; sessions %(sessions)s need a new one.",
-        "count",
-    ),
-    "ice_test_expired": ngettext_lazy(
-        "The ice test of %(date)s covers sessions up to %(until)s; session %(sessions)s needs a new one.",
-        "The ice test of %(date)s covers sessions up to %(until)s; sessions %(sessions)s need a new one.",
-        "count",
-    ),
-}
-
-
-def coverage_problems(patient, procedure, plan: Plan, tz) -> list[str]:
-    """Say in words which sessions the patient's records do not cover, and why, once per reason."""
-    ineligible = [s for s in plan.sessions if s.ineligible]
-    if not ineligible:
-        return []
-    first_start = plan.sessions[0].start
-    check = eligibility_check(patient, procedure, tz, course_start=first_start)
-    by_code: dict[str, list[int]] = {}
-    messages: dict[str, str] = {}
-    for session in ineligible:
-        for reason in check(session.start):
-            by_code.setdefault(reason.code, []).append(session.number)
-            messages.setdefault(reason.code, reason.message)
-    problems = []
-    for code, numbers in by_code.items():
-        sessions = ", ".join(str(n) for n in numbers)
-        covered = _covered_until(code, procedure, check.facts, first_start)
-        if covered:
-            date, days = covered
-            problems.append(
-                COVERAGE[code]
-                % {
-                    "count": len(numbers),
-                    "date": date_format(date.astimezone(tz), "j E Y"),
-                    "until": date_format((date + datetime.timedelta(days=days)).astimezone(tz), "j E Y"),
-                    "sessions": sessions,
-                }
-            )
-        else:
-            problems.append(
-                ngettext("Session %(sessions)s: %(reason)s", "Sessions %(sessions)s: %(reason)s", len(numbers))
-                % {"sessions": sessions, "reason": messages[code]}
-            )
-    return problems
-
-
-def every_days(n: int) -> str:
-    return ngettext("every %(n)d day", "every %(n)d days", n) % {"n": n}
-
-
-def combine_pattern(rules: Rules, other: Rules, count: int, combined_count: int | None) -> tuple[int, int, int]:
-    """How a combined procedure shares a course's visits: (every, shared visits, its own sessions after).
-
-    The same count: every visit is shared. A procedure spaced a whole multiple apart (plasmolifting
-    every 14 days beside alternate-day cryomassage) shares every 7th visit and has the rest of its
-    own course on its own days after. Anything else cannot be combined.
-    """
-    if combined_count is None:
-        combined_count = count if not count_problems(other, count) else other.min_sessions
-    if count_problems(other, combined_count):
-        raise coded(count_problems(other, combined_count), "session_count")
-    if combined_count == count and other.spacing_days == rules.spacing_days:
-        return 1, count, 0
-    if other.spacing_days % rules.spacing_days or other.spacing_days <= rules.spacing_days:
-        raise ValidationError(
-            _("A procedure %(every_x)s cannot share the visits of a course %(every_y)s.")
-            % {"every_x": every_days(other.spacing_days), "every_y": every_days(rules.spacing_days)},
-            code="combined_pattern",
-        )
-    every = other.spacing_days // rules.spacing_days
-    shared = min(-(-count // every), combined_count)
-    return every, shared, combined_count - shared
-
-
-def _companion_rest(plan: Plan, other_av, other: Rules, rest: int, eligibility) -> None:
-    """The combined procedure's own sessions after its last shared visit."""
-    last = [s.companion for s in plan.sessions if s.companion is not None]
-    if not rest or not last:
-        return
-    tz = other_av.tz
-    tail = plan_course(
-        other_av,
-        Rules(other.duration, 1, rest, other.spacing_days, other.max_gap_days),
-        count=rest,
-        first_day=last[-1].start.astimezone(tz).date() + datetime.timedelta(days=other.spacing_days),
-        preferred_time=last[-1].start.astimezone(tz).time(),
-        preferred_clinician=last[-1].clinician_id,
-        eligibility=eligibility,
-    )
-    for number, session in enumerate(tail.sessions, start=len(last) + 1):
-        session.number = number
-    plan.companion_rest = tail.sessions
-    plan.problems += tail.problems
-
-
-def _preview_combined(*, plan_args, patient, procedure, combined_procedure, location, count, combined_count, span):
-    rules, other = Rules.of(procedure), Rules.of(combined_procedure)
-    before, lead = combined_order(procedure, combined_procedure)
-    every, shared, rest = combine_pattern(rules, other, count, combined_count)
-    other_av = load_availability(
-        location=location, procedure=combined_procedure, patient_id=patient.pk, first_day=span[0], last_day=span[1]
-    )
-    other_eligibility = eligibility_check(patient, combined_procedure, location.tz)
-    plan = plan_course(
-        **plan_args,
-        companion=companion_finder(other_av, other, rules, lead, before=before),
-        companion_av=other_av,
-        companion_eligibility=other_eligibility,
-        companion_every=every,
-        companion_count=shared,
-    )
-    _companion_rest(plan, other_av, other, rest, other_eligibility)
-    starts = [s.companion.start for s in plan.sessions if s.companion] + [s.start for s in plan.companion_rest]
-    plan.problems += spacing_problems(location.tz, other, starts)
-    return plan
 
 
 def course_preview(
@@ -247,7 +99,7 @@ def course_preview(
         plan = plan_course(**plan_args)
     else:
         try:
-            plan = _preview_combined(
+            plan = preview_combined(
                 plan_args=plan_args,
                 patient=patient,
                 procedure=procedure,
@@ -325,34 +177,6 @@ def _booking_problems(*, patient, procedure, location, specs, combined_procedure
     return problems, resources, other_resources
 
 
-def _companion_specs(rules, procedure, combined_procedure, specs, combined_sessions) -> list[SessionSpec]:
-    """The combined procedure's sessions: one with each shared visit, then its own ones after."""
-    before, lead = combined_order(procedure, combined_procedure)
-    other = Rules.of(combined_procedure)
-    extra = sorted(combined_sessions or [], key=lambda s: s.start)
-    combined_count = None
-    if extra and other.spacing_days > rules.spacing_days and not other.spacing_days % rules.spacing_days:
-        combined_count = -(-len(specs) // (other.spacing_days // rules.spacing_days)) + len(extra)
-    every, shared, rest = combine_pattern(rules, other, len(specs), combined_count)
-    if rest != len(extra):
-        raise ValidationError(
-            ngettext(
-                "Give the %(n)d session of %(procedure)s after the shared visits.",
-                "Give the %(n)d sessions of %(procedure)s after the shared visits.",
-                rest,
-            )
-            % {"n": rest, "procedure": combined_procedure.name},
-            code="combined_sessions",
-        )
-    companions = []
-    for index in range(0, len(specs), every)[:shared]:
-        main = specs[index]
-        companion = SessionSpec(companion_start(main.start, rules.duration, other.duration, lead, before=before), None)
-        companion.companion_of_index = index
-        companions.append(companion)
-    return companions + extra
-
-
 def course_book(
     *,
     actor,
@@ -379,7 +203,7 @@ def course_book(
         raise coded(problems, "session_count")
     companions = []
     if combined_procedure is not None:
-        companions = _companion_specs(rules, procedure, combined_procedure, specs, combined_sessions)
+        companions = companion_specs(rules, procedure, combined_procedure, specs, combined_sessions)
     try:
         with transaction.atomic():
             lock_location_schedule(location.pk)
@@ -424,44 +248,6 @@ def course_book(
         message = clash_message(patient=patient, specs=specs + companions, duration=rules.duration)
         raise BookingConflict(message) from None
     return course
-
-
-def _cancel_sessions(sessions, reason: str) -> list[int]:
-    """Cancel these scheduled sessions and free their rooms; returns the ids it cancelled."""
-    ids = list(sessions.filter(status=SessionStatus.SCHEDULED).values_list("pk", flat=True))
-    ResourceBooking.objects.filter(session_id__in=ids).update(active=False)
-    Session.objects.filter(pk__in=ids, status=SessionStatus.SCHEDULED).update(
-        status=SessionStatus.CANCELLED, cancel_reason=reason, sequence=F("sequence") + 1
-    )
-    return ids
-
-
-def _cancel_with_partners(sessions, reason: str) -> tuple[list[int], list[int]]:
-    """Every cancel path's one way: these sessions, the other halves of their combined visits, and
-    the partners' courses ended when nothing is left in them. Returns (cancelled ids, partner ids)."""
-    cancelled = _cancel_sessions(sessions, reason)
-    partner_ids = partners_of(cancelled)
-    _cancel_sessions(Session.objects.filter(pk__in=partner_ids), reason)
-    for course_id in set(Session.objects.filter(pk__in=partner_ids).values_list("course_id", flat=True)):
-        close_course_if_done(course_id)
-    return cancelled, partner_ids
-
-
-def partners_of(session_ids) -> list[int]:
-    """The other halves of these sessions' combined visits."""
-    return list(Session.objects.filter(companion_of_id__in=session_ids).values_list("pk", flat=True)) + list(
-        Session.objects.filter(pk__in=session_ids, companion_of__isnull=False).values_list("companion_of_id", flat=True)
-    )
-
-
-def close_course_if_done(course_id: int) -> None:
-    """A course with nothing left to do ends: completed if any session was done, else cancelled."""
-    if Session.objects.filter(course_id=course_id, status=SessionStatus.SCHEDULED).exists():
-        return
-    done = Session.objects.filter(course_id=course_id, status=SessionStatus.COMPLETED).exists()
-    Course.objects.filter(pk=course_id, status=CourseStatus.ACTIVE).update(
-        status=CourseStatus.COMPLETED if done else CourseStatus.CANCELLED
-    )
 
 
 @transaction.atomic

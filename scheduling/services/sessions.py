@@ -20,8 +20,8 @@ from ..availability import load_availability
 from ..locks import lock_location_schedule
 from ..models import ACTIVE_STATUSES, Course, CourseStatus, ResourceBooking, Session, SessionStatus
 from ..planner import Rules, plan_course
+from .cancelling import _cancel_with_partners
 from .common import BookingConflict, check_clashes_now, coded, eligibility_check, rebook_resources, require
-from .courses import _cancel_with_partners
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from accounts.models import Location
 from reminders.models import Dispatch, DispatchStatus
 from scheduling.models import BookingRequest, CourseStatus, SessionStatus
-from scheduling.services.courses import every_days
+from scheduling.services.combined import every_days
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale/ru/LC_MESSAGES"
 COUNTS = (1, 2, 5, 11, 21, 22)
