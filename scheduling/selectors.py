@@ -115,86 +115,61 @@ def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clin
     """
     days = 7 if view == "week" else 1
     first = day - datetime.timedelta(days=day.weekday()) if view == "week" else day
-    tz = location.tz
-    begin = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
-    end = begin + datetime.timedelta(days=days)
+    entries = _calendar_entries(_calendar_rows(location, first, days))
+    return {
+        "first": first,
+        "days": [first + datetime.timedelta(days=i) for i in range(days)],
+        "columns": _calendar_columns(entries, by),
+        "sessions": entries,
+    }
+
+
+def _calendar_rows(location, first: datetime.date, days: int) -> list[tuple]:
+    """One plain SQL query: local day and clock times come from PostgreSQL (cheaper than converting
+    hundreds of datetimes here), which the ORM could only express with raw annotations anyway."""
+    begin = datetime.datetime.combine(first, datetime.time.min, tzinfo=location.tz)
     english = (get_language() or "ru").startswith("en")
-    # One plain SQL query: local day and clock times come from PostgreSQL (cheaper than converting
-    # hundreds of datetimes here), which the ORM could only express with raw annotations anyway.
     with connection.cursor() as cursor:
         cursor.execute(
             CALENDAR_SQL.format(procedure_name="name_en" if english else "name_ru"),
             {
                 "location": location.pk,
                 "begin": begin,
-                "end": end,
+                "end": begin + datetime.timedelta(days=days),
                 "tz": location.time_zone,
                 "statuses": list(ACTIVE_STATUSES),
             },
         )
-        rows = cursor.fetchall()
-    # One row per (session, room): a session with a room and a dewar comes twice, in room order.
+        return cursor.fetchall()
+
+
+def _calendar_entries(rows) -> list[CalendarEntry]:
+    """One row per (session, room): a session with a room and a dewar comes twice, in room order."""
     entries: list[CalendarEntry] = []
     for row in rows:
-        (
-            sid,
-            course_id,
-            start,
-            stop,
-            patient,
-            procedure,
-            cid,
-            first_name,
-            last_name,
-            username,
-            patient_id,
-            slug,
-            status,
-            sequence,
-            local_day,
-            local_start,
-            local_end,
-            room_id,
-            room_name,
-            *rule,
-            first_start,
-        ) = row
+        sid, course_id, start, stop, patient, procedure, cid, first_name, last_name, username = row[:10]
+        patient_id, slug, status, sequence, local_day, local_start, local_end, room_id, room_name = row[10:19]
+        *rule, first_start = row[19:]
         if not entries or entries[-1].id != sid:
+            name = f"{first_name} {last_name}".strip() or username
             entries.append(
                 CalendarEntry(
-                    sid,
-                    course_id,
-                    local_day,
-                    local_start,
-                    local_end,
-                    patient,
-                    procedure,
-                    cid,
-                    f"{first_name} {last_name}".strip() or username,
-                    [],
-                    start,
-                    stop,
-                    patient_id,
-                    slug,
-                    status,
-                    sequence,
-                    _rule(procedure, rule),
-                    first_start,
+                    sid, course_id, local_day, local_start, local_end, patient, procedure, cid, name, [], start,
+                    stop, patient_id, slug, status, sequence, _rule(procedure, rule), first_start,
                 )
-            )
+            )  # fmt: skip
         if room_id is not None:
             entries[-1].rooms.append((room_id, room_name))
+    return entries
+
+
+def _calendar_columns(entries, by: str) -> list[CalendarColumn]:
     columns: OrderedDict[int, CalendarColumn] = OrderedDict()
     for entry in entries:
         keys = entry.rooms if by == "room" else [(entry.clinician_id, entry.clinician)]
         for key, title in keys:
             columns.setdefault(key, CalendarColumn(key, title, [])).sessions.append(entry)
-    return {
-        "first": first,
-        "days": [first + datetime.timedelta(days=i) for i in range(days)],
-        "columns": sorted(columns.values(), key=lambda c: c.title),
-        "sessions": entries,
-    }
+    return sorted(columns.values(), key=lambda c: c.title)
 
 
 def worklist(*, clinician, day: datetime.date, tz):

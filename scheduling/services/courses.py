@@ -177,6 +177,13 @@ def _booking_problems(*, patient, procedure, location, specs, combined_procedure
     return problems, resources, other_resources
 
 
+def _link_partners(companions: list[SessionSpec], sessions: list[Session]) -> None:
+    """Each companion of a shared visit names the session it goes with; the procedure's own do not."""
+    for companion in companions:
+        index = getattr(companion, "companion_of_index", None)
+        companion.companion_of_id = sessions[index].pk if index is not None else None
+
+
 def course_book(
     *,
     actor,
@@ -217,18 +224,13 @@ def course_book(
             )
             if problems:
                 raise coded(problems, "not_bookable")
-            course = _create_course(
-                actor=actor, patient=patient, procedure=procedure, location=location, specs=specs, resources=resources
-            )
+            booking = {"actor": actor, "patient": patient, "location": location}
+            course = _create_course(**booking, procedure=procedure, specs=specs, resources=resources)
             if companions:
-                for companion in companions:
-                    index = getattr(companion, "companion_of_index", None)
-                    companion.companion_of_id = course.created_sessions[index].pk if index is not None else None
+                _link_partners(companions, course.created_sessions)
                 _create_course(
-                    actor=actor,
-                    patient=patient,
+                    **booking,
                     procedure=combined_procedure,
-                    location=location,
                     specs=companions,
                     resources=other_resources,
                     combined_with=course,
