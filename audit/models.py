@@ -27,7 +27,9 @@ class AuditEvent(models.Model):
     actor_name = models.CharField(_("who"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     action = models.CharField(_("what"), max_length=20, choices=Action.choices)
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A plain id, not a foreign key: the trail does not depend on the patient's row (audit sits below
+    # patients in the layers), and no patient row is held back by its trail.
+    patient_id = models.BigIntegerField(_("patient"), null=True, blank=True, db_index=True)
     record_type = models.CharField(_("record type"), max_length=50, blank=True)
     record_id = models.BigIntegerField(_("record"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
@@ -36,7 +38,10 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["record_type", "record_id"])]
+        indexes = [
+            models.Index(fields=["patient_id", "-at"], name="audit_audit_patient_141f76_idx"),
+            models.Index(fields=["record_type", "record_id"]),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.record_type} {self.record_id}"

@@ -26,7 +26,7 @@ def audit_record(
         actor_name=actor.get_username() if actor is not None else "",
         ip=client_ip(request),
         action=action,
-        patient=patient,
+        patient_id=getattr(patient, "pk", patient),  # a patient, or its id
         record_type=record_type,
         record_id=record.pk if record is not None else None,
         detail=detail or {},

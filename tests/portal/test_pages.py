@@ -176,7 +176,7 @@ def test_the_feed_address_is_shown_once_works_and_can_be_revoked_and_recreated(m
     assert client.get(second_path).status_code == 404
     assert client.get("/calendar/guessed-secret.ics").status_code == 404
     kinds = (
-        AuditEvent.objects.filter(patient=patient, detail__has_key="feed")
+        AuditEvent.objects.filter(patient_id=patient.pk, detail__has_key="feed")
         .order_by("pk")
         .values_list("detail", flat=True)
     )
