@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from accounts.models import Location, User
 from patients.models import Patient
+from procedures.models import Procedure, ResourceKind
+from scheduling.models import Certification, Closure, OpeningHours, Resource, StaffHours
 
 PASSWORD = "test-pass-2026"
 
@@ -55,6 +57,64 @@ class PatientFactory(factory.django.DjangoModelFactory):
     phone_digits = factory.LazyAttribute(lambda o: str(o.phone)[2:])
     email = "patient@example.com"
     home_location = factory.SubFactory(LocationFactory, name="Main branch")
+
+
+class OpeningHoursFactory(factory.django.DjangoModelFactory):
+    """A location open on one weekday, 09:00-20:00 unless told."""
+
+    class Meta:
+        model = OpeningHours
+
+    location = factory.SubFactory(LocationFactory, name="Main branch")
+    weekday = 0
+    opens = datetime.time(9)
+    closes = datetime.time(20)
+
+
+class StaffHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffHours
+
+    clinician = factory.SubFactory(UserFactory, role="clinician")
+    location = factory.SubFactory(LocationFactory, name="Main branch")
+    weekday = 0
+    starts = datetime.time(9)
+    ends = datetime.time(18)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A room or device of a seeded kind (by slug: treatment-room, nitrogen-dewar, cryo-device...)."""
+
+    class Meta:
+        model = Resource
+
+    class Params:
+        kind_slug = "treatment-room"
+
+    location = factory.SubFactory(LocationFactory, name="Main branch")
+    kind = factory.LazyAttribute(lambda o: ResourceKind.objects.get(slug=o.kind_slug))
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    """A clinician certified for a procedure for a year from today."""
+
+    class Meta:
+        model = Certification
+
+    clinician = factory.SubFactory(UserFactory, role="clinician")
+    procedure = factory.LazyFunction(lambda: Procedure.objects.get(slug="cryomassage-contact"))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=365))
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    location = factory.SubFactory(LocationFactory, name="Main branch")
+    starts_on = factory.LazyFunction(timezone.localdate)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on)
+    reason = "Repairs"
 
 
 def days_ago(days: float) -> datetime.datetime:

@@ -5,9 +5,16 @@ from django.utils import timezone
 
 from procedures.models import Procedure, ResourceKind
 from procedures.services import ice_test_record, screening_sign
-from scheduling.models import Certification, OpeningHours, Resource, StaffHours
+from scheduling.models import Certification, Resource
 
-from ..factories import UserFactory, days_ago
+from ..factories import (
+    CertificationFactory,
+    OpeningHoursFactory,
+    ResourceFactory,
+    StaffHoursFactory,
+    UserFactory,
+    days_ago,
+)
 
 
 def next_weekday(weekday: int, tz, after_days: int = 3) -> datetime.date:
@@ -26,24 +33,16 @@ def at(day: datetime.date, hour: int, minute: int, tz) -> datetime.datetime:
 def clinic(location, cryo):
     """Open Mon-Sat 09:00-20:00, two rooms, one nitrogen dewar, two certified trichologists."""
     for weekday in range(6):
-        OpeningHours.objects.create(
-            location=location, weekday=weekday, opens=datetime.time(9), closes=datetime.time(20)
-        )
-    room, dewar = ResourceKind.objects.get(slug="treatment-room"), ResourceKind.objects.get(slug="nitrogen-dewar")
-    Resource.objects.create(location=location, kind=room, name="Room 1")
-    Resource.objects.create(location=location, kind=room, name="Room 2")
-    Resource.objects.create(location=location, kind=dewar, name="Dewar A")
+        OpeningHoursFactory(location=location, weekday=weekday)
+    ResourceFactory(location=location, name="Room 1")
+    ResourceFactory(location=location, name="Room 2")
+    ResourceFactory(location=location, name="Dewar A", kind_slug="nitrogen-dewar")
     doctors = []
     for name in ("doc_a", "doc_b"):
-        doctor = UserFactory(username=name, role="clinician")
-        doctor.locations.add(location)
+        doctor = UserFactory(username=name, role="clinician", locations=[location])
         for weekday in range(6):
-            StaffHours.objects.create(
-                clinician=doctor, location=location, weekday=weekday, starts=datetime.time(9), ends=datetime.time(18)
-            )
-        Certification.objects.create(
-            clinician=doctor, procedure=cryo, valid_until=timezone.localdate() + datetime.timedelta(days=365)
-        )
+            StaffHoursFactory(clinician=doctor, location=location, weekday=weekday)
+        CertificationFactory(clinician=doctor, procedure=cryo)
         doctors.append(doctor)
     return doctors
 
