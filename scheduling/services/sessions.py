@@ -79,22 +79,25 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
             % {"when": date_format(session.start.astimezone(session.location.tz), "j M H:i")},
             code="too_early",
         )
-    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
-        status=outcome, outcome_at=timezone.now(), outcome_by=actor
-    )
-    if not updated:
+    scheduled = session.status == SessionStatus.SCHEDULED
+    if not (scheduled and _write_outcome(actor, session, outcome, detail={"outcome": outcome}, request=request)):
         raise ValidationError(_("Only a scheduled session can be recorded."), code="not_scheduled")
-    _set_outcome_effects(session, outcome)
-    audit_record(
-        request=request,
-        actor=actor,
-        action=Action.UPDATE,
-        patient=session.patient,
-        record=session,
-        detail={"outcome": outcome},
-    )
     session.refresh_from_db()
     return session
+
+
+def _write_outcome(actor, session: Session, outcome: str, *, detail: dict, request) -> bool:
+    """Set the outcome if the session is still as it was read (compare and swap), with its effects and
+    its audit event; False when another change came first."""
+    updated = Session.objects.filter(pk=session.pk, status=session.status).update(
+        status=outcome, outcome_at=timezone.now(), outcome_by=actor
+    )
+    if updated:
+        _set_outcome_effects(session, outcome)
+        audit_record(
+            request=request, actor=actor, action=Action.UPDATE, patient=session.patient, record=session, detail=detail
+        )
+    return bool(updated)
 
 
 def correction_deadline(session: Session) -> datetime.datetime:
@@ -127,20 +130,9 @@ def session_correct_outcome(*, actor, session: Session, outcome: str, reason: st
         )
     try:
         with transaction.atomic():
-            updated = Session.objects.filter(pk=session.pk, status=session.status).update(
-                status=outcome, outcome_at=timezone.now(), outcome_by=actor
-            )
-            if not updated:
+            detail = {"outcome": outcome, "corrected_from": session.status, "reason": reason}
+            if not _write_outcome(actor, session, outcome, detail=detail, request=request):
                 raise ValidationError(_("This session has already changed; reload the page."), code="not_correctable")
-            _set_outcome_effects(session, outcome)
-            audit_record(
-                request=request,
-                actor=actor,
-                action=Action.UPDATE,
-                patient=session.patient,
-                record=session,
-                detail={"outcome": outcome, "corrected_from": session.status, "reason": reason},
-            )
     except IntegrityError:
         raise ValidationError(
             _("The room or device of this session has been booked since; it cannot be marked completed."),
