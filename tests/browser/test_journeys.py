@@ -280,7 +280,9 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
         assert all(2 <= (b - a).days <= 4 for a, b in zip(days, days[1:], strict=False)), days
         assert days == _local_days(course, tz)  # the page shows what is stored
     page.set_viewport_size(PHONE)  # the last course on her phone: status and actions in view, not off the edge
-    assert page.locator("table").evaluate_all(too_wide) == 0, "the session table is wider than the phone: it must be scrolled sideways"
+    assert page.locator("table").evaluate_all(too_wide) == 0, (
+        "the session table is wider than the phone: it must be scrolled sideways"
+    )
     assert page.get_by_role("button", name="Отменить весь курс").is_visible()
     _screenshot(page, "course-phone")
 
