@@ -312,7 +312,7 @@ def course_warnings(course, sessions) -> list[Warning]:
     warnings = [
         Warning(
             _("Session %(n)d (%(when)s): %(what)s")
-            % {"n": s.number, "when": date_format(s.start.astimezone(tz), "j M"), "what": w.text},
+            % {"n": s.number, "when": date_format(s.start.astimezone(tz), "j E"), "what": w.text},
             w.url,
         )
         for s in sessions

@@ -153,6 +153,13 @@ def _move_proposal_page(request, session, new_start, form):
     )
 
 
+def _outcome_of(session, outcome: str) -> dict:
+    """Who, when and what was recorded, for the message that says it: a clinician sees the row it changed."""
+    start = session.start.astimezone(session.location.tz)
+    label = SessionStatus(outcome).label
+    return {"patient": session.patient.full_name, "time": start.strftime("%H:%M"), "outcome": label}
+
+
 @permission_required("booking.manage")
 @require_POST
 def session_cancel_view(request, pk: int):
@@ -199,10 +206,10 @@ def session_outcome_view(request, pk: int):
             services.session_correct_outcome(
                 actor=request.user, request=request, session=session, outcome=outcome, reason=reason
             )
-            messages.success(request, _("The outcome is corrected."))
+            messages.success(request, _("The outcome is corrected: %(outcome)s.") % _outcome_of(session, outcome))
         else:
             services.session_record_outcome(actor=request.user, request=request, session=session, outcome=outcome)
-            messages.success(request, _("Recorded."))
+            messages.success(request, _("%(patient)s, %(time)s: %(outcome)s.") % _outcome_of(session, outcome))
 
     response = _after_action(request, session, record)
     if back:

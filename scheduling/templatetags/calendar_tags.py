@@ -19,7 +19,7 @@ def calendar_items(sessions, course_url: str, view: str, by: str, warnings=None)
     rows = []
     warnings = warnings or {}
     for s in sessions:
-        when = f"{escape(date_format(s.day, 'D j M'))} " if view == "week" else ""
+        when = f"{escape(date_format(s.day, 'D j E'))} " if view == "week" else ""
         who = f" · {escape(s.clinician)}" if by == "room" else ""
         flagged = warnings.get(s.id, ())
         notes = "".join(f'<div class="small text-danger">{escape(str(w.text))}</div>' for w in flagged)

@@ -240,7 +240,7 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
 
     sign_in_ru(page, live_server.url, registrar.username, PASSWORD)
     page.goto(f"{live_server.url}/scheduling/closures/")
-    page.get_by_role("link", name=re.compile(_ru_date(wednesday, "j M Y"))).click()
+    page.get_by_role("link", name=re.compile(_ru_date(wednesday, "j E Y"))).click()
     page.wait_for_url(f"{live_server.url}/scheduling/closures/{closure.pk}/")
     assert shown(page.get_by_role("heading", name=re.compile("Ремонт")))
     assert shown(page.get_by_role("heading", name="Предлагаемый новый план"))
@@ -274,11 +274,17 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
     assert links == [f"/scheduling/courses/{c.pk}/" for c in courses]
     for course, link in zip(courses, links, strict=True):  # the registrar opens each course from here
         page.goto(live_server.url + link)
-        days = _column(page.locator("table").first, 1, fmt="D j M Y")
+        days = _column(page.locator("table").first, 1, fmt="D j E Y")
         assert len(days) == 10 and days[0] == before[course.pk][0][0]
         assert not {d for d in days if d in closed or d.weekday() == 6}, days
         assert all(2 <= (b - a).days <= 4 for a, b in zip(days, days[1:], strict=False)), days
         assert days == _local_days(course, tz)  # the page shows what is stored
+    page.set_viewport_size(PHONE)  # the last course on her phone: status and actions in view, not off the edge
+    assert page.locator("table").evaluate_all(too_wide) == 0, (
+        "the session table is wider than the phone: it must be scrolled sideways"
+    )
+    assert page.get_by_role("button", name="Отменить весь курс").is_visible()
+    _screenshot(page, "course-phone")
 
 
 def _cleared_patient(name, location, clinician, cryo, all_absent):
@@ -320,8 +326,8 @@ def _ru_date(day: datetime.date, fmt: str) -> str:
         return date_format(day, fmt)
 
 
-def _column(table, index: int, fmt: str = "D j M") -> list[datetime.date]:
-    """The dates a table shows in one column, read back from their Russian text ("Ср 9 дек, 10:00")."""
+def _column(table, index: int, fmt: str = "D j E") -> list[datetime.date]:
+    """The dates a table shows in one column, read back from their Russian text ("Ср 9 декабря, 10:00")."""
     today = datetime.date.today()
     known = {_ru_date(d, fmt): d for d in (today + datetime.timedelta(days=n) for n in range(-7, 120))}
     cells = table.locator("tbody tr").evaluate_all(f"rows => rows.map(r => r.cells[{index}].innerText)")

@@ -92,8 +92,8 @@ def test_reasons_come_in_the_readers_language():
     with translation.override("ru"):
         decision = decide(procedure=CRYO, screening=None, ice_test=iced(passed=False), when=SESSION, tz=MSK)
     messages = [r.message for r in decision.reasons]
-    assert messages[0] == "Нет подписанного скрининга за последние 30 дней"
-    assert messages[1] == "Ледовая проба не пройдена 18 ноября 2026"
+    assert messages[0] == "Нет подписанного осмотра за последние 30 дней"
+    assert messages[1] == "Холодовая проба не пройдена 18 ноября 2026"
 
 
 @pytest.mark.parametrize(

@@ -201,9 +201,13 @@ def test_cancel_replace_and_record_outcomes(
     Session.objects.filter(pk=first.pk).update(
         start=timezone.now() - datetime.timedelta(hours=1), end=timezone.now() - datetime.timedelta(minutes=40)
     )
-    doctor.post(reverse("scheduling:session-outcome", args=[first.pk]), {"outcome": "completed"})
+    response = doctor.post(
+        reverse("scheduling:session-outcome", args=[first.pk]), {"outcome": "completed"}, follow=True
+    )
     first.refresh_from_db()
     assert first.status == SessionStatus.COMPLETED
+    when = first.start.astimezone(location.tz).strftime("%H:%M")  # the message names the row it changed
+    assert f"{eligible_patient.full_name}, {when}: completed." in html.unescape(response.content.decode())
 
 
 @pytest.mark.django_db
