@@ -265,7 +265,10 @@ def bench_booking():
             actor=doctor, patient=patient, procedures=[cryo], answers=answers, fitzpatrick=2, examined_at=when
         )
         ice_test_record(actor=doctor, patient=patient, area="nape", exposure_seconds=10, performed_at=when)
-        Procedure.objects.filter(pk=cryo.pk).update(screening_valid_days=400, ice_test_valid_days=400)
+        # The filler data gave every patient a cryomassage course already: a second one here is allowed.
+        Procedure.objects.filter(pk=cryo.pk).update(
+            screening_valid_days=400, ice_test_valid_days=400, allow_concurrent_courses=True
+        )
         cryo.refresh_from_db()
         day = first_day() + datetime.timedelta(days=DAYS + 30 + 30 * (n // 10))
         hour = datetime.time(9 + n % 10)
@@ -388,6 +391,29 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _make_eligible_for_cryomassage(patients) -> None:
+    """Sign a screening and an ice test, through the services, for the patients who have none yet
+    (once: the bench database keeps them)."""
+    from accounts.models import User
+    from procedures.models import Contraindication, Procedure, Screening
+    from procedures.services import ice_test_record, screening_sign
+
+    Procedure.objects.filter(slug="cryomassage-contact").update(screening_valid_days=400, ice_test_valid_days=400)
+    cryo = Procedure.objects.get(slug="cryomassage-contact")
+    missing = list(patients.exclude(pk__in=Screening.objects.values("patient_id")))
+    if not missing:
+        return
+    doctor = User.objects.filter(username__startswith="bench_doc_", groups__name="clinician").first()
+    answers = {c.id: (False, "") for c in Contraindication.objects.filter(procedures=cryo)}
+    when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
+    print(f"[bench] signing screenings and ice tests for {len(missing):,} patients (once)", flush=True)
+    for patient in missing:
+        screening_sign(
+            actor=doctor, patient=patient, procedures=[cryo], answers=answers, fitzpatrick=2, examined_at=when
+        )
+        ice_test_record(actor=doctor, patient=patient, area="nape", exposure_seconds=10, performed_at=when)
+
+
 def bench_reminders():
     """10,000 reminders due at once: the scan's time, then one worker's send rate beside a no-op's."""
     import subprocess
@@ -409,6 +435,7 @@ def bench_reminders():
         start__gte=begin, start__lt=begin + datetime.timedelta(days=1), location__name__startswith="Bench "
     )
     patients = Patient.objects.filter(pk__in=day_sessions.values("patient_id"))
+    _make_eligible_for_cryomassage(patients)  # a reminder of an ineligible patient's session is held
     Dispatch.objects.filter(session__in=day_sessions).delete()
     patients.update(consent_email=True, consent_sms=False, email="bench@example.com")
     scan_times = []
@@ -478,8 +505,16 @@ def bench_reminders():
                 send_dispatches.apply_async((ids,), queue="bench")
             ids = [i for b in batches for i in b]
             sent = Dispatch.objects.filter(pk__gte=min(ids), pk__lte=max(ids), status=DispatchStatus.SENT)
-            while sent.count() < due:  # a range, not 10,000 ids: the poll must not load the machine
+            finished = Dispatch.objects.filter(pk__gte=min(ids), pk__lte=max(ids)).exclude(
+                status__in=[DispatchStatus.PENDING, DispatchStatus.SENDING]
+            )
+            deadline = time.monotonic() + 600
+            while finished.count() < due:  # a range, not 10,000 ids: the poll must not load the machine
+                if time.monotonic() > deadline:
+                    raise SystemExit("[bench] the reminders were not all sent within 10 minutes")
                 time.sleep(0.5)
+            if sent.count() < due:
+                raise SystemExit(f"[bench] only {sent.count():,} of {due:,} reminders were sent (the rest held)")
             send_rate = due / (time.perf_counter() - started)
             cpu_ms = (process_cpu_seconds(worker.pid) - cpu_before) * 1000 / due
             sink_ms = (process_cpu_seconds(os.getpid()) - sink_before) * 1000 / due
