@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import router
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from .events import SECRET_WORDS, admin_changed
 from .policy import allowed
@@ -41,6 +42,9 @@ def guard_admin_site(site: AdminSite) -> None:
 
         return inner
 
+    # The clinic's own words, not "Django administration".
+    site.site_header = site.site_title = _("Clinic administration")
+    site.index_title = _("Catalogues, rooms, hours, staff")
     site.has_permission = has_permission
     site.login = login
     site.admin_view = admin_view

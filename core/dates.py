@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -184,3 +185,11 @@ def query_date(params, name: str, *, plausible: PlausibleRange = BROWSE) -> date
         raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), code="invalid_date") from None
     plausible.check(day)
     return day
+
+
+def short_date(value, *, year: bool = False, time: bool = False) -> str:
+    """A date the way the app writes it in a sentence: "13 декабря" in Russian (the genitive month
+    name), "13 Dec" in English; with the year and the clock time when asked."""
+    russian = (get_language() or "").startswith("ru")
+    fmt = ("j E" if russian else "j M") + (" Y" if year else "") + (" H:i" if time else "")
+    return formats.date_format(value, fmt)

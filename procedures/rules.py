@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils.formats import date_format
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.dates import short_date
 
 from .models import Severity
 
@@ -69,7 +70,7 @@ def _day(moment: datetime.datetime, tz) -> datetime.date:
 
 def _fmt(moment: datetime.datetime, tz) -> str:
     # "12 Nov 2026" in English, "12 ноября 2026" in Russian (E is the genitive month name).
-    return date_format(_day(moment, tz), "j E Y" if (get_language() or "").startswith("ru") else "j M Y")
+    return short_date(_day(moment, tz), year=True)
 
 
 def _screening_reasons(procedure, screening, when, tz, valid_at) -> list[Reason]:

@@ -28,7 +28,9 @@ class Weekday(models.IntegerChoices):
 
 
 class OpeningHours(models.Model):
-    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="opening_hours")
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("location")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
@@ -49,7 +51,9 @@ class OpeningHours(models.Model):
 class Closure(models.Model):
     """A holiday or closure of a location, whole days."""
 
-    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="closures")
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.CASCADE, related_name="closures", verbose_name=_("location")
+    )
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     reason = models.CharField(_("reason"), max_length=200)
@@ -67,7 +71,9 @@ class Closure(models.Model):
 class Resource(models.Model):
     """A room or device that serves one session at a time."""
 
-    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="resources")
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.CASCADE, related_name="resources", verbose_name=_("location")
+    )
     kind = models.ForeignKey("procedures.ResourceKind", on_delete=models.PROTECT, related_name="resources")
     name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     active = models.BooleanField(_("in use"), default=True)
@@ -86,7 +92,9 @@ class StaffHours(models.Model):
     """When a clinician works, per weekday; one location a day."""
 
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
-    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.CASCADE, related_name="+", verbose_name=_("location")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     starts = models.TimeField(_("starts"))
     ends = models.TimeField(_("ends"))
@@ -144,7 +152,9 @@ class CourseStatus(models.TextChoices):
 class Course(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="courses")
     procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="courses")
-    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="courses")
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.PROTECT, related_name="courses", verbose_name=_("location")
+    )
     status = models.CharField(_("status"), max_length=10, choices=CourseStatus.choices, default=CourseStatus.ACTIVE)
     session_count = models.PositiveSmallIntegerField(_("sessions"))
     price_per_session = models.DecimalField(_("price per session"), max_digits=10, decimal_places=2)
@@ -217,7 +227,9 @@ class Session(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
     # Denormalised from the course so that the database can refuse a patient's overlapping sessions.
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="sessions")
-    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="sessions")
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("location")
+    )
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))

@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.dates import short_date
+
 from .availability import Availability
 
 STEP = datetime.timedelta(minutes=15)
@@ -96,7 +98,7 @@ def local(moment: datetime.datetime, av: Availability) -> datetime.datetime:
 
 
 def short(day: datetime.date) -> str:
-    return date_format(day, "j M")
+    return short_date(day)
 
 
 def closed_reason(av: Availability, day: datetime.date) -> str | None:
@@ -409,7 +411,7 @@ def check_sessions(
             when = local(spec.start, av)
             message = _("Session %(n)d (%(when)s): %(why)s") % {
                 "n": number,
-                "when": date_format(when, "j M H:i"),
+                "when": short_date(when, time=True),
                 "why": why,
             }
             (clashes if stage in CLASH_STAGES else problems).append(message)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from core.dates import short_date
 
 from .availability import Availability
 from .planner import FIRST_SESSION_SEARCH_DAYS, Rules, Slot, check_slot, clinician_order, find_slot, local, short
@@ -193,7 +194,7 @@ def replan(
         if slot is None:
             placement.problem = _("Session %(n)d (now %(when)s) could not be placed: %(why)s") % {
                 "n": item.number,
-                "when": date_format(local(item.start, av), "j M H:i"),
+                "when": short_date(local(item.start, av), time=True),
                 "why": "; ".join(notes[-3:]) or _("no free time"),
             }
             blocked = item.number

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.dates import short_date
 from core.policy import allowed
 from procedures.eligibility import eligibility, load_clinical_facts
 
@@ -101,7 +102,7 @@ def clash_message(*, patient, specs, duration, exclude_ids=()) -> str:
         end = spec.start + duration
         taken = Session.objects.active().overlapping(spec.start, end).exclude(pk__in=exclude_ids)
         other = taken.filter(clinician_id=spec.clinician_id).select_related("clinician").first()
-        when = date_format(timezone.localtime(spec.start), "j M H:i")
+        when = short_date(timezone.localtime(spec.start), time=True)
         if other:
             return _("Session %(n)d (%(when)s): %(name)s has just been booked for another session.") % {
                 "n": number,

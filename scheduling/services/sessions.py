@@ -8,13 +8,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.locations import user_works_at
 from audit.models import Action
 from audit.services import audit_record
+from core.dates import short_date
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
@@ -76,7 +76,7 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
     if timezone.now() < session.start:
         raise ValidationError(
             _("The session starts at %(when)s: its outcome can be recorded from then on.")
-            % {"when": date_format(session.start.astimezone(session.location.tz), "j M H:i")},
+            % {"when": short_date(session.start.astimezone(session.location.tz), time=True)},
             code="too_early",
         )
     scheduled = session.status == SessionStatus.SCHEDULED
