@@ -98,10 +98,16 @@ def book_course_view(request, patient_pk: int):
             rows = SessionRowFormSet(prefix="s", initial=_rows_of(plan.sessions, location.tz))
             extra_rows = CombinedRowFormSet(prefix="c", initial=_rows_of(plan.companion_rest, location.tz))
             # Why the plan cannot be booked, once each, above the table (the rows say which dates).
-            ineligible = list(dict.fromkeys(str(r) for s in plan.sessions for r in s.ineligible))
+            # The plan's problems already sum up the course's own sessions' reasons, once per reason
+            # (services.coverage); the combined procedure's are listed here, once each.
+            ineligible = list(
+                dict.fromkeys(str(r) for s in plan.sessions if s.companion for r in s.companion.ineligible)
+            )
+            not_eligible = bool(ineligible) or any(s.ineligible for s in plan.sessions)
             context.update(
                 plan=plan,
                 ineligible=ineligible,
+                not_eligible=not_eligible,
                 rows=rows,
                 extra_rows=extra_rows,
                 location=location,

@@ -388,3 +388,24 @@ def test_a_registrar_sees_only_the_calendars_of_their_own_locations(registrar, l
     page = login(registrar).get(reverse("scheduling:calendar")).content.decode()
     assert f"Calendar: {location.name}" in page
     assert "Other branch" not in page
+
+
+@pytest.mark.django_db
+def test_the_wizard_sums_up_why_a_course_cannot_be_booked_once_per_reason(
+    as_registrar, clinic, clinician, eligible_patient, location
+):
+    ice_test_record(actor=clinician, patient=eligible_patient, area="nape", exposure_seconds=10, redness=True)
+    form = {
+        "procedure": "cryomassage-contact",
+        "location": location.pk,
+        "count": 10,
+        "first_day": next_weekday(0, location.tz).isoformat(),
+        "preferred_time": "10:00",
+        "action": "preview",
+    }
+    page = as_registrar.post(reverse("scheduling:book", args=[eligible_patient.pk]), form).content.decode()
+    alert = page[page.index('role="alert"') :]
+    alert = alert[: alert.index("</div>")]
+    assert "The patient is not eligible" in alert
+    assert alert.count("Ice test failed") == 1 and "Sessions 1, 2, 3" in alert  # not ten lines, one per date
+    assert "This plan cannot be booked" in page
