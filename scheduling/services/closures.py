@@ -42,6 +42,7 @@ def closure_replan_preview(*, closure, lock: bool = False) -> list[MoveProposal]
     """For each course hit by the closure, the proposal that re-plans it from its first hit session."""
     affected = list(closure_affected_sessions(closure))
     handled: set[int] = set()
+    freed: set[int] = set()  # sessions of earlier courses that their (whole) re-plan moves away
     taken: list = []
     proposals = []
     for session in affected:
@@ -63,9 +64,10 @@ def closure_replan_preview(*, closure, lock: bool = False) -> list[MoveProposal]
             items=items,
             previous_day=previous_day,
             shift_days=0,
-            also_exclude=[s.pk for s in affected if s.pk not in handled and s.course_id != course.pk],
+            also_exclude=[s.pk for s in affected if s.pk not in handled and s.course_id != course.pk] + list(freed),
             taken=taken,
         )
+        proposal = MoveProposal(session=session, replan=result)
         for placement in result.placements:
             handled.add(placement.session_id)
             if placement.partner is not None:
@@ -73,7 +75,10 @@ def closure_replan_preview(*, closure, lock: bool = False) -> list[MoveProposal]
                 taken.append((placement.partner, course.patient_id))
             if placement.start is not None:
                 taken.append((placement, course.patient_id))
-        proposals.append(MoveProposal(session=session, replan=result))
+        if proposal.ok:  # it will move: its old times are free for the courses planned after it
+            freed |= {p.session_id for p in result.placements}
+            freed |= {p.partner.session_id for p in result.placements if p.partner is not None}
+        proposals.append(proposal)
     return proposals
 
 
