@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "scheduling.context_processors.statuses",
+                "core.branding.context",
             ],
         },
     },
@@ -231,6 +232,14 @@ if SESSION_OUTCOME_BY not in ("location", "clinician"):
 OUTCOME_CORRECTION_HOURS = env_int("OUTCOME_CORRECTION_HOURS", 24, minimum=0)
 REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", 7, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# The clinic's identity (core/branding.py): page titles, the header, e-mail signatures, the request form.
+CLINIC_NAME = env_str("CLINIC_NAME", "Клиника «Трихо»")
+CLINIC_NAME_EN = env_str("CLINIC_NAME_EN", "Tricho Clinic")
+CLINIC_PHONE = env_str("CLINIC_PHONE", "+7 495 000-00-00")
+CLINIC_EMAIL = env_str("CLINIC_EMAIL", "info@clinic.example")
+CLINIC_PRIVACY_URL = env_str("CLINIC_PRIVACY_URL", "/privacy/")  # the personal-data policy (152-FZ)
+CLINIC_LOGO = env_str("CLINIC_LOGO", "")  # a path under static/, e.g. "img/logo.svg"
 
 # Patient portal (portal/services.py)
 PORTAL_LINK_MINUTES = env_int("PORTAL_LINK_MINUTES", 15, minimum=1)  # a one-time sign-in link lives this long
