@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import AdministratorAdmin
 
@@ -23,9 +24,17 @@ class ProcedureAdmin(AdministratorAdmin):
 
 @admin.register(Contraindication)
 class ContraindicationAdmin(AdministratorAdmin):
-    list_display = ("slug", "name_ru", "name_en", "severity", "active")
-    list_filter = ("severity", "procedures")
+    list_display = ("slug", "name_ru", "name_en", "severity", "active", "needs_review")
+    list_filter = ("needs_review", "severity", "procedures")
     filter_horizontal = ("procedures",)
+    actions = ["mark_reviewed"]
+
+    @admin.action(description=_("Mark as reviewed by the clinic's doctor"))
+    def mark_reviewed(self, request, queryset):
+        for item in queryset.filter(needs_review=True):  # one audited change per item, as the change form does
+            item.needs_review = False
+            item.save(update_fields=["needs_review"])
+            self.log_change(request, item, [{"changed": {"fields": ["needs_review"]}}])
 
 
 @admin.register(Indication)

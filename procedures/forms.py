@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import dates
 
 from .models import FitzpatrickType, Procedure, Severity
 
 PRESENT, ABSENT = "present", "absent"
+CLEAR, NOT_CLEARED = "clear", "not_cleared"
 
 
 def moment_field(label, **kwargs) -> forms.DateTimeField:
@@ -78,19 +80,49 @@ class ScreeningForm(forms.Form):
                 error_messages={"required": _("Answer present or absent.")},
             )
             if c.severity == Severity.RELATIVE:
+                # Asked on the same form, before signing: a present relative contraindication is
+                # either cleared with a written reason or left "not cleared", never by omission.
+                self.fields[f"ci_{c.id}_decision"] = forms.ChoiceField(
+                    label=_("If present"),
+                    choices=[
+                        (CLEAR, pgettext_lazy("a relative contraindication", "clear with a reason")),
+                        (NOT_CLEARED, pgettext_lazy("a relative contraindication", "not cleared")),
+                    ],
+                    widget=forms.RadioSelect(attrs={"data-relative-decision": c.id}),
+                    required=False,
+                )
                 self.fields[f"ci_{c.id}_override"] = forms.CharField(
-                    label=_("If present: clear the patient anyway, because"),
+                    label=_("Reason for clearing"),
                     required=False,
                     max_length=2000,
                 )
         if amend:
             add_correction_fields(self, "examined_at", _("Examined at"), previous)
 
+    def clean(self):
+        data = super().clean()
+        for c in self.contraindications:
+            if c.severity != Severity.RELATIVE or data.get(f"ci_{c.id}") != PRESENT:
+                continue
+            decision, reason = data.get(f"ci_{c.id}_decision"), data.get(f"ci_{c.id}_override", "").strip()
+            if not decision:
+                self.add_error(
+                    f"ci_{c.id}_decision",
+                    _("This contraindication is present: choose «clear with a reason» or «not cleared»."),
+                )
+            elif decision == CLEAR and not reason:
+                self.add_error(f"ci_{c.id}_override", _("Write why the patient is cleared despite it."))
+        return data
+
     def answers(self) -> dict[int, tuple[bool, str]]:
+        """(present, clearing reason) per contraindication; the reason only where it clears."""
         data = self.cleaned_data
-        return {
-            c.id: (data[f"ci_{c.id}"] == PRESENT, data.get(f"ci_{c.id}_override", "")) for c in self.contraindications
-        }
+        result = {}
+        for c in self.contraindications:
+            present = data[f"ci_{c.id}"] == PRESENT
+            clears = present and data.get(f"ci_{c.id}_decision") == CLEAR
+            result[c.id] = (present, data.get(f"ci_{c.id}_override", "").strip() if clears else "")
+        return result
 
     def indication_ids(self) -> list[int]:
         return [int(i) for i in self.cleaned_data["indications"]]
@@ -106,6 +138,8 @@ class ScreeningForm(forms.Form):
         for answer in screening.answers.all():
             initial[f"ci_{answer.contraindication_id}"] = PRESENT if answer.present else ABSENT
             initial[f"ci_{answer.contraindication_id}_override"] = answer.override_reason
+            if answer.present:
+                initial[f"ci_{answer.contraindication_id}_decision"] = CLEAR if answer.override_reason else NOT_CLEARED
         return initial
 
 

@@ -134,6 +134,9 @@ class Contraindication(Bilingual):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.ABSOLUTE)
     procedures = models.ManyToManyField(Procedure, related_name="contraindications", verbose_name=_("procedures"))
     active = models.BooleanField(_("in use"), default=True)
+    # Seeded from general clinical references: asked at screening at once, and listed for the
+    # clinic's doctor to review (and untick) in the admin.
+    needs_review = models.BooleanField(_("to be reviewed by the clinic's doctor"), default=False)
 
     class Meta:
         ordering = ["slug"]

@@ -56,6 +56,14 @@ def catalogue_view(request):
     return render(request, "procedures/catalogue.html", {"procedures": selectors.catalogue()})
 
 
+def _audit_form_read(request, record) -> None:
+    """A correction form shows every clinical answer on record: opening it is audited like a read."""
+    if request.method == "GET":
+        audit_record(
+            request=request, action=Action.VIEW, patient=record.patient, record=record, detail={"form": "amend"}
+        )
+
+
 def _screening_form(request, procedures, *, amend=False, initial=None, previous=None):
     contraindications = (
         Contraindication.objects.filter(procedures__in=procedures, active=True).distinct().order_by("slug")
@@ -114,6 +122,7 @@ def screening_detail_view(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def screening_amend_view(request, pk: int):
     previous = _screening_for_user(request.user, pk)
+    _audit_form_read(request, previous)
     procedures = list(previous.procedures.all())
     form = _screening_form(
         request, procedures, amend=True, initial=ScreeningForm.initial_from(previous), previous=previous
@@ -181,6 +190,7 @@ def ice_test_detail_view(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def ice_test_amend_view(request, pk: int):
     previous = _ice_test_for_user(request.user, pk)
+    _audit_form_read(request, previous)
     initial = {
         k: getattr(previous, k)
         for k in ("area", "exposure_seconds", "discomfort", "redness", "itching", "other_reaction")

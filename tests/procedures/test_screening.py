@@ -49,6 +49,9 @@ def test_the_seed_holds_every_contraindication_of_the_domain_brief(cryo_contrain
         "fungal-infectious-skin",
         "migraine",
         "epilepsy-mental",
+        # the medical names behind "allergic reaction to cold", seeded for the doctor's review
+        "cold-urticaria",
+        "raynaud",
     }
     assert Procedure.objects.filter(active=True).count() == 4
 
@@ -147,7 +150,7 @@ def test_a_failed_ice_test_blocks_cryomassage_but_not_plasmolifting(clinician, p
         actor=clinician,
         patient=patient,
         procedures=[cryo, prp],
-        answers=all_absent,
+        answers={c.id: (False, "") for c in Contraindication.objects.filter(procedures__in=[cryo, prp])},
         fitzpatrick=2,
         examined_at=days_ago(3),
     )

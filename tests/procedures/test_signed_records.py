@@ -102,7 +102,7 @@ def test_nothing_can_be_added_to_a_screening_after_it_was_signed(clinician, pati
         previous=screening,
         reason="plasmolifting discussed as well",
         procedures=[cryo, plasma],
-        answers=all_absent,
+        answers={c.id: (False, "") for c in Contraindication.objects.filter(procedures__in=[cryo, plasma])},
         fitzpatrick=3,
     )
     assert set(amended.procedures.values_list("slug", flat=True)) == {cryo.slug, plasma.slug}
