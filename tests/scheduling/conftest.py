@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from procedures.models import Procedure, ResourceKind
+from procedures.models import Contraindication, Procedure, ResourceKind
 from procedures.services import ice_test_record, screening_sign
 from scheduling.models import Certification, Resource
 
@@ -57,7 +57,7 @@ def eligible_patient(patient, clinician, cryo, all_absent):
         actor=clinician,
         patient=patient,
         procedures=[cryo, prp],
-        answers=all_absent,
+        answers={c.id: (False, "") for c in Contraindication.objects.filter(procedures__in=[cryo, prp])},
         fitzpatrick=2,
         examined_at=days_ago(2),
     )
@@ -102,7 +102,7 @@ def cryotherapy(clinic, eligible_patient, clinician, cryo, all_absent, location)
         actor=clinician,
         patient=eligible_patient,
         procedures=[cryo, therapy],
-        answers=all_absent,
+        answers={c.id: (False, "") for c in Contraindication.objects.filter(procedures__in=[cryo, therapy])},
         fitzpatrick=5,
         examined_at=days_ago(1),
     )
