@@ -14,6 +14,7 @@ import dataclasses
 import datetime
 import re
 import zoneinfo
+from collections.abc import Sequence
 from email.utils import format_datetime, parseaddr
 
 from django.conf import settings
@@ -65,9 +66,9 @@ def letter(
     *,
     subject: str,
     name: str,
-    paragraphs: list[str] = (),
-    facts: list[tuple[str, str]] = (),
-    notes: list[str] = (),
+    paragraphs: Sequence[str] = (),
+    facts: Sequence[tuple[str, str]] = (),
+    notes: Sequence[str] = (),
     action: tuple[str, str] | None = None,
     location=None,
     now: datetime.datetime | None = None,
