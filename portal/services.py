@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import uuid
 
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -36,6 +36,7 @@ from core.policy import require
 from core.roles import Role
 from core.sms import get_backend
 from patients.models import Patient
+from reminders import letters, mail
 from reminders.models import Channel
 from scheduling.models import BookingRequest, BookingRequestStatus, Session, SessionStatus
 from scheduling.services import can_change_online
@@ -252,9 +253,16 @@ def send_link(link_id: int, raw: str) -> None:
             }
             subject = _("Your patient portal")
         if link.channel == EMAIL:
-            send_mail(subject, text, None, [patient.email])
+            _send_letter(patient, subject, text, f"portal-link-{link.pk}")
         else:
             get_backend().send(to=patient.phone.as_e164, text=text, reference=f"portal-link-{link.pk}")
+
+
+def _send_letter(patient: Patient, subject: str, text: str, kind: str) -> None:
+    """The link as a letter from the clinic (reminders.letters): greeting, signature, headers."""
+    letter = letters.letter(subject=subject, name=patient.full_name, paragraphs=[text], location=patient.home_location)
+    message_id = letters.message_id(kind, uuid.uuid4().hex)
+    mail.message(letter, to=patient.email, message_id=message_id).send()
 
 
 # ---------------------------------------------------------------- calendar feed

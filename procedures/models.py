@@ -49,6 +49,18 @@ class Procedure(Bilingual):
     preparation_en = models.TextField(_("what to do before (English)"), blank=True)
     aftercare_ru = models.TextField(_("aftercare and warning signs (Russian)"), blank=True)
     aftercare_en = models.TextField(_("aftercare and warning signs (English)"), blank=True)
+    # The SMS texts are short by design: a reminder or aftercare SMS must fit in two parts (core.sms).
+    sms_name_ru = models.CharField(
+        _("name in SMS (Russian)"), max_length=30, blank=True, help_text=_("Short: reminders by SMS use it.")
+    )
+    sms_name_en = models.CharField(_("name in SMS (English)"), max_length=30, blank=True)
+    aftercare_sms_ru = models.CharField(
+        _("aftercare by SMS (Russian)"),
+        max_length=100,
+        blank=True,
+        help_text=_("The advice and warning signs in brief; the SMS adds the clinic's name and phone."),
+    )
+    aftercare_sms_en = models.CharField(_("aftercare by SMS (English)"), max_length=100, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(
         _("session duration, minutes"), validators=[MinValueValidator(5)]
     )
@@ -114,6 +126,16 @@ class Procedure(Bilingual):
     @property
     def preparation(self) -> str:
         return self.preparation_en if (get_language() or "ru").startswith("en") else self.preparation_ru
+
+    @property
+    def sms_name(self) -> str:
+        """The short name an SMS uses; the full name when none is set."""
+        english = (get_language() or "ru").startswith("en")
+        return (self.sms_name_en if english else self.sms_name_ru) or self.name
+
+    @property
+    def aftercare_sms(self) -> str:
+        return self.aftercare_sms_en if (get_language() or "ru").startswith("en") else self.aftercare_sms_ru
 
     def clean(self):
         if self.min_sessions and self.max_sessions and self.min_sessions > self.max_sessions:

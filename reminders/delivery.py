@@ -17,18 +17,17 @@ from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from core.net import site_host
 from core.sms import PermanentSendError, TransientSendError, get_backend
 from scheduling.models import Session, SessionStatus
 from scheduling.progress import with_session_number
 from scheduling.selectors import session_warnings
 
-from . import mail
+from . import letters, mail
 from .models import Channel, Dispatch, DispatchStatus, ReminderOffset
 from .reasons import (
     SKIP_HELD,
@@ -308,27 +307,22 @@ def _retry_or_fail(dispatch: Dispatch, failure: Exception, now) -> Outcome:
 
 
 def _deliver(dispatch: Dispatch, email_connection=None) -> str:
-    reference = f"dispatch-{dispatch.pk}"
+    """Send one message; return the provider's id (for email, our Message-ID)."""
     if dispatch.channel == Channel.SMS:
         return get_backend().send(
-            to=dispatch.session.patient.phone.as_e164, text=compose_sms(dispatch), reference=reference
+            to=dispatch.session.patient.phone.as_e164, text=compose_sms(dispatch), reference=f"dispatch-{dispatch.pk}"
         )
-    subject, body = compose(dispatch)
-    # One Message-ID per dispatch: a message sent again after a crash is recognisably the same one.
-    message_id = f"<{reference}@{site_host()}>"
+    letter = compose(dispatch)
+    # The dispatch's own random key: a message sent again after a crash keeps its Message-ID; a restored
+    # database or another environment reusing the id makes a new one.
+    message_id = letters.message_id(f"dispatch-{dispatch.pk}", dispatch.message_key.hex)
     to = dispatch.session.patient.email
     if mail.is_smtp(email_connection):
-        raw = mail.render(subject=subject, body=body, to=to, message_id=message_id)
+        raw = mail.render(letter, to=to, message_id=message_id)
         if raw is not None:
-            mail.send(email_connection, raw, to)
+            mail.send(email_connection, raw, to, letter)
             return message_id
     if email_connection is not None:
         email_connection.open()  # a no-op once open; a failure here is a transient send failure
-    EmailMessage(
-        subject,
-        body,
-        to=[to],
-        headers={"Message-ID": message_id},
-        connection=email_connection,
-    ).send()
+    mail.message(letter, to=to, message_id=message_id, connection=email_connection).send()
     return message_id

@@ -1,5 +1,6 @@
 """The messages a clinic sends about sessions: reminder times, and each message to send or sent."""
 
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, ngettext, pgettext_lazy
@@ -60,6 +61,10 @@ class Dispatch(models.Model):
     provider_message_id = models.CharField(max_length=200, blank=True)
     detail = models.TextField(_("detail"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Random, made by the database with the row (the scan inserts with raw SQL): the email's Message-ID
+    # carries it, so a restored database or another environment reusing an id never reuses a Message-ID,
+    # while a message sent again after a crash keeps its own.
+    message_key = models.UUIDField(db_default=RandomUUID(), editable=False)
 
     class Meta:
         ordering = ["due_at", "channel", "id"]

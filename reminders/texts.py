@@ -1,13 +1,26 @@
-"""What a reminder and an aftercare message say, in the patient's language and the location's time zone."""
+"""What a reminder and an aftercare message say, in the patient's language and the location's time zone.
+
+`compose(dispatch)` is the email of any kind of dispatch (reminders.letters adds the greeting, the
+signature and the headers): each kind has a function in EMAIL_BODIES giving what it says, the
+reminders ("before_<n>h") one of their own. `compose_sms(dispatch)` is the SMS, at most two parts
+(core.sms.fit shortens the procedure's name, then the clinic's, never the date, link or phone).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from core import sms
+from core.branding import clinic
 from scheduling import progress
 
+from .letters import Letter, letter
 from .links import session_link
 from .models import Dispatch
 
@@ -17,55 +30,109 @@ def session_number(dispatch: Dispatch) -> tuple[int, int]:
     return progress.session_number(dispatch.session, getattr(dispatch, "session_number", None))
 
 
-def compose(dispatch: Dispatch) -> tuple[str, str]:
-    """(subject, body) in the patient's language, times in the location's time zone."""
+def compose(dispatch: Dispatch, now=None) -> Letter:
+    """The email: subject, text and HTML in the patient's language, times in the location's time zone."""
     session = dispatch.session
-    patient, location, procedure = session.patient, session.location, session.course.procedure
-    with translation.override(patient.preferred_language), timezone.override(location.tz):
-        when = date_format(timezone.localtime(session.start), "l j E Y, H:i")
-        if dispatch.kind == "aftercare":
-            subject = _("After your session: what to do and what to watch for")
-            body = "\n\n".join(
-                filter(
-                    None,
-                    [
-                        _("Thank you for coming to %(clinic)s.") % {"clinic": location.name},
-                        procedure.aftercare,
-                        _("If anything worries you, call us: %(phone)s") % {"phone": location.phone},
-                    ],
-                )
-            )
-            return subject, body
-        number, total = session_number(dispatch)
-        subject = _("Reminder: %(procedure)s on %(when)s") % {"procedure": procedure.name, "when": when}
-        lines = [
-            _("%(procedure)s, session %(n)d of %(total)d") % {"procedure": procedure.name, "n": number, "total": total},
-            _("When: %(when)s") % {"when": when},
-            _("Clinician: %(name)s") % {"name": session.clinician},
-            _("Where: %(address)s") % {"address": f"{location.name}, {location.address}"},
-        ]
-        if procedure.preparation:
-            lines.append(_("Before the session: %(text)s") % {"text": procedure.preparation})
-        lines.append(_("Confirm or cancel: %(link)s") % {"link": session_link(session)})
-        lines.append(_("Phone: %(phone)s") % {"phone": location.phone})
-        return subject, "\n".join(lines)
+    with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
+        body = _email_body(dispatch.kind)(dispatch)
+        return letter(name=session.patient.full_name, location=session.location, now=now, **body)
+
+
+def _reminder_email(dispatch: Dispatch) -> dict:
+    session = dispatch.session
+    location, procedure = session.location, session.course.procedure
+    local = timezone.localtime(session.start)
+    number, total = session_number(dispatch)
+    return {
+        "subject": _("Reminder: %(procedure)s on %(when)s")
+        % {"procedure": procedure.name, "when": date_format(local, pgettext("email subject", "j E, H:i"))},
+        "paragraphs": [_("A reminder of your session:")],
+        "facts": [
+            (
+                _("Procedure"),
+                _("%(procedure)s, session %(n)d of %(total)d")
+                % {"procedure": procedure.name, "n": number, "total": total},
+            ),
+            (_("When"), _sentence_case(date_format(local, "l, j E Y, H:i"))),
+            (_("Clinician"), str(session.clinician)),
+            (_("Where"), f"{location.name}, {location.address}"),
+        ],
+        "notes": [f"{_('Before the session')}:\n{procedure.preparation}" if procedure.preparation else ""],
+        "action": (_("Confirm or cancel"), session_link(session)),
+    }
+
+
+def _sentence_case(text: str) -> str:
+    """Russian writes a weekday in lower case inside a sentence ("понедельник, 7 декабря"); English does not."""
+    return text[:1].lower() + text[1:] if (get_language() or "").startswith("ru") else text
+
+
+def _aftercare_email(dispatch: Dispatch) -> dict:
+    session = dispatch.session
+    return {
+        "subject": _("After your session: what to do and what to watch for"),
+        "paragraphs": [_("Thank you for coming. Here is what matters in the days after the session.")],
+        "notes": [
+            session.course.procedure.aftercare,
+            _("If anything worries you, call us: %(phone)s") % {"phone": session.location.phone},
+        ],
+    }
+
+
+# A kind's email: subject, paragraphs, facts, notes, action (see reminders.letters.letter).
+EMAIL_BODIES: dict[str, Callable[[Dispatch], dict]] = {"aftercare": _aftercare_email}
+
+
+def _email_body(kind: str) -> Callable[[Dispatch], dict]:
+    if kind.startswith("before_"):
+        return _reminder_email
+    return EMAIL_BODIES[kind]
 
 
 def compose_sms(dispatch: Dispatch) -> str:
+    """The SMS, in at most two parts (core.sms.MAX_PARTS)."""
     session = dispatch.session
-    location, procedure = session.location, session.course.procedure
-    with translation.override(session.patient.preferred_language), timezone.override(location.tz):
+    with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         if dispatch.kind == "aftercare":
-            return _(
-                "%(clinic)s: after your session, see the care advice in your email or call %(phone)s if "
-                "anything worries you."
-            ) % {"clinic": location.name, "phone": location.phone}
-        number, total = session_number(dispatch)
-        return _("%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s") % {
-            "clinic": location.name,
-            "procedure": procedure.name,
-            "n": number,
-            "total": total,
-            "when": date_format(timezone.localtime(session.start), "j E H:i"),
-            "link": session_link(session),
-        }
+            return _aftercare_sms(session)
+        return _reminder_sms(dispatch)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" :")
+
+
+def _reminder_sms(dispatch: Dispatch) -> str:
+    session = dispatch.session
+    number, total = session_number(dispatch)
+    when = date_format(timezone.localtime(session.start), pgettext("SMS date and time", "j M, H:i"))
+    link = session_link(session)
+
+    def render(procedure: str, clinic_name: str) -> str:
+        return _one_line(
+            _("%(clinic)s: %(procedure)s %(when)s, session %(n)d of %(total)d. Confirm or cancel: %(link)s")
+            % {"clinic": clinic_name, "procedure": procedure, "when": when, "n": number, "total": total, "link": link}
+        )
+
+    return sms.fit(render, session.course.procedure.sms_name, clinic().name)
+
+
+def _aftercare_sms(session) -> str:
+    """The advice itself (the procedure's short aftercare), never "see the email": the patient may have
+    only SMS. Without one, the warning signs in general; the full text is in the email and the portal."""
+    advice, phone = session.course.procedure.aftercare_sms, session.location.phone
+
+    def with_advice(clinic_name: str) -> str:
+        return _one_line(
+            _("%(clinic)s: %(advice)s %(phone)s") % {"clinic": clinic_name, "advice": advice, "phone": phone}
+        )
+
+    def general(clinic_name: str) -> str:
+        return _one_line(
+            _("%(clinic)s: if swelling, itching, red spots or a fever appear after the session, call %(phone)s")
+            % {"clinic": clinic_name, "phone": phone}
+        )
+
+    if advice and sms.parts(with_advice(clinic().name)) <= sms.MAX_PARTS:
+        return with_advice(clinic().name)
+    return sms.fit(general, clinic().name)

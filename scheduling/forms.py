@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Location
 from core import dates
@@ -185,12 +186,19 @@ class BookingRequestForm(forms.ModelForm):
     class Meta:
         model = BookingRequest
         fields = ["name", "phone", "procedure", "preferred_time", "message"]
-        widgets = {"message": forms.Textarea(attrs={"rows": 3, "maxlength": 1000})}
+        labels = {"name": pgettext_lazy("of a person", "Name"), "phone": _("Phone")}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+            "message": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].queryset = Procedure.objects.filter(active=True)
-        self.fields["procedure"].required = False
+        procedure = self.fields["procedure"]
+        procedure.queryset = Procedure.objects.filter(active=True)
+        procedure.required = False
+        procedure.empty_label = _("Not sure: the registrar will advise")  # not Django's "---------"
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]
