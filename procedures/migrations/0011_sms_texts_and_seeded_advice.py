@@ -128,7 +128,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procedures', '0008_signed_screening_links'),
+        ('procedures', '0010_seed_contraindication_lists'),
     ]
 
     operations = [
