@@ -93,6 +93,9 @@ class Procedure(Bilingual):
     records_cover_course = models.BooleanField(
         _("a screening valid at the first session covers the whole course"), default=False
     )
+    requires_session_note = models.BooleanField(
+        _("a session note is required before a session is marked completed"), default=False
+    )
     allow_concurrent_courses = models.BooleanField(
         _("a patient may have several active courses of this procedure"), default=False
     )

@@ -23,7 +23,7 @@ from portal.forms import InviteForm
 from portal.models import CalendarFeed
 from procedures import selectors as clinical_selectors
 from reminders.models import Channel
-from scheduling.models import Course
+from scheduling.models import Course, SessionNote
 
 from .services import anonymise_patient, export_patient
 
@@ -36,12 +36,18 @@ def patient_record_view(request, pk: int):
     courses = list(
         Course.objects.filter(patient=patient).select_related("procedure", "location").order_by("-created_at")
     )
+    notes = _session_notes(patient) if summary.clinical else []
     audit_record(
         request=request,
         action=Action.VIEW,
         patient=patient,
         record=patient,
-        detail={"screenings": summary.screening_ids, "ice_tests": summary.ice_test_ids, "clinical": summary.clinical},
+        detail={
+            "screenings": summary.screening_ids,
+            "ice_tests": summary.ice_test_ids,
+            "clinical": summary.clinical,
+            "session_notes": [n.pk for n in notes],
+        },
     )
     return render(
         request,
@@ -50,6 +56,7 @@ def patient_record_view(request, pk: int):
             "patient": patient,
             "summary": summary,
             "courses": courses,
+            "session_notes": notes,
             "can_edit": allowed(request.user, "patient.edit"),
             "can_record": allowed(request.user, "clinical.record"),
             "can_book": allowed(request.user, "booking.manage"),
@@ -57,6 +64,17 @@ def patient_record_view(request, pk: int):
             "my_location_ids": {location.pk for location in locations_of(request.user)},
         },
     )
+
+
+def _session_notes(patient) -> list:
+    """The newest version of each of the patient's session notes, in session order."""
+    newest = (
+        SessionNote.objects.filter(patient=patient)
+        .select_related("signed_by", "session__course__procedure")
+        .order_by("chain", "-version")
+        .distinct("chain")
+    )
+    return sorted(newest, key=lambda n: n.session.start)
 
 
 def _portal_status(user, patient) -> dict | None:

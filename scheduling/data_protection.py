@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from patients.data_protection import when
 
-from .models import BookingRequest, Course, Session, SessionStatus
+from .models import BookingRequest, Course, Session, SessionNote, SessionStatus
 
 
 def bookings_export(patient) -> dict:
@@ -41,6 +41,23 @@ def bookings_export(patient) -> dict:
         "requests": list(
             BookingRequest.objects.filter(patient=patient).values("created_at", "preferred_time", "message", "status")
         ),
+        "session_notes": [
+            {
+                "id": n.pk,
+                "session": n.session_id,
+                "version": n.version,
+                "amendment_reason": n.amendment_reason,
+                "signed_by": str(n.signed_by),
+                "signed_at": when(n.signed_at),
+                "zones": n.zones,
+                "passes": n.passes,
+                "exposure_seconds": n.exposure_seconds,
+                "volume_ml": str(n.volume_ml) if n.volume_ml is not None else None,
+                "reaction": n.reaction,
+                "notes": n.notes,
+            }
+            for n in SessionNote.objects.filter(patient=patient).select_related("signed_by").order_by("id")
+        ],
     }
 
 

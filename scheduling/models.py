@@ -3,13 +3,15 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Deferrable, F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from procedures.models import VersionedRecord
 
 
 class TsTzRange(Func):
@@ -366,3 +368,70 @@ class BookingRequest(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.phone}"
+
+
+class SessionNote(VersionedRecord):
+    """What a clinician did in a session and how the patient reacted: a medical record, signed, never
+    edited (a correction is a new version of the same chain), like a screening."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="notes", verbose_name=_("session"))
+    zones = models.CharField(_("zones treated"), max_length=300)
+    passes = models.PositiveSmallIntegerField(
+        _("passes per line"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    exposure_seconds = models.PositiveSmallIntegerField(
+        _("exposure per pass, seconds"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+    )
+    volume_ml = models.DecimalField(
+        _("volume injected, ml"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(50)],
+    )
+    reaction = models.TextField(_("immediate reaction"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["session__start", "-version"]
+        verbose_name = _("session note")
+        verbose_name_plural = _("session notes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "version"],
+                name="session_note_chain_version_unique",
+                violation_error_message=_("This version of the session note is already recorded."),
+            ),
+            # One record per session: later versions correct it.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(version=1),
+                name="session_note_one_per_session",
+                violation_error_message=_("This session already has a note: correct it instead."),
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
+                name="session_note_version_amends",
+                violation_error_message=_("A correction must name the version it corrects."),
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(amendment_reason=""),
+                name="session_note_amendment_has_reason",
+                violation_error_message=_("Say why the note is corrected."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(zones=""),
+                name="session_note_zones_given",
+                violation_error_message=_("Say which zones were treated."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session} v{self.version}"
+
+    def get_absolute_url(self):
+        return reverse("scheduling:session-note", args=[self.pk])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Min, Prefetch
+from django.db.models import Min, OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -20,15 +20,19 @@ from core.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
 from .availability import load_availability
-from .models import ACTIVE_STATUSES, Closure, Course, ResourceBooking, Session, SessionStatus
+from .models import ACTIVE_STATUSES, Closure, Course, ResourceBooking, Session, SessionNote, SessionStatus
 from .planner import Rules, _candidate_starts, check_slot, closed_reason, spacing_problems
 from .progress import session_places
 
 
 def _sessions_with_details(queryset):
     bookings = ResourceBooking.objects.select_related("resource").order_by("resource__name")
-    return queryset.select_related("clinician", "patient", "course__procedure").prefetch_related(
-        Prefetch("bookings", queryset=bookings)
+    # The session note's newest version, if any, in the same query.
+    note = SessionNote.objects.filter(session=OuterRef("pk")).order_by("-version").values("pk")[:1]
+    return (
+        queryset.select_related("clinician", "patient", "course__procedure")
+        .annotate(note_id=Subquery(note))
+        .prefetch_related(Prefetch("bookings", queryset=bookings))
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, inbox_views, views
+from . import booking_views, inbox_views, note_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session-cancel"),
     path("sessions/<int:pk>/replace/", views.session_replace_view, name="session-replace"),
     path("sessions/<int:pk>/outcome/", views.session_outcome_view, name="session-outcome"),
+    path("sessions/<int:pk>/note/", note_views.session_note_create_view, name="session-note-create"),
+    path("notes/<int:pk>/", note_views.session_note_view, name="session-note"),
+    path("notes/<int:pk>/amend/", note_views.session_note_amend_view, name="session-note-amend"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("free-slots/", views.free_slots_view, name="free-slots"),
     path("worklist/", views.worklist_view, name="worklist"),

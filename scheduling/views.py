@@ -60,6 +60,7 @@ def course_view(request, pk: int):
                 "progress": course_progress(course, sessions),
                 "can_manage": allowed(request.user, "booking.manage"),
                 "can_record": allowed(request.user, "session.record"),
+                "can_view_notes": allowed(request.user, "clinical.view"),
                 "move_form": MoveForm(),
                 "reason_form": ReasonForm(),
             },
@@ -72,6 +73,13 @@ def _mark_recordable(sessions) -> None:
     for session in sessions:
         session.can_record_now = session.start <= now
         session.can_correct = services.can_correct_outcome(session, now)
+        # A note is written from the start of a session that took place; where the procedure needs
+        # one, "completed" goes through the note form (the service refuses it without a note).
+        session.can_write_note = session.can_record_now and session.status in (
+            SessionStatus.SCHEDULED,
+            SessionStatus.COMPLETED,
+        )
+        session.note_needed = session.course.procedure.requires_session_note and not session.note_id
 
 
 @permission_required("booking.view")
@@ -314,6 +322,7 @@ def worklist_view(request):
                 "previous": day - datetime.timedelta(days=1),
                 "next": day + datetime.timedelta(days=1),
                 "date_error": date_error,
+                "can_view_notes": allowed(request.user, "clinical.view"),
             },
             status=400 if date_error else 200,
         )

@@ -9,6 +9,7 @@ from .combined import combined_order
 from .common import BookingConflict, SessionSpec
 from .courses import active_course_problems, course_book, course_cancel, course_preview
 from .moves import MoveProposal, gap_problems, session_move, session_move_proposal
+from .notes import current_note, note_required, session_note_amend, session_note_sign
 from .requests import booking_request_close, booking_request_submit
 from .sessions import (
     can_change_online,
@@ -41,14 +42,18 @@ __all__ = [
     "course_book",
     "course_cancel",
     "course_preview",
+    "current_note",
     "fingerprint",
     "gap_problems",
+    "note_required",
     "session_cancel",
     "session_cancel_by_patient",
     "session_confirm_by_patient",
     "session_correct_outcome",
     "session_move",
     "session_move_proposal",
+    "session_note_amend",
+    "session_note_sign",
     "session_record_outcome",
     "session_replace",
 ]

@@ -58,6 +58,16 @@ def _may_record(actor, session: Session) -> None:
     raise PermissionDenied(_("Only the session's clinician or a clinician of this location may record it."))
 
 
+def _require_note(session: Session) -> None:
+    """Where the procedure says so, a session is completed only once its note is signed."""
+    if session.course.procedure.requires_session_note and not session.notes.exists():
+        raise ValidationError(
+            _("Write the session note first: %(procedure)s needs one before a session is marked completed.")
+            % {"procedure": session.course.procedure.name},
+            code="note_required",
+        )
+
+
 def _set_outcome_effects(session: Session, outcome: str) -> None:
     """A no-show frees the room; a session found completed after all holds it again."""
     ResourceBooking.objects.filter(session=session).update(active=outcome == SessionStatus.COMPLETED)
@@ -79,6 +89,8 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
             % {"when": short_date(session.start.astimezone(session.location.tz), time=True)},
             code="too_early",
         )
+    if outcome == SessionStatus.COMPLETED:
+        _require_note(session)
     scheduled = session.status == SessionStatus.SCHEDULED
     if not (scheduled and _write_outcome(actor, session, outcome, detail={"outcome": outcome}, request=request)):
         raise ValidationError(_("Only a scheduled session can be recorded."), code="not_scheduled")
@@ -118,6 +130,8 @@ def session_correct_outcome(*, actor, session: Session, outcome: str, reason: st
         raise ValidationError({"reason": _("Say why the outcome is corrected.")}, code="reason_required")
     if session.status == outcome or session.status not in OUTCOMES:
         raise ValidationError(_("There is nothing to correct."), code="not_correctable")
+    if outcome == SessionStatus.COMPLETED:
+        _require_note(session)
     if not can_correct_outcome(session):
         raise ValidationError(
             ngettext(
