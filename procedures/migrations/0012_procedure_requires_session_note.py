@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procedures', '0010_seed_contraindication_lists'),
+        ('procedures', '0011_sms_texts_and_seeded_advice'),
     ]
 
     operations = [
