@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from scheduling import progress
 
+from . import notices
 from .links import session_link
 from .models import Dispatch
 
@@ -19,6 +20,8 @@ def session_number(dispatch: Dispatch) -> tuple[int, int]:
 
 def compose(dispatch: Dispatch) -> tuple[str, str]:
     """(subject, body) in the patient's language, times in the location's time zone."""
+    if dispatch.is_notice:
+        return notices.compose(dispatch)
     session = dispatch.session
     patient, location, procedure = session.patient, session.location, session.course.procedure
     with translation.override(patient.preferred_language), timezone.override(location.tz):
@@ -52,6 +55,8 @@ def compose(dispatch: Dispatch) -> tuple[str, str]:
 
 
 def compose_sms(dispatch: Dispatch) -> str:
+    if dispatch.is_notice:
+        return notices.compose_sms(dispatch)
     session = dispatch.session
     location, procedure = session.location, session.course.procedure
     with translation.override(session.patient.preferred_language), timezone.override(location.tz):
