@@ -27,7 +27,7 @@ from scheduling.models import Session, SessionStatus
 from scheduling.progress import with_session_number
 from scheduling.selectors import session_warnings
 
-from . import letters, mail
+from . import letters, mail, notices
 from .models import Channel, Dispatch, DispatchStatus, ReminderOffset
 from .reasons import (
     SKIP_HELD,
@@ -99,7 +99,7 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
     the day. The registrar sees the same warning on the course page and the calendar."""
     by_zone: dict[str, list[Session]] = {}
     for dispatch in dispatches:
-        if dispatch.kind != "aftercare":
+        if dispatch.kind != "aftercare" and not dispatch.is_notice:
             by_zone.setdefault(dispatch.session.location.time_zone, []).append(dispatch.session)
     held: set[int] = set()
     for sessions in by_zone.values():
@@ -110,7 +110,10 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
 def _why_not(dispatch: Dispatch, now, hours: list[int], held: frozenset = frozenset()) -> str:
     """Empty when the message should still go out; else the reason it is skipped."""
     session, patient = dispatch.session, dispatch.session.patient
-    if dispatch.kind == "aftercare":
+    if dispatch.is_notice:
+        if reason := notices.why_not(dispatch, now):
+            return reason
+    elif dispatch.kind == "aftercare":
         if session.status != SessionStatus.COMPLETED:
             return SKIP_NOT_COMPLETED
     else:
@@ -147,7 +150,7 @@ def _claimed_dispatches(ids: list[int]):
     """The claimed rows with all a message needs, and each session's place in its course, in one query."""
     return with_session_number(
         Dispatch.objects.filter(pk__in=ids).select_related(
-            "session__patient", "session__clinician", "session__location", "session__course__procedure"
+            "session__patient", "session__clinician", "session__location", "session__course__procedure", "change"
         ),
         "session__",
     )
@@ -233,6 +236,7 @@ def _send_claimed(claimed: list[int], now, hours) -> dict[int, Outcome]:
         # (compiling this query costs more than reading a row, so not in many small ones).
         for chunk in (claimed[:READ_CHUNK], claimed[READ_CHUNK:]):
             dispatches = list(_claimed_dispatches(chunk)) if chunk else []
+            notices.attach_sessions(dispatches)  # the sessions a notice names, read here, not in a lane
             warned = _held_sessions(dispatches)
             for dispatch in dispatches:
                 held = _hold_back(dispatch, now, hours, warned)

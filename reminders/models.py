@@ -37,15 +37,22 @@ class DispatchStatus(models.TextChoices):
     SKIPPED = "skipped", _("skipped")
 
 
-class Dispatch(models.Model):
-    """One message to one patient by one channel: a reminder or the aftercare note.
+NOTICE_KINDS = ("moved", "replanned", "cancelled", "course_cancelled", "added")  # scheduling.PlanChangeKind
 
-    The beat scan derives these from the sessions; the unique constraint makes a second scan, or
-    a second beat, harmless. `sequence` ties a reminder to the session's time when it was made:
-    a moved session has a new sequence and gets new reminders; the old ones are skipped.
+
+class Dispatch(models.Model):
+    """One message to one patient by one channel: a reminder, the aftercare note or a notice of a change.
+
+    The beat scan derives these from the sessions and the changes of plan; the unique constraints
+    make a second scan, or a second beat, harmless. `sequence` ties a reminder to the session's time
+    when it was made: a moved session has a new sequence and gets new reminders; the old ones are
+    skipped. A notice (`change` set, `kind` the change's) is filed under the change's first session.
     """
 
     session = models.ForeignKey("scheduling.Session", on_delete=models.CASCADE, related_name="dispatches")
+    change = models.ForeignKey(
+        "scheduling.PlanChange", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
+    )
     kind = models.CharField(_("message"), max_length=20)  # "before_24h", "before_2h", "aftercare"
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
     sequence = models.PositiveIntegerField()
@@ -73,6 +80,9 @@ class Dispatch(models.Model):
         verbose_name_plural = _("messages")
         constraints = [
             models.UniqueConstraint(fields=["session", "kind", "channel", "sequence"], name="dispatch_once"),
+            models.UniqueConstraint(
+                fields=["change", "channel"], condition=Q(change__isnull=False), name="dispatch_notice_once"
+            ),
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="dispatch_status_not_before")]
 
@@ -80,9 +90,21 @@ class Dispatch(models.Model):
         return f"{self.kind} {self.channel} #{self.session_id}"
 
     @property
+    def is_notice(self) -> bool:
+        return self.kind in NOTICE_KINDS
+
+    @property
     def kind_display(self) -> str:
         if self.kind == "aftercare":
             return gettext("aftercare")
+        if self.is_notice:
+            return {
+                "moved": gettext("notice: session moved"),
+                "replanned": gettext("notice: course re-planned"),
+                "cancelled": gettext("notice: session cancelled"),
+                "course_cancelled": gettext("notice: course cancelled"),
+                "added": gettext("notice: session added"),
+            }[self.kind]
         hours = int(self.kind.removeprefix("before_").removesuffix("h"))
         # English abbreviates the unit in both forms; Russian spells the word, which declines with the number.
         return ngettext("reminder %(hours)s h before", "reminder %(hours)s h before", hours) % {"hours": hours}

@@ -11,3 +11,5 @@ SKIP_MOVED = gettext_noop("the session was moved; the reminder for its new time 
 SKIP_NO_EMAIL_CONSENT = gettext_noop("the patient no longer accepts email reminders")
 SKIP_NO_SMS_CONSENT = gettext_noop("the patient no longer accepts SMS reminders")
 SKIP_HELD = gettext_noop("held: the session cannot happen as booked (see the warning on the course page)")
+SKIP_CHANGED_AGAIN = gettext_noop("the plan changed again since; the later notice replaces this one")
+SKIP_PASSED = gettext_noop("too late: the sessions it names have passed")

@@ -4,6 +4,9 @@
   a second scan, or a second beat, harmless. It looks back as far as the session itself: a reminder
   that fell due while beat was down still goes out while useful, and is recorded as skipped with the
   reason when it is not.
+- Each change of plan the clinic made (scheduling.PlanChange) becomes one notice per consented
+  channel, filed under the change's first session; its own unique constraint (change, channel)
+  makes re-scanning harmless in the same way.
 - `enqueue(now)` hands due, unclaimed dispatches to workers in batches of ids.
 
 Booking, moving and cancelling never talk to the broker: they only write sessions.
@@ -24,6 +27,7 @@ from .reasons import SKIP_BOOKED_LATE, SKIP_LATER_REMINDER, SKIP_STARTED
 
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
 AFTERCARE_WINDOW = datetime.timedelta(hours=24)
+NOTICE_WINDOW = datetime.timedelta(days=3)  # a change older than this (beat down for days) gets no notice
 
 
 SCAN_SQL = """
@@ -59,12 +63,25 @@ ON CONFLICT ON CONSTRAINT dispatch_once DO NOTHING
 """
 
 
+NOTICE_SQL = """
+INSERT INTO scheduling_dispatch (session_id, change_id, kind, channel, sequence, due_at, not_before, status, attempts,
+                                 provider_message_id, detail, created_at)
+SELECT c.session_id, c.id, c.kind, ch.channel, c.sequence, c.created_at, %(now)s, 'pending', 0, '', '', %(now)s
+FROM scheduling_planchange c
+JOIN patients_patient p ON p.id = c.patient_id
+CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+WHERE c.created_at > %(since)s AND c.created_at <= %(now)s
+  AND ((ch.channel = 'email' AND p.consent_email AND p.email <> '') OR (ch.channel = 'sms' AND p.consent_sms))
+ON CONFLICT DO NOTHING
+"""
+
+
 def reminder_kind(hours: int) -> str:
     return f"before_{hours}h"
 
 
 def scan(now: datetime.datetime | None = None) -> int:
-    """Record every due reminder and aftercare message once; return how many rows were added."""
+    """Record every due reminder, aftercare message and notice once; return how many rows were added."""
     now = now or timezone.now()
     hours = list(
         ReminderOffset.objects.filter(active=True).order_by("-hours_before").values_list("hours_before", flat=True)
@@ -86,6 +103,8 @@ def scan(now: datetime.datetime | None = None) -> int:
             )
             added += cursor.rowcount
         cursor.execute(AFTERCARE_SQL, {"now": now, "since": now - AFTERCARE_WINDOW})
+        added += cursor.rowcount
+        cursor.execute(NOTICE_SQL, {"now": now, "since": now - NOTICE_WINDOW})
         added += cursor.rowcount
     return added
 

@@ -20,6 +20,7 @@ from core import sms
 from core.branding import clinic
 from scheduling import progress
 
+from . import notices
 from .letters import Letter, letter
 from .links import session_link
 from .models import Dispatch
@@ -34,7 +35,7 @@ def compose(dispatch: Dispatch, now=None) -> Letter:
     """The email: subject, text and HTML in the patient's language, times in the location's time zone."""
     session = dispatch.session
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
-        body = _email_body(dispatch.kind)(dispatch)
+        body = notices.email_body(dispatch) if dispatch.is_notice else _email_body(dispatch.kind)(dispatch)
         return letter(name=session.patient.full_name, location=session.location, now=now, **body)
 
 
@@ -91,6 +92,8 @@ def _email_body(kind: str) -> Callable[[Dispatch], dict]:
 
 def compose_sms(dispatch: Dispatch) -> str:
     """The SMS, in at most two parts (core.sms.MAX_PARTS)."""
+    if dispatch.is_notice:
+        return notices.compose_sms(dispatch)
     session = dispatch.session
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         if dispatch.kind == "aftercare":

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from patients.data_protection import when
 
-from .models import BookingRequest, Course, Session, SessionNote, SessionStatus
+from .models import BookingRequest, Course, PlanChange, Session, SessionNote, SessionStatus
 
 
 def bookings_export(patient) -> dict:
@@ -38,6 +38,11 @@ def bookings_export(patient) -> dict:
             }
             for s in sessions
         ],
+        "plan_changes": list(
+            PlanChange.objects.filter(patient=patient)
+            .order_by("created_at")
+            .values("created_at", "kind", "reason", "sessions")
+        ),
         "requests": list(
             BookingRequest.objects.filter(patient=patient).values("created_at", "preferred_time", "message", "status")
         ),

@@ -435,3 +435,45 @@ class SessionNote(VersionedRecord):
 
     def get_absolute_url(self):
         return reverse("scheduling:session-note", args=[self.pk])
+
+
+class PlanChangeKind(models.TextChoices):
+    MOVED = "moved", _("session moved")
+    REPLANNED = "replanned", _("course re-planned")
+    CANCELLED = "cancelled", _("session cancelled")
+    COURSE_CANCELLED = "course_cancelled", _("course cancelled")
+    ADDED = "added", _("session added")
+
+
+class PlanChange(models.Model):
+    """What the clinic changed in one patient's plan by one action: the patient's notice is derived from it.
+
+    Written by the service that makes the change, in its transaction; a change the patient made
+    themselves is not recorded. `sessions` lists every session the action touched (a combined
+    visit's partner too), each as {"id", "old", "new", "seq"}: ISO times (`old` None for an added
+    session, `new` None for a cancelled one) and the session's SEQUENCE once changed. `session` is
+    the first of them (a notice is filed under it); `sequence` is its SEQUENCE once changed.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="plan_changes")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(_("change"), max_length=20, choices=PlanChangeKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    sessions = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("change of plan")
+        verbose_name_plural = _("changes of plan")
+        indexes = [models.Index(fields=["created_at"], name="planchange_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in PlanChangeKind]), name="planchange_kind_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.session_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils import timezone
 
 from ..models import Course, CourseStatus, ResourceBooking, Session, SessionStatus
 
@@ -12,7 +13,7 @@ def _cancel_sessions(sessions, reason: str) -> list[int]:
     ids = list(sessions.filter(status=SessionStatus.SCHEDULED).values_list("pk", flat=True))
     ResourceBooking.objects.filter(session_id__in=ids).update(active=False)
     Session.objects.filter(pk__in=ids, status=SessionStatus.SCHEDULED).update(
-        status=SessionStatus.CANCELLED, cancel_reason=reason, sequence=F("sequence") + 1
+        status=SessionStatus.CANCELLED, cancel_reason=reason, sequence=F("sequence") + 1, updated_at=timezone.now()
     )
     return ids
 

@@ -18,9 +18,10 @@ from audit.models import Action
 from audit.services import audit_record
 
 from ..locks import lock_location_schedule
-from ..models import Session, SessionStatus
+from ..models import PlanChangeKind, Session, SessionStatus
 from ..progress import session_places
 from ..replan import ToPlace
+from .changes import plan_change_record
 from .common import check_clashes_now, defer_clash_checks, require
 from .moves import MoveProposal, _timeline, apply_placements, plan_course_change
 
@@ -98,10 +99,13 @@ def closure_replan(*, actor, closure, expected: str | None = None, request=None)
                 _("The schedule changed since you looked at the proposal. Check the new one and confirm again."),
                 code="plan_changed",
             )
+        changed = []
         for proposal in proposals:
             if not proposal.ok:
                 continue
-            moved = apply_placements(proposal.replan.placements)
+            entries = apply_placements(proposal.replan.placements)
+            changed += entries
+            moved = [session_id for session_id, _old, _new in entries]
             proposal.applied = True
             audit_record(
                 request=request,
@@ -112,4 +116,6 @@ def closure_replan(*, actor, closure, expected: str | None = None, request=None)
                 detail={"replanned_for_closure": closure.pk, "moved": moved},
             )
         check_clashes_now()
+        # One notice per patient for the whole re-plan, however many of their courses it moved.
+        plan_change_record(actor=actor, kind=PlanChangeKind.REPLANNED, entries=changed, reason=closure.reason)
     return proposals

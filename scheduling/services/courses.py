@@ -15,7 +15,7 @@ from core.dates import short_date
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
-from ..models import Course, CourseStatus, ResourceBooking, Session
+from ..models import Course, CourseStatus, PlanChangeKind, ResourceBooking, Session
 from ..planner import (
     FIRST_SESSION_SEARCH_DAYS,
     Plan,
@@ -26,6 +26,7 @@ from ..planner import (
     spacing_problems,
 )
 from .cancelling import _cancel_with_partners
+from .changes import plan_change_record
 from .combined import combined_order, companion_specs, preview_combined
 from .common import (
     BookingConflict,
@@ -265,6 +266,12 @@ def course_cancel(*, actor, course: Course, reason: str, request=None) -> Course
     if not updated:
         raise ValidationError(_("Only an active course can be cancelled."), code="not_active")
     cancelled, partner_ids = _cancel_with_partners(course.sessions.all(), reason)
+    plan_change_record(
+        actor=actor,
+        kind=PlanChangeKind.COURSE_CANCELLED,
+        entries=[(pk, None, None) for pk in cancelled + partner_ids],
+        reason=reason,
+    )
     audit_record(
         request=request,
         actor=actor,

@@ -25,10 +25,11 @@ from audit.services import audit_record
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
-from ..models import ACTIVE_STATUSES, Course, Session, SessionStatus
+from ..models import ACTIVE_STATUSES, Course, PlanChangeKind, Session, SessionStatus
 from ..planner import Rules
 from ..progress import session_places
 from ..replan import Partner, Placement, Replan, ToPlace, replan
+from .changes import Entry, plan_change_record
 from .common import (
     BookingConflict,
     SessionSpec,
@@ -242,24 +243,26 @@ def session_move_proposal(
     return MoveProposal(session=current, replan=result, problems=problems)
 
 
-def apply_placements(placements: list[Placement]) -> list[int]:
-    """Write every changed placement (and its partner); returns the ids of the sessions moved."""
+def apply_placements(placements: list[Placement]) -> list[Entry]:
+    """Write every changed placement (and its partner); returns (id, old start, new start) of each moved."""
     moved = []
     now = timezone.now()
     for placement in placements:
         for part in filter(None, (placement, placement.partner)):
             if not part.changed:
                 continue
+            # update() skips auto_now: updated_at is the calendar's LAST-MODIFIED, so it is set here.
             Session.objects.filter(pk=part.session_id).update(
                 start=part.start,
                 end=part.end,
                 clinician_id=part.clinician_id,
                 sequence=F("sequence") + 1,
                 rescheduled_at=now,
+                updated_at=now,
             )
             session = Session(pk=part.session_id, start=part.start, end=part.end)
             rebook_resources(session, part.resource_ids)
-            moved.append(part.session_id)
+            moved.append((part.session_id, part.old_start, part.start))
     return moved
 
 
@@ -293,6 +296,8 @@ def session_move(
                 raise coded(proposal.all_problems, "not_movable")
             moved = apply_placements(proposal.replan.placements)
             check_clashes_now()
+            plan_change_record(actor=actor, kind=PlanChangeKind.REPLANNED, entries=moved)
+            moved = [session_id for session_id, _old, _new in moved]
             audit_record(
                 request=request,
                 actor=actor,

@@ -18,9 +18,10 @@ from core.dates import short_date
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
-from ..models import ACTIVE_STATUSES, Course, CourseStatus, ResourceBooking, Session, SessionStatus
+from ..models import ACTIVE_STATUSES, Course, CourseStatus, PlanChangeKind, ResourceBooking, Session, SessionStatus
 from ..planner import Rules, plan_course
 from .cancelling import _cancel_with_partners
+from .changes import plan_change_record
 from .common import BookingConflict, check_clashes_now, coded, eligibility_check, rebook_resources, require
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
@@ -36,6 +37,12 @@ def session_cancel(*, actor, session: Session, reason: str, request=None) -> Ses
     cancelled, partner_ids = _cancel_with_partners(Session.objects.filter(pk=session.pk), reason)
     if not cancelled:
         raise ValidationError(_("Only a scheduled session can be cancelled."), code="not_scheduled")
+    plan_change_record(
+        actor=actor,
+        kind=PlanChangeKind.CANCELLED,
+        entries=[(pk, None, None) for pk in cancelled + partner_ids],
+        reason=reason,
+    )
     audit_record(
         request=request,
         actor=actor,
@@ -101,8 +108,9 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
 def _write_outcome(actor, session: Session, outcome: str, *, detail: dict, request) -> bool:
     """Set the outcome if the session is still as it was read (compare and swap), with its effects and
     its audit event; False when another change came first."""
+    now = timezone.now()
     updated = Session.objects.filter(pk=session.pk, status=session.status).update(
-        status=outcome, outcome_at=timezone.now(), outcome_by=actor
+        status=outcome, outcome_at=now, outcome_by=actor, updated_at=now
     )
     if updated:
         _set_outcome_effects(session, outcome)
@@ -218,6 +226,7 @@ def session_replace(*, actor, session: Session, request=None) -> Session:
             rebook_resources(new, proposed.resource_ids)
             check_clashes_now()
             Course.objects.filter(pk=course.pk).update(status=CourseStatus.ACTIVE)
+            plan_change_record(actor=actor, kind=PlanChangeKind.ADDED, entries=[(new.pk, None, new.start)])
             audit_record(
                 request=request,
                 actor=actor,
@@ -238,7 +247,8 @@ def session_confirm_by_patient(*, session: Session, request=None) -> Session:
             _("This session is %(status)s and cannot be confirmed.") % {"status": session.get_status_display()},
             code="not_scheduled",
         )
-    if Session.objects.filter(pk=session.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()):
+    now = timezone.now()
+    if Session.objects.filter(pk=session.pk, confirmed_at__isnull=True).update(confirmed_at=now, updated_at=now):
         audit_record(
             request=request,
             action=Action.UPDATE,
