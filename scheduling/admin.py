@@ -44,6 +44,7 @@ class WeekForm(forms.Form):
         for weekday, day in days.items():
             initial |= {f"start_{weekday}": day.start, f"end_{weekday}": day.end, f"location_{weekday}": day.location}
         super().__init__(*args, initial=initial, **kwargs)
+        self.words = words
         self.with_location = locations is not None
         for weekday, label in Weekday.choices:
             if self.with_location:
@@ -59,10 +60,17 @@ class WeekForm(forms.Form):
                     required=False, label=f"{label}: {word}", widget=_time_widget(f"{label}: {word}")
                 )
 
-    def rows(self) -> list[tuple[str, list]]:
-        """(day, its fields in the grid's column order) for the template."""
+    def columns(self) -> list[str]:
+        return ([_("Branch")] if self.with_location else []) + [str(word).capitalize() for word in self.words]
+
+    def rows(self) -> list[tuple[str, list, bool]]:
+        """(day, its (field, column heading) pairs in the grid's order, whether any is wrong) for the template."""
         names = (["location"] if self.with_location else []) + ["start", "end"]
-        return [(label, [self[f"{name}_{weekday}"] for name in names]) for weekday, label in Weekday.choices]
+        rows = []
+        for weekday, label in Weekday.choices:
+            fields = [self[f"{name}_{weekday}"] for name in names]
+            rows.append((label, list(zip(fields, self.columns(), strict=True)), any(f.errors for f in fields)))
+        return rows
 
     def week(self) -> dict[int, Day]:
         data = self.cleaned_data
@@ -132,6 +140,9 @@ class WeekGridAdmin(AdministratorAdmin):
             "owners": owners,
         }
         return TemplateResponse(request, self.index_template, context)
+
+    def has_add_permission(self, request):
+        return False  # a day is added on its owner's grid
 
     def add_view(self, request, form_url="", extra_context=None):
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))

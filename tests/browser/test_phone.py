@@ -152,3 +152,47 @@ def test_a_clinician_records_an_outcome_on_a_phone_with_a_confirmation(
     page.goto(f"{live_server.url}/scheduling/worklist/")
     _shot(page, "my-day-1366")
     context.close()
+
+
+def test_an_administrator_edits_a_branch_week_as_one_grid_on_a_phone(
+    browser, live_server, administrator, location, tmp_path
+):
+    from django.conf import settings
+
+    from scheduling.models import OpeningHours
+
+    from ..conftest import login
+    from ..factories import OpeningHoursFactory
+
+    for weekday in range(5):
+        OpeningHoursFactory(location=location, weekday=weekday)
+    signed_in = login(administrator)  # the second factor passed by the test client; the browser gets its session
+    context = _context(browser, PHONE)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/scheduling/openinghours/week/{location.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_label("Суббота: открытие").fill("16:00")
+    page.get_by_label("Суббота: закрытие").fill("10:00")
+    page.get_by_role("button", name="Сохранить неделю").click()
+    assert "Суббота: закрытие должно быть позже открытия (открытие 16:00, закрытие 10:00)." in page.inner_text("main")
+    assert not OpeningHours.objects.filter(location=location, weekday=5).exists()
+    _shot(page, "admin-week-390")
+    _assert_clean(page, tmp_path, "admin-week")
+    page.get_by_label("Суббота: открытие").fill("10:00")
+    page.get_by_label("Суббота: закрытие").fill("16:00")
+    page.get_by_role("button", name="Сохранить неделю").click()
+    page.wait_for_url(lambda url: url.endswith(f"/week/{location.pk}/"))
+    saturday = OpeningHours.objects.get(location=location, weekday=5)
+    assert (saturday.opens, saturday.closes) == (datetime.time(10), datetime.time(16))
+    page.set_viewport_size({"width": LAPTOP["width"], "height": 900})
+    _shot(page, "admin-week-1366")
+    context.close()
