@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -37,6 +38,11 @@ class Overview:
     def next(self):
         """The session the phone shows first, in full."""
         return self.upcoming[0] if self.upcoming else None
+
+    @functools.cached_property
+    def one_procedure(self) -> bool:
+        """All the sessions shown are of one procedure, so the lines need not name it."""
+        return len({s.course.procedure_id for s in (*self.upcoming, *self.history)}) <= 1
 
     @property
     def later(self) -> list:
