@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -27,10 +28,26 @@ PAST_SHOWN = 20
 @dataclasses.dataclass
 class Overview:
     upcoming: list
-    past: list
+    past: list  # held (or missed) sessions, latest first
     courses: list[CourseProgress]
     aftercare: list  # procedures the patient has had, with their aftercare text
     numbers: dict[int, tuple[int, int]]
+    history: list = dataclasses.field(default_factory=list)  # past and cancelled sessions, latest first
+
+    @property
+    def next(self):
+        """The session the phone shows first, in full."""
+        return self.upcoming[0] if self.upcoming else None
+
+    @functools.cached_property
+    def one_procedure(self) -> bool:
+        """All the sessions shown are of one procedure, so the lines need not name it."""
+        return len({s.course.procedure_id for s in (*self.upcoming, *self.history)}) <= 1
+
+    @property
+    def later(self) -> list:
+        """The upcoming sessions after the next one, shown one line each."""
+        return self.upcoming[1:]
 
 
 def patient_sessions(patient, *, since: datetime.datetime | None = None, course_id: int | None = None) -> list:
@@ -82,7 +99,7 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
     now = now or timezone.now()
     sessions = patient_sessions(patient)
     numbers = session_numbers(sessions)
-    upcoming, past, aftercare = [], [], {}
+    upcoming, past, history, aftercare = [], [], [], {}
     confirm_url, cancel_url, move_url = (
         _by_pk("portal:session-confirm"),
         _by_pk("portal:session-cancel"),
@@ -98,9 +115,12 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
                 "move": move_url(session.pk),
             }
             upcoming.append(session)
-        elif session.start < now and session.status != SessionStatus.CANCELLED:
+        elif session.status == SessionStatus.CANCELLED:
+            history.append(session)  # whenever it was due: the patient sees it went, and why
+        elif session.start < now:
             session.number = numbers.get(session.pk)
             past.append(session)
+            history.append(session)
         if session.status == SessionStatus.COMPLETED:
             procedure = session.course.procedure
             aftercare[procedure.pk] = procedure
@@ -110,4 +130,7 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
         if progress.course.status == CourseStatus.ACTIVE or any(s in upcoming for s in progress.sessions)
     ]
     past.reverse()
-    return Overview(upcoming, past[:PAST_SHOWN], courses, list(aftercare.values()), numbers)
+    history.sort(key=lambda s: (s.start, s.pk), reverse=True)
+    return Overview(
+        upcoming, past[:PAST_SHOWN], courses, list(aftercare.values()), numbers, history=history[:PAST_SHOWN]
+    )

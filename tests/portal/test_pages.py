@@ -22,13 +22,15 @@ def me(patient_user):
     return login(patient_user)
 
 
-def test_home_shows_upcoming_sessions_progress_and_contacts(me, sessions, location):
+def test_home_shows_the_next_session_in_full_then_progress_then_the_rest_one_line_each(me, sessions, location):
     page = me.get(reverse("portal:home")).content.decode()
-    assert page.count("session 1 of 10") == 1 and "session 10 of 10" in page
-    assert page.count('class="card mb-2 session-card"') == 10
+    assert page.count("session 1 of 10") == 1 and "10 of 10" in page
+    assert page.count("session-card") == 10 and page.count("session-next") == 1
+    assert page.index('id="next-session"') < page.index('id="progress"') < page.index('id="upcoming"')
     assert "0 of 10" in page
-    assert location.address in page and location.phone in page
+    assert page.count(location.address) == 1 and location.phone in page  # the address once, on the next session
     assert sessions[0].clinician.get_full_name() in page
+    assert page.count("I will come") == 1  # the next session's button; the others are a line each
 
 
 def test_home_shows_progress_past_sessions_and_aftercare_after_sessions(me, sessions, clinician, cryo, clinic):
@@ -41,11 +43,25 @@ def test_home_shows_progress_past_sessions_and_aftercare_after_sessions(me, sess
         session_record_outcome(actor=session.clinician, session=session, outcome=outcome)
     page = me.get(reverse("portal:home")).content.decode()
     assert "1 of 10" in page  # one completed
-    assert page.count('class="dot dot-completed"') == 1 and page.count('class="dot dot-no_show"') == 1
-    assert "Past sessions" in page and "no-show" in page
-    assert "Aftercare" in page and cryo.aftercare_en.splitlines()[0][:40] in page
+    assert "Past and cancelled sessions (2)" in page and page.count("session-no-show") == 1
+    assert "<details>" in page and "Aftercare" in page and cryo.aftercare_en.splitlines()[0][:40] in page
     assert first.pk  # the course keeps its other 8 upcoming sessions
-    assert page.count('class="card mb-2 session-card"') == 8
+    assert page.count("session-card") == 8
+
+
+def test_home_shows_a_cancelled_session_with_its_reason_among_the_folded_ones(me, sessions, registrar):
+    from scheduling.services import session_cancel
+
+    session_cancel(actor=registrar, session=sessions[3], reason="The clinician is ill")
+    page = me.get(reverse("portal:home")).content.decode()
+    folded = page[page.index('id="history"') :]
+    assert folded.count("session-cancelled") == 1 and "Reason: The clinician is ill" in folded
+    assert page.count("session-card") == 9  # no longer among the upcoming ones
+
+
+def test_a_patient_with_nothing_booked_sees_the_clinic_address_once(patient_user, patient, location):
+    page = login(patient_user).get(reverse("portal:home")).content.decode()
+    assert "You have no sessions booked." in page and page.count(location.address) == 1
 
 
 def test_home_runs_a_fixed_number_of_queries_whatever_the_number_of_sessions(
