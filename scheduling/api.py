@@ -3,7 +3,14 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -26,6 +33,13 @@ from .models import BookingRequest, Course, Session
 from .planner import MOST_SESSIONS, course_price
 
 
+class RefSerializer(serializers.Serializer):
+    """A clinician, a room/device, a patient: its id and its name."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class SessionOutSerializer(serializers.ModelSerializer):
     clinician = serializers.SerializerMethodField()
     rooms = serializers.SerializerMethodField()
@@ -34,9 +48,11 @@ class SessionOutSerializer(serializers.ModelSerializer):
         model = Session
         fields = ["id", "start", "end", "status", "clinician", "rooms", "sequence"]
 
+    @extend_schema_field(RefSerializer)
     def get_clinician(self, obj) -> dict:
         return {"id": obj.clinician_id, "name": str(obj.clinician)}
 
+    @extend_schema_field(RefSerializer(many=True))
     def get_rooms(self, obj) -> list[dict]:
         return [{"id": b.resource_id, "name": b.resource.name} for b in obj.bookings.all() if b.active]
 
@@ -62,6 +78,7 @@ class CourseOutSerializer(serializers.ModelSerializer):
             "sessions",
         ]
 
+    @extend_schema_field(SessionOutSerializer(many=True))
     def get_sessions(self, obj) -> list[dict]:
         return SessionOutSerializer(self.context["sessions"], many=True).data
 
@@ -112,6 +129,33 @@ class PlanInSerializer(serializers.Serializer):
     )
 
 
+class ProposedVisitSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    clinician = RefSerializer()
+    rooms = serializers.ListField(child=serializers.CharField(), help_text="Rooms and devices, by name.")
+    ineligible = serializers.ListField(
+        child=serializers.CharField(), help_text="Why the patient may not have it then (empty: may)."
+    )
+
+
+class ProposedSessionSerializer(ProposedVisitSerializer):
+    moved_from = serializers.DateField(allow_null=True, help_text="The ideal day it could not have, if any.")
+    notes = serializers.ListField(child=serializers.CharField(), help_text="Why the days before did not work.")
+    combined = ProposedVisitSerializer(allow_null=True, help_text="The combined procedure's part of the visit.")
+
+
+class CoursePreviewSerializer(serializers.Serializer):
+    bookable = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The whole course, discount applied.")
+    sessions = ProposedSessionSerializer(many=True)
+    combined_rest = ProposedVisitSerializer(
+        many=True, help_text="The combined procedure's sessions after the last shared visit."
+    )
+
+
 def _proposed(s) -> dict:
     """One proposed session as the preview shows it (a course's, or its combined procedure's)."""
     return {
@@ -127,7 +171,7 @@ def _proposed(s) -> dict:
 class CoursePreviewApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
-    @extend_schema(request=PlanInSerializer, responses={200: dict})
+    @extend_schema(request=PlanInSerializer, responses={200: CoursePreviewSerializer})
     def post(self, request):
         data = PlanInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -175,7 +219,16 @@ class BookInSerializer(serializers.Serializer):
     patient = VisiblePatientField(queryset=Patient.objects.all())
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
+    sessions = SessionInSerializer(
+        many=True,
+        min_length=1,
+        max_length=MOST_SESSIONS,
+        error_messages={
+            "min_length": gettext_lazy("Give at least one session."),
+            "max_length": gettext_lazy("Give no more than {max_length} sessions."),
+            "not_a_list": gettext_lazy("Give the sessions as a list."),
+        },
+    )
     combined_procedure = serializers.SlugRelatedField(
         slug_field="slug", queryset=Procedure.objects.filter(active=True), required=False, allow_null=True, default=None
     )
@@ -184,14 +237,33 @@ class BookInSerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=MOST_SESSIONS,
+        error_messages={
+            "max_length": gettext_lazy("Give no more than {max_length} sessions."),
+            "not_a_list": gettext_lazy("Give the sessions as a list."),
+        },
         help_text="The combined procedure's own sessions after the shared visits (see the preview's combined_rest).",
     )
+
+
+def booking_conflict(conflict: services.BookingConflict) -> Conflict:
+    """409 booking_conflict, each clash an object (core.api.ClashSerializer)."""
+    clashes = [
+        {"session_number": c.number, "start": c.start, "clashes_with": c.clashes_with, "detail": c.message}
+        for c in conflict.conflicts
+    ]
+    return Conflict(str(conflict), code="booking_conflict", conflicts=clashes)
 
 
 class CourseBookApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
-    @extend_schema(request=BookInSerializer, responses={201: CourseOutSerializer})
+    @extend_schema(
+        request=BookInSerializer,
+        responses={
+            201: CourseOutSerializer,
+            409: OpenApiResponse(description="booking_conflict: `conflicts` lists each session that clashes."),
+        },
+    )
     def post(self, request):
         data = BookInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -209,7 +281,7 @@ class CourseBookApi(APIView):
                 combined_sessions=[services.SessionSpec(s["start"], s["clinician"]) for s in v["combined_sessions"]],
             )
         except services.BookingConflict as conflict:
-            raise Conflict(str(conflict), code="booking_conflict") from None
+            raise booking_conflict(conflict) from None
         return course_response(course.pk, status.HTTP_201_CREATED)
 
 
@@ -234,6 +306,37 @@ class MoveInSerializer(serializers.Serializer):
         max_length=20000,
         help_text="The fingerprint of a preview: the move applies only if the proposal is still the same.",
     )
+
+
+class PlacementSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    number = serializers.IntegerField()
+    old_start = serializers.DateTimeField()
+    start = serializers.DateTimeField(allow_null=True, help_text="null: it could not be placed (see problem).")
+    end = serializers.DateTimeField(allow_null=True)
+    clinician = RefSerializer(allow_null=True)
+    rooms = serializers.ListField(child=serializers.CharField())
+    problem = serializers.CharField(allow_blank=True)
+    ineligible = serializers.ListField(child=serializers.CharField())
+
+
+class ProposedPlacementSerializer(PlacementSerializer):
+    combined = PlacementSerializer(allow_null=True)
+
+
+class MoveProposalSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+    fingerprint = serializers.CharField(help_text="Send it back as `expected` to apply exactly this proposal.")
+    sessions = ProposedPlacementSerializer(many=True)
+
+
+MOVE_ANSWER = PolymorphicProxySerializer(
+    component_name="MoveAnswer",
+    serializers=[CourseOutSerializer, MoveProposalSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
 
 
 def proposal_response(proposal) -> Response:
@@ -265,7 +368,13 @@ def proposal_response(proposal) -> Response:
 class SessionMoveApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
-    @extend_schema(request=MoveInSerializer, responses={200: CourseOutSerializer})
+    @extend_schema(
+        request=MoveInSerializer,
+        responses={
+            200: OpenApiResponse(MOVE_ANSWER, description="The course as moved; with `preview`, the proposal."),
+            409: OpenApiResponse(description="booking_conflict: another booking took a time as it was written."),
+        },
+    )
     def post(self, request, pk):
         session = selectors.session_get_for_user(request.user, pk, action="booking.manage")
         data = MoveInSerializer(data=request.data)
@@ -287,7 +396,7 @@ class SessionMoveApi(APIView):
                 expected=v.get("expected") or None,
             )
         except services.BookingConflict as conflict:
-            raise Conflict(str(conflict), code="booking_conflict") from None
+            raise booking_conflict(conflict) from None
         return course_response(session.course_id)
 
 
@@ -315,6 +424,26 @@ class CalendarQuerySerializer(serializers.Serializer):
     view = serializers.ChoiceField(choices=["day", "week"], default="day")
 
 
+class CalendarSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.CharField()
+    sequence = serializers.IntegerField()
+    clinician = RefSerializer()
+    rooms = RefSerializer(many=True)
+    patient = RefSerializer()
+    procedure = serializers.CharField(help_text="The procedure's slug.")
+    course = serializers.IntegerField()
+
+
+class CalendarSerializer(serializers.Serializer):
+    location = serializers.IntegerField()
+    time_zone = serializers.CharField()
+    first_day = serializers.DateField()
+    sessions = CalendarSessionSerializer(many=True)
+
+
 class CalendarApi(APIView):
     permission_classes = [api_permission("calendar.view")]
 
@@ -324,7 +453,7 @@ class CalendarApi(APIView):
             OpenApiParameter("date", datetime.date, required=True),
             OpenApiParameter("view", str, enum=["day", "week"]),
         ],
-        responses={200: dict},
+        responses={200: CalendarSerializer},
     )
     def get(self, request):
         query = CalendarQuerySerializer(data=request.query_params)
@@ -370,13 +499,24 @@ class BookingRequestInSerializer(serializers.ModelSerializer):
         fields = ["name", "phone", "procedure", "preferred_time", "message", "website"]
 
 
+class BookingRequestReceivedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField(required=False)
+
+
 class BookingRequestApi(APIView):
     """The public request form of the clinic's website, as an API: no login; the page's limit per IP (429)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=BookingRequestInSerializer, responses={202: dict})
+    @extend_schema(
+        request=BookingRequestInSerializer,
+        responses={
+            202: BookingRequestReceivedSerializer,
+            429: OpenApiResponse(description="throttled: the limit of requests from this address."),
+        },
+    )
     def post(self, request):
         data = BookingRequestInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
