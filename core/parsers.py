@@ -52,11 +52,17 @@ class DepthLimitedJSONParser(JSONParser):
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
 
 
+def _has_body(request) -> bool:
+    return request.META.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in request.META
+
+
 class JsonBodiesOnlyMiddleware:
-    """Under /api/, a body that is not JSON is 415 `unsupported_media_type`, before anything reads it.
+    """Under /api/, a body or a Content-Type that is not JSON is 415, before anything reads it.
 
     DRF would say so itself, but middleware that reads request.POST first (RejectNulMiddleware)
-    leaves it an empty body to parse, and a form post was answered "username: this field is required".
+    leaves it an empty body to parse (a form post was answered "username: this field is required"),
+    and a `multipart/form-data` without a boundary made that read raise (a 500). A POST with no
+    body and no Content-Type (confirming a session) passes.
     """
 
     def __init__(self, get_response):
@@ -66,7 +72,7 @@ class JsonBodiesOnlyMiddleware:
         if (
             request.path.startswith("/api/")
             and request.method in ("POST", "PUT", "PATCH")
-            and (request.META.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in request.META)
+            and (_has_body(request) or request.META.get("CONTENT_TYPE"))
             and request.content_type != JSONParser.media_type
         ):
             message = _('Unsupported media type "{media_type}" in request.').format(media_type=request.content_type)

@@ -4,7 +4,7 @@ drf-spectacular documents an operation's success only. A generated client (opena
 then has no type for a 400 or a 409, and a fuzzer calls every refusal "undocumented". This
 AutoSchema adds, to each operation, the errors it can answer, each with core.api.ErrorSerializer:
 
-- 400 where the operation takes a body or query parameters;
+- 400 where the operation takes a body or query parameters, 415 where it takes a body (JSON only);
 - 401 and 403 where it needs a signed-in caller;
 - 404 where its path names a record;
 - 503 everywhere (core.outage: the database or Redis briefly out of reach), with Retry-After;
@@ -28,6 +28,7 @@ ERRORS = {
     403: "The caller's role or location does not allow it (`permission_denied`).",
     404: "No such record, or none the caller may see (`not_found`).",
     409: "It conflicts with the current state (`booking_conflict`: `conflicts` lists each clash).",
+    415: "The body is not JSON (`unsupported_media_type`): send `Content-Type: application/json`.",
     429: "Too many requests (`throttled`, `locked_out`): try again after Retry-After seconds.",
     503: "Briefly unavailable (`unavailable`): try again after Retry-After seconds.",
 }
@@ -60,6 +61,8 @@ class AutoSchema(SpectacularAutoSchema):
         codes = [503]
         if "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", [])):
             codes.append(400)
+        if "requestBody" in operation:
+            codes.append(415)
         if operation.get("security"):
             codes += [401, 403]
         if any(p["in"] == "path" for p in operation.get("parameters", [])):

@@ -4,13 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
-    extend_schema,
-    extend_schema_field,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -29,58 +23,15 @@ from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
 from . import selectors, services
-from .models import BookingRequest, Course, Session
+from .api_serializers import (
+    MOVE_ANSWER,
+    BookingRequestReceivedSerializer,
+    CalendarSerializer,
+    CourseOutSerializer,
+    CoursePreviewSerializer,
+)
+from .models import BookingRequest
 from .planner import MOST_SESSIONS, course_price
-
-
-class RefSerializer(serializers.Serializer):
-    """A clinician, a room/device, a patient: its id and its name."""
-
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class SessionOutSerializer(serializers.ModelSerializer):
-    clinician = serializers.SerializerMethodField()
-    rooms = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Session
-        fields = ["id", "start", "end", "status", "clinician", "rooms", "sequence"]
-
-    @extend_schema_field(RefSerializer)
-    def get_clinician(self, obj) -> dict:
-        return {"id": obj.clinician_id, "name": str(obj.clinician)}
-
-    @extend_schema_field(RefSerializer(many=True))
-    def get_rooms(self, obj) -> list[dict]:
-        return [{"id": b.resource_id, "name": b.resource.name} for b in obj.bookings.all() if b.active]
-
-
-class CourseOutSerializer(serializers.ModelSerializer):
-    procedure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    sessions = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Course
-        fields = [
-            "id",
-            "patient",
-            "procedure",
-            "location",
-            "status",
-            "session_count",
-            "price_per_session",
-            "discount_percent",
-            "total_price",
-            "cancel_reason",
-            "created_at",
-            "sessions",
-        ]
-
-    @extend_schema_field(SessionOutSerializer(many=True))
-    def get_sessions(self, obj) -> list[dict]:
-        return SessionOutSerializer(self.context["sessions"], many=True).data
 
 
 class VisiblePatientField(serializers.PrimaryKeyRelatedField):
@@ -126,33 +77,6 @@ class PlanInSerializer(serializers.Serializer):
         min_value=1,
         max_value=MOST_SESSIONS,
         help_text="Sessions of the combined procedure, when its course has a count of its own.",
-    )
-
-
-class ProposedVisitSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    clinician = RefSerializer()
-    rooms = serializers.ListField(child=serializers.CharField(), help_text="Rooms and devices, by name.")
-    ineligible = serializers.ListField(
-        child=serializers.CharField(), help_text="Why the patient may not have it then (empty: may)."
-    )
-
-
-class ProposedSessionSerializer(ProposedVisitSerializer):
-    moved_from = serializers.DateField(allow_null=True, help_text="The ideal day it could not have, if any.")
-    notes = serializers.ListField(child=serializers.CharField(), help_text="Why the days before did not work.")
-    combined = ProposedVisitSerializer(allow_null=True, help_text="The combined procedure's part of the visit.")
-
-
-class CoursePreviewSerializer(serializers.Serializer):
-    bookable = serializers.BooleanField()
-    problems = serializers.ListField(child=serializers.CharField())
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The whole course, discount applied.")
-    sessions = ProposedSessionSerializer(many=True)
-    combined_rest = ProposedVisitSerializer(
-        many=True, help_text="The combined procedure's sessions after the last shared visit."
     )
 
 
@@ -308,37 +232,6 @@ class MoveInSerializer(serializers.Serializer):
     )
 
 
-class PlacementSerializer(serializers.Serializer):
-    session = serializers.IntegerField()
-    number = serializers.IntegerField()
-    old_start = serializers.DateTimeField()
-    start = serializers.DateTimeField(allow_null=True, help_text="null: it could not be placed (see problem).")
-    end = serializers.DateTimeField(allow_null=True)
-    clinician = RefSerializer(allow_null=True)
-    rooms = serializers.ListField(child=serializers.CharField())
-    problem = serializers.CharField(allow_blank=True)
-    ineligible = serializers.ListField(child=serializers.CharField())
-
-
-class ProposedPlacementSerializer(PlacementSerializer):
-    combined = PlacementSerializer(allow_null=True)
-
-
-class MoveProposalSerializer(serializers.Serializer):
-    ok = serializers.BooleanField()
-    problems = serializers.ListField(child=serializers.CharField())
-    fingerprint = serializers.CharField(help_text="Send it back as `expected` to apply exactly this proposal.")
-    sessions = ProposedPlacementSerializer(many=True)
-
-
-MOVE_ANSWER = PolymorphicProxySerializer(
-    component_name="MoveAnswer",
-    serializers=[CourseOutSerializer, MoveProposalSerializer],
-    resource_type_field_name=None,
-    many=False,
-)
-
-
 def proposal_response(proposal) -> Response:
     def one(p):
         return {
@@ -424,26 +317,6 @@ class CalendarQuerySerializer(serializers.Serializer):
     view = serializers.ChoiceField(choices=["day", "week"], default="day")
 
 
-class CalendarSessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    status = serializers.CharField()
-    sequence = serializers.IntegerField()
-    clinician = RefSerializer()
-    rooms = RefSerializer(many=True)
-    patient = RefSerializer()
-    procedure = serializers.CharField(help_text="The procedure's slug.")
-    course = serializers.IntegerField()
-
-
-class CalendarSerializer(serializers.Serializer):
-    location = serializers.IntegerField()
-    time_zone = serializers.CharField()
-    first_day = serializers.DateField()
-    sessions = CalendarSessionSerializer(many=True)
-
-
 class CalendarApi(APIView):
     permission_classes = [api_permission("calendar.view")]
 
@@ -497,11 +370,6 @@ class BookingRequestInSerializer(serializers.ModelSerializer):
     class Meta:
         model = BookingRequest
         fields = ["name", "phone", "procedure", "preferred_time", "message", "website"]
-
-
-class BookingRequestReceivedSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    received_at = serializers.DateTimeField(required=False)
 
 
 class BookingRequestApi(APIView):

@@ -45,7 +45,7 @@ def test_every_operation_documents_its_errors_with_the_error_schema(schema):
         if "{id}" in name:
             assert "404" in responses, name
         if "requestBody" in operation:
-            assert "400" in responses, name
+            assert {"400", "415"} <= set(responses), name
         for code, response in responses.items():
             if int(code) >= 400:
                 assert response["content"]["application/json"]["schema"] == {"$ref": ERROR}, (name, code)
@@ -154,6 +154,10 @@ def test_a_form_body_is_refused_as_not_json(registrar):
     response = client.post(reverse("api-course-preview"), {"count": "10"}, format="multipart")
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
+    # A multipart type without a boundary, and no body: 415 too, not a 500 from whatever reads the form.
+    no_boundary = client.post(reverse("api-me-session-confirm", args=[1]), content_type="multipart/form-data")
+    assert no_boundary.status_code == 415
+    assert client.post(reverse("api-token"), "x=1", content_type="application/x-www-form-urlencoded").status_code == 415
 
 
 def test_a_bearer_token_works_like_a_token_token(registrar):
