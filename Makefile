@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser deploy-check api-fuzz fault-test lint format messages bench clean
+.PHONY: install run test test-browser deploy-check api-fuzz api-client fault-test lint format messages bench clean
 
 $(STAMP): requirements/dev.txt requirements/base.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ deploy-check: install
 # against the API deployed the same way. Bounded (5 cases per operation, deterministic, two minutes).
 api-fuzz: install
 	$(PY) scripts/devenv.py exec -- $(PY) scripts/api_fuzz.py
+
+# A client generated from the served schema by openapi-python-client books, moves, cancels and reads
+# the calendar against the API deployed the same way, and gets a typed 409 and 400. Two minutes.
+api-client: install
+	$(PY) scripts/devenv.py exec -- $(PY) scripts/api_client_check.py
 
 # Redis stopped 15 s, PostgreSQL restarted, a worker SIGKILLed mid-batch, all under load, against the
 # app deployed as deploy-check does it, on servers of its own (loopback only). Under four minutes.

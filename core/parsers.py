@@ -1,8 +1,12 @@
-"""The API's JSON parser: DRF's, refusing a body nested deeper than any request of ours needs."""
+"""The API's JSON parser: DRF's, refusing a body nested deeper than any request of ours needs.
+
+And the door before it: the API takes JSON bodies only (JsonBodiesOnlyMiddleware).
+"""
 
 import codecs
 import re
 
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.exceptions import ParseError
@@ -46,3 +50,31 @@ class DepthLimitedJSONParser(JSONParser):
             return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except ValueError as exc:
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+
+
+def _has_body(request) -> bool:
+    return request.META.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in request.META
+
+
+class JsonBodiesOnlyMiddleware:
+    """Under /api/, a body or a Content-Type that is not JSON is 415, before anything reads it.
+
+    DRF would say so itself, but middleware that reads request.POST first (RejectNulMiddleware)
+    leaves it an empty body to parse (a form post was answered "username: this field is required"),
+    and a `multipart/form-data` without a boundary made that read raise (a 500). A POST with no
+    body and no Content-Type (confirming a session) passes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.path.startswith("/api/")
+            and request.method in ("POST", "PUT", "PATCH")
+            and (_has_body(request) or request.META.get("CONTENT_TYPE"))
+            and request.content_type != JSONParser.media_type
+        ):
+            message = _('Unsupported media type "{media_type}" in request.').format(media_type=request.content_type)
+            return JsonResponse({"error": {"code": "unsupported_media_type", "message": message}}, status=415)
+        return self.get_response(request)

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -55,6 +55,7 @@ class MyCourseSerializer(serializers.Serializer):
     total_price = serializers.DecimalField(source="course.total_price", max_digits=10, decimal_places=2)
     sessions = serializers.SerializerMethodField()
 
+    @extend_schema_field(MySessionSerializer(many=True))
     def get_sessions(self, obj) -> list[dict]:
         return MySessionSerializer(obj.sessions, many=True, context=self.context).data
 
@@ -90,7 +91,15 @@ class _OwnSessionAction(APIView):
     permission_classes = [api_permission("portal.use")]
     service = None  # a scheduling service taking (session=, request=)
 
-    @extend_schema(request=None, responses={200: MySessionSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: MySessionSerializer,
+            409: OpenApiResponse(
+                description="not_scheduled, or too_late to change online (the message gives the phone)."
+            ),
+        },
+    )
     def post(self, request, pk):
         session = services.own_session(request.user, pk)
         try:

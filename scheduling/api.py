@@ -3,7 +3,8 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -22,48 +23,15 @@ from patients.selectors import patients_visible_to
 from procedures.models import Procedure
 
 from . import selectors, services
-from .models import BookingRequest, Course, Session
+from .api_serializers import (
+    MOVE_ANSWER,
+    BookingRequestReceivedSerializer,
+    CalendarSerializer,
+    CourseOutSerializer,
+    CoursePreviewSerializer,
+)
+from .models import BookingRequest
 from .planner import MOST_SESSIONS, course_price
-
-
-class SessionOutSerializer(serializers.ModelSerializer):
-    clinician = serializers.SerializerMethodField()
-    rooms = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Session
-        fields = ["id", "start", "end", "status", "clinician", "rooms", "sequence"]
-
-    def get_clinician(self, obj) -> dict:
-        return {"id": obj.clinician_id, "name": str(obj.clinician)}
-
-    def get_rooms(self, obj) -> list[dict]:
-        return [{"id": b.resource_id, "name": b.resource.name} for b in obj.bookings.all() if b.active]
-
-
-class CourseOutSerializer(serializers.ModelSerializer):
-    procedure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    sessions = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Course
-        fields = [
-            "id",
-            "patient",
-            "procedure",
-            "location",
-            "status",
-            "session_count",
-            "price_per_session",
-            "discount_percent",
-            "total_price",
-            "cancel_reason",
-            "created_at",
-            "sessions",
-        ]
-
-    def get_sessions(self, obj) -> list[dict]:
-        return SessionOutSerializer(self.context["sessions"], many=True).data
 
 
 class VisiblePatientField(serializers.PrimaryKeyRelatedField):
@@ -127,7 +95,7 @@ def _proposed(s) -> dict:
 class CoursePreviewApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
-    @extend_schema(request=PlanInSerializer, responses={200: dict})
+    @extend_schema(request=PlanInSerializer, responses={200: CoursePreviewSerializer})
     def post(self, request):
         data = PlanInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -175,7 +143,16 @@ class BookInSerializer(serializers.Serializer):
     patient = VisiblePatientField(queryset=Patient.objects.all())
     procedure = serializers.SlugRelatedField(slug_field="slug", queryset=Procedure.objects.filter(active=True))
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    sessions = SessionInSerializer(many=True, min_length=1, max_length=30)
+    sessions = SessionInSerializer(
+        many=True,
+        min_length=1,
+        max_length=MOST_SESSIONS,
+        error_messages={
+            "min_length": gettext_lazy("Give at least one session."),
+            "max_length": gettext_lazy("Give no more than {max_length} sessions."),
+            "not_a_list": gettext_lazy("Give the sessions as a list."),
+        },
+    )
     combined_procedure = serializers.SlugRelatedField(
         slug_field="slug", queryset=Procedure.objects.filter(active=True), required=False, allow_null=True, default=None
     )
@@ -184,14 +161,33 @@ class BookInSerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=MOST_SESSIONS,
+        error_messages={
+            "max_length": gettext_lazy("Give no more than {max_length} sessions."),
+            "not_a_list": gettext_lazy("Give the sessions as a list."),
+        },
         help_text="The combined procedure's own sessions after the shared visits (see the preview's combined_rest).",
     )
+
+
+def booking_conflict(conflict: services.BookingConflict) -> Conflict:
+    """409 booking_conflict, each clash an object (core.api.ClashSerializer)."""
+    clashes = [
+        {"session_number": c.number, "start": c.start, "clashes_with": c.clashes_with, "detail": c.message}
+        for c in conflict.conflicts
+    ]
+    return Conflict(str(conflict), code="booking_conflict", conflicts=clashes)
 
 
 class CourseBookApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
-    @extend_schema(request=BookInSerializer, responses={201: CourseOutSerializer})
+    @extend_schema(
+        request=BookInSerializer,
+        responses={
+            201: CourseOutSerializer,
+            409: OpenApiResponse(description="booking_conflict: `conflicts` lists each session that clashes."),
+        },
+    )
     def post(self, request):
         data = BookInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -209,7 +205,7 @@ class CourseBookApi(APIView):
                 combined_sessions=[services.SessionSpec(s["start"], s["clinician"]) for s in v["combined_sessions"]],
             )
         except services.BookingConflict as conflict:
-            raise Conflict(str(conflict), code="booking_conflict") from None
+            raise booking_conflict(conflict) from None
         return course_response(course.pk, status.HTTP_201_CREATED)
 
 
@@ -265,7 +261,13 @@ def proposal_response(proposal) -> Response:
 class SessionMoveApi(APIView):
     permission_classes = [api_permission("booking.manage")]
 
-    @extend_schema(request=MoveInSerializer, responses={200: CourseOutSerializer})
+    @extend_schema(
+        request=MoveInSerializer,
+        responses={
+            200: OpenApiResponse(MOVE_ANSWER, description="The course as moved; with `preview`, the proposal."),
+            409: OpenApiResponse(description="booking_conflict: another booking took a time as it was written."),
+        },
+    )
     def post(self, request, pk):
         session = selectors.session_get_for_user(request.user, pk, action="booking.manage")
         data = MoveInSerializer(data=request.data)
@@ -287,7 +289,7 @@ class SessionMoveApi(APIView):
                 expected=v.get("expected") or None,
             )
         except services.BookingConflict as conflict:
-            raise Conflict(str(conflict), code="booking_conflict") from None
+            raise booking_conflict(conflict) from None
         return course_response(session.course_id)
 
 
@@ -324,7 +326,7 @@ class CalendarApi(APIView):
             OpenApiParameter("date", datetime.date, required=True),
             OpenApiParameter("view", str, enum=["day", "week"]),
         ],
-        responses={200: dict},
+        responses={200: CalendarSerializer},
     )
     def get(self, request):
         query = CalendarQuerySerializer(data=request.query_params)
@@ -376,7 +378,13 @@ class BookingRequestApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=BookingRequestInSerializer, responses={202: dict})
+    @extend_schema(
+        request=BookingRequestInSerializer,
+        responses={
+            202: BookingRequestReceivedSerializer,
+            429: OpenApiResponse(description="throttled: the limit of requests from this address."),
+        },
+    )
     def post(self, request):
         data = BookingRequestInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -27,6 +27,21 @@ MOST_SESSIONS = 30
 
 # How far a failed attempt got: the furthest stage names the most useful reason.
 CLOSED, NO_CLINICIAN, LEAVE, NOT_WORKING, CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY = range(7)
+# What a clash is with, by the stage that found it (the API lists clashes by these names).
+CLASH_KINDS = {CLINICIAN_BUSY: "clinician", RESOURCE_BUSY: "resource", PATIENT_BUSY: "patient"}
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One session that another booking stands in the way of: which, when, with what, and the sentence."""
+
+    number: int
+    start: datetime.datetime
+    clashes_with: str  # a value of CLASH_KINDS
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -386,12 +401,9 @@ def spacing_problems(tz, rules: Rules, starts: list[datetime.datetime], numbers:
     return problems
 
 
-CLASH_STAGES = (CLINICIAN_BUSY, RESOURCE_BUSY, PATIENT_BUSY)
-
-
 def check_sessions(
     av: Availability, rules: Rules, specs, numbers: list[int] | None = None
-) -> tuple[list[str], list[str], list[list[int]]]:
+) -> tuple[list[str], list[Clash], list[list[int]]]:
     """Check sessions chosen by a person: (problems, clashes with other bookings, resources for each).
 
     `specs` hold start, clinician_id, resource_ids (None: pick free ones). Sessions are checked
@@ -414,7 +426,10 @@ def check_sessions(
                 "when": short_date(when, time=True),
                 "why": why,
             }
-            (clashes if stage in CLASH_STAGES else problems).append(message)
+            if stage in CLASH_KINDS:
+                clashes.append(Clash(number, spec.start, CLASH_KINDS[stage], message))
+            else:
+                problems.append(message)
             chosen.append([])
             continue
         av.reserve(start=spec.start, end=end, clinician_id=spec.clinician_id, resource_ids=resources)

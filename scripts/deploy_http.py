@@ -203,7 +203,8 @@ class Browser:
 def api_token(port: int, username: str, password: str) -> str:
     """The API's own sign-in: POST username and password, get a token (for a user without a second factor)."""
     browser = Browser(port, username)
-    status, _, body, _ = browser.request("POST", "/api/v1/auth/token/", {"username": username, "password": password})
+    credentials = {"username": username, "password": password}  # as JSON: the API takes no form bodies
+    status, _, body, _ = browser.request("POST", "/api/v1/auth/token/", json_body=credentials)
     if status != 200:
         raise CheckFailed(f"POST /api/v1/auth/token/ as {username} answered {status}: {body[:200]!r}")
     return json.loads(body)["token"]

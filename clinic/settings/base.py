@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.parsers.JsonBodiesOnlyMiddleware",  # a form body under /api/: 415 (read by nothing before)
     "core.middleware.RejectNulMiddleware",
     "core.outage.OutageMiddleware",  # a database outage raised by a view: 503, not 500
     "django.middleware.common.CommonMiddleware",
@@ -175,13 +176,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # DRF's three, with a JSON parser that refuses a body nested deeper than 20 levels (400, not 500).
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.DepthLimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only (a form or multipart body is 415), so the schema declares each body once and a
+    # generated client has one way to send it; the parser refuses a body nested deeper than 20 levels.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.DepthLimitedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # drf-spectacular's, adding every operation's errors with the one error schema (core.schema).
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -189,7 +189,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic procedure planner API",
-    "DESCRIPTION": "Patients, screenings, ice tests, eligibility, courses and sessions.",
+    "DESCRIPTION": (
+        "Patients, screenings, ice tests, eligibility, courses and sessions.\n\n"
+        "Authenticate with a token from `POST /api/v1/auth/token/`, sent as `Authorization: Bearer <token>` "
+        '(or `Token <token>`). Request bodies are JSON. Every error is `{"error": {"code", "message", '
+        '"fields"?, "problems"?, "conflicts"?}}` (the Error schema), its messages in the language of '
+        "Accept-Language (ru, en). Date-times carry their UTC offset."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.policy.ApiSchemaPermission"],  # staff only

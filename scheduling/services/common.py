@@ -17,11 +17,19 @@ from procedures.eligibility import eligibility, load_clinical_facts
 
 from ..availability import load_availability
 from ..models import ResourceBooking, Session
-from ..planner import Rules, check_sessions
+from ..planner import Clash, Rules, check_sessions
 
 
 class BookingConflict(Exception):
-    """Another booking holds the clinician, the patient or a room at that time."""
+    """Another booking holds the clinician, the patient or a room at that time.
+
+    `conflicts`: the clashes found, one planner.Clash per session (none when the database refused a
+    write and the clash could not be named); str() is their sentences, for a page.
+    """
+
+    def __init__(self, message: str, conflicts: list[Clash] | None = None):
+        super().__init__(message)
+        self.conflicts = list(conflicts or [])
 
 
 @dataclass
@@ -96,34 +104,44 @@ def rebook_resources(session: Session, resource_ids: list[int]) -> None:
     )
 
 
-def clash_message(*, patient, specs, duration, exclude_ids=()) -> str:
-    """After the database refused a booking, name what it clashed with."""
-    for number, spec in enumerate(specs, start=1):
-        end = spec.start + duration
-        taken = Session.objects.active().overlapping(spec.start, end).exclude(pk__in=exclude_ids)
-        other = taken.filter(clinician_id=spec.clinician_id).select_related("clinician").first()
-        when = short_date(timezone.localtime(spec.start), time=True)
-        if other:
-            return _("Session %(n)d (%(when)s): %(name)s has just been booked for another session.") % {
-                "n": number,
-                "when": when,
-                "name": other.clinician,
-            }
-        if taken.filter(patient=patient).exists():
-            return _("Session %(n)d (%(when)s): the patient has just been booked for another session.") % {
-                "n": number,
-                "when": when,
-            }
-        booked = ResourceBooking.objects.filter(
-            active=True, resource_id__in=spec.resource_ids or [], start__lt=end, end__gt=spec.start
-        ).exclude(session_id__in=exclude_ids)
-        if booked.exists():
-            return _("Session %(n)d (%(when)s): %(resource)s has just been taken.") % {
-                "n": number,
-                "when": when,
-                "resource": booked.select_related("resource").first().resource,
-            }
-    return _("Another booking took one of these times. Preview the course again.")
+def clash_conflict(*, patient, specs, duration, exclude_ids=(), numbers=None) -> BookingConflict:
+    """After the database refused a booking, name what it clashed with (`numbers`: the sessions' own)."""
+    for number, spec in zip(numbers or range(1, len(specs) + 1), specs, strict=True):
+        clash = _clash_of(number, spec, patient=patient, duration=duration, exclude_ids=exclude_ids)
+        if clash is not None:
+            return BookingConflict(clash.message, [clash])
+    return BookingConflict(_("Another booking took one of these times. Preview the course again."))
+
+
+def _clash_of(number, spec, *, patient, duration, exclude_ids) -> Clash | None:
+    end = spec.start + duration
+    taken = Session.objects.active().overlapping(spec.start, end).exclude(pk__in=exclude_ids)
+    other = taken.filter(clinician_id=spec.clinician_id).select_related("clinician").first()
+    when = short_date(timezone.localtime(spec.start), time=True)
+    if other:
+        message = _("Session %(n)d (%(when)s): %(name)s has just been booked for another session.") % {
+            "n": number,
+            "when": when,
+            "name": other.clinician,
+        }
+        return Clash(number, spec.start, "clinician", message)
+    if taken.filter(patient=patient).exists():
+        message = _("Session %(n)d (%(when)s): the patient has just been booked for another session.") % {
+            "n": number,
+            "when": when,
+        }
+        return Clash(number, spec.start, "patient", message)
+    booked = ResourceBooking.objects.filter(
+        active=True, resource_id__in=spec.resource_ids or [], start__lt=end, end__gt=spec.start
+    ).exclude(session_id__in=exclude_ids)
+    if booked.exists():
+        message = _("Session %(n)d (%(when)s): %(resource)s has just been taken.") % {
+            "n": number,
+            "when": when,
+            "resource": booked.select_related("resource").first().resource,
+        }
+        return Clash(number, spec.start, "resource", message)
+    return None
 
 
 def span(specs, tz) -> tuple[datetime.date, datetime.date]:
@@ -156,5 +174,5 @@ def slot_problems(*, patient, procedure, location, specs, exclude_session_ids=()
         for reason in reasons(spec.start):
             problems.append(_("Session %(n)d: %(reason)s") % {"n": number, "reason": reason})
     if clashes and not problems:
-        raise BookingConflict(" ".join(clashes))
-    return problems + clashes, resources
+        raise BookingConflict(" ".join(c.message for c in clashes), clashes)
+    return problems + [c.message for c in clashes], resources

@@ -29,10 +29,9 @@ from .cancelling import _cancel_with_partners
 from .changes import plan_change_record
 from .combined import combined_order, companion_specs, preview_combined
 from .common import (
-    BookingConflict,
     SessionSpec,
     check_clashes_now,
-    clash_message,
+    clash_conflict,
     coded,
     eligibility_check,
     require,
@@ -248,8 +247,7 @@ def course_book(
     except IntegrityError as error:
         if "course_one_active_per_procedure" in str(error):
             raise coded(active_course_problems(patient, procedure), "active_course_exists") from None
-        message = clash_message(patient=patient, specs=specs + companions, duration=rules.duration)
-        raise BookingConflict(message) from None
+        raise clash_conflict(patient=patient, specs=specs + companions, duration=rules.duration) from None
     return course
 
 

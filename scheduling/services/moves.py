@@ -31,10 +31,9 @@ from ..progress import session_places
 from ..replan import Partner, Placement, Replan, ToPlace, replan
 from .changes import Entry, plan_change_record
 from .common import (
-    BookingConflict,
     SessionSpec,
     check_clashes_now,
-    clash_message,
+    clash_conflict,
     coded,
     defer_clash_checks,
     eligibility_check,
@@ -308,12 +307,11 @@ def session_move(
             )
     except IntegrityError:
         specs = [SessionSpec(p.start, p.clinician_id, p.resource_ids) for p in proposal.replan.placements]
-        raise BookingConflict(
-            clash_message(
-                patient=course.patient,
-                specs=specs,
-                duration=Rules.of(course.procedure).duration,
-                exclude_ids=[p.session_id for p in proposal.replan.placements],
-            )
+        raise clash_conflict(
+            patient=course.patient,
+            specs=specs,
+            duration=Rules.of(course.procedure).duration,
+            exclude_ids=[p.session_id for p in proposal.replan.placements],
+            numbers=[p.number for p in proposal.replan.placements],
         ) from None
     return list(Session.objects.filter(pk__in=moved).order_by("start"))

@@ -63,10 +63,10 @@ def test_a_forwarded_for_header_counts_only_from_a_configured_proxy(registrar, s
 def test_the_api_token_endpoint_is_locked_out_too(registrar):
     api = Client()
     for _ in range(5):
-        api.post(reverse("api-token"), {"username": "registrar1", "password": "wrong"}, REMOTE_ADDR="198.51.100.70")
-    answer = api.post(
-        reverse("api-token"), {"username": "registrar1", "password": PASSWORD}, REMOTE_ADDR="198.51.100.71"
-    )
+        wrong = {"username": "registrar1", "password": "wrong"}
+        api.post(reverse("api-token"), wrong, content_type="application/json", REMOTE_ADDR="198.51.100.70")
+    right = {"username": "registrar1", "password": PASSWORD}
+    answer = api.post(reverse("api-token"), right, content_type="application/json", REMOTE_ADDR="198.51.100.71")
     assert answer.status_code == 429 and answer.json()["error"]["code"] == "locked_out"
 
 

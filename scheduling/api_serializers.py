@@ -1,0 +1,144 @@
+"""What the scheduling API answers, as serializers: the OpenAPI schema's typed answers.
+
+The course and its sessions are serialized from the models; the preview, the move proposal and
+the calendar are built as plain dicts by the views (their sources are planner dataclasses and the
+calendar's plain rows), and these serializers describe them for the schema.
+"""
+
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from .models import Course, Session
+
+
+class RefSerializer(serializers.Serializer):
+    """A clinician, a room/device, a patient: its id and its name."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SessionOutSerializer(serializers.ModelSerializer):
+    clinician = serializers.SerializerMethodField()
+    rooms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = ["id", "start", "end", "status", "clinician", "rooms", "sequence"]
+
+    @extend_schema_field(RefSerializer)
+    def get_clinician(self, obj) -> dict:
+        return {"id": obj.clinician_id, "name": str(obj.clinician)}
+
+    @extend_schema_field(RefSerializer(many=True))
+    def get_rooms(self, obj) -> list[dict]:
+        return [{"id": b.resource_id, "name": b.resource.name} for b in obj.bookings.all() if b.active]
+
+
+class CourseOutSerializer(serializers.ModelSerializer):
+    procedure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sessions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "patient",
+            "procedure",
+            "location",
+            "status",
+            "session_count",
+            "price_per_session",
+            "discount_percent",
+            "total_price",
+            "cancel_reason",
+            "created_at",
+            "sessions",
+        ]
+
+    @extend_schema_field(SessionOutSerializer(many=True))
+    def get_sessions(self, obj) -> list[dict]:
+        return SessionOutSerializer(self.context["sessions"], many=True).data
+
+
+class ProposedVisitSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    clinician = RefSerializer()
+    rooms = serializers.ListField(child=serializers.CharField(), help_text="Rooms and devices, by name.")
+    ineligible = serializers.ListField(
+        child=serializers.CharField(), help_text="Why the patient may not have it then (empty: may)."
+    )
+
+
+class ProposedSessionSerializer(ProposedVisitSerializer):
+    moved_from = serializers.DateField(allow_null=True, help_text="The ideal day it could not have, if any.")
+    notes = serializers.ListField(child=serializers.CharField(), help_text="Why the days before did not work.")
+    combined = ProposedVisitSerializer(allow_null=True, help_text="The combined procedure's part of the visit.")
+
+
+class CoursePreviewSerializer(serializers.Serializer):
+    bookable = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The whole course, discount applied.")
+    sessions = ProposedSessionSerializer(many=True)
+    combined_rest = ProposedVisitSerializer(
+        many=True, help_text="The combined procedure's sessions after the last shared visit."
+    )
+
+
+class PlacementSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    number = serializers.IntegerField()
+    old_start = serializers.DateTimeField()
+    start = serializers.DateTimeField(allow_null=True, help_text="null: it could not be placed (see problem).")
+    end = serializers.DateTimeField(allow_null=True)
+    clinician = RefSerializer(allow_null=True)
+    rooms = serializers.ListField(child=serializers.CharField())
+    problem = serializers.CharField(allow_blank=True)
+    ineligible = serializers.ListField(child=serializers.CharField())
+
+
+class ProposedPlacementSerializer(PlacementSerializer):
+    combined = PlacementSerializer(allow_null=True)
+
+
+class MoveProposalSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+    fingerprint = serializers.CharField(help_text="Send it back as `expected` to apply exactly this proposal.")
+    sessions = ProposedPlacementSerializer(many=True)
+
+
+MOVE_ANSWER = PolymorphicProxySerializer(
+    component_name="MoveAnswer",
+    serializers=[CourseOutSerializer, MoveProposalSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+class CalendarSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.CharField()
+    sequence = serializers.IntegerField()
+    clinician = RefSerializer()
+    rooms = RefSerializer(many=True)
+    patient = RefSerializer()
+    procedure = serializers.CharField(help_text="The procedure's slug.")
+    course = serializers.IntegerField()
+
+
+class CalendarSerializer(serializers.Serializer):
+    location = serializers.IntegerField()
+    time_zone = serializers.CharField()
+    first_day = serializers.DateField()
+    sessions = CalendarSessionSerializer(many=True)
+
+
+class BookingRequestReceivedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField(required=False)
