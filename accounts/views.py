@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from core import events
 from core.api import json_error, json_not_found, json_permission_denied, json_server_error
@@ -33,6 +36,16 @@ def home(request):
         if request.user.has_role(role):
             return redirect(url_name)
     raise PermissionDenied
+
+
+@login_not_required
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static icon, not a 404.
+
+    A temporary redirect, so that a new icon (a new hashed file name) is picked up within a day."""
+    return redirect(static("favicon.ico"))
 
 
 def page_not_found(request, exception=None):
