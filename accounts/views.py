@@ -9,10 +9,11 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import events
 from core.api import json_error, json_not_found, json_permission_denied, json_server_error
+from core.branding import clinic
 from core.limits import limit_key, over_limit
 from core.net import client_ip
 from core.outage import outage_response
@@ -39,7 +40,7 @@ def home(request):
 
 
 @login_not_required
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=86400)
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page links: send them to the static icon, not a 404.
@@ -119,4 +120,6 @@ class ThrottledPasswordResetView(PasswordResetView):
         if per_address or per_ip:
             form.add_error(None, _("Too many requests. Please wait a few minutes and try again."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        # The e-mail names the clinic ("... your account at Клиника «Трихо»"), not the server's host name.
+        self.extra_email_context = {"site_name": clinic().name}
         return super().form_valid(form)

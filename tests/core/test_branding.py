@@ -65,11 +65,17 @@ def test_every_page_links_a_favicon_and_favicon_ico_is_served(client):
 
 
 @pytest.mark.django_db
-def test_the_account_pages_sit_in_a_menu_under_the_users_name(as_registrar, registrar):
+def test_the_account_pages_and_the_language_sit_in_a_menu_under_the_users_name(as_registrar, registrar):
     html = as_registrar.get(reverse("patients:list")).content.decode()
-    menu = html.split('class="dropdown-menu', 1)[1].split("</ul>", 1)[0]
-    for url in (reverse("password_change"), reverse("two-factor-setup"), reverse("api-tokens")):
+    menu = html.split('class="dropdown-menu', 1)[1].split("</nav>", 1)[0]
+    for url in (
+        reverse("password_change"),
+        reverse("two-factor-setup"),
+        reverse("api-tokens"),
+        reverse("set_language"),
+    ):
         assert url in menu
+    assert html.count('id="language"') == 1  # the switcher once, in the menu
     assert "navbar-expand-xl" in html  # open from 1200 px: a 1366-px laptop gets the whole bar
 
 
@@ -118,3 +124,13 @@ def test_a_procedure_is_named_in_the_readers_language():
     assert cryo.name_for(None) == cryo.name_ru
     with translation.override("en"):
         assert cryo.name == "Scalp cryomassage, contact"
+
+
+@pytest.mark.django_db
+def test_the_password_reset_email_names_the_clinic_not_the_server(settings, mailoutbox, registrar):
+    settings.CLINIC_NAME_EN = "Northern Lights Clinic"
+    registrar.email = "regina@clinic.example"
+    registrar.save(update_fields=["email"])
+    Client().post(reverse("password_reset"), {"email": "regina@clinic.example"}, HTTP_ACCEPT_LANGUAGE="en")
+    [mail] = mailoutbox
+    assert "Northern Lights Clinic" in mail.subject and "your account at Northern Lights Clinic." in mail.body
