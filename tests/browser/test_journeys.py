@@ -167,13 +167,13 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
         radio.check()
     page.get_by_label("Fitzpatrick skin type").select_option("2")
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
     page.goto(patient_url)
     page.get_by_role("link", name="New ice test").click()
     page.get_by_label("Area").fill("nape")
     page.get_by_label("Exposure, seconds").fill("10")
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
     page.goto(patient_url)
     assert shown(page.get_by_text("cleared", exact=True)) and shown(page.get_by_text("passed", exact=True))
     # "today" she is not eligible yet: an ice test must be a day old; the course starts days later
