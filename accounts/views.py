@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
 
 from core import events
 from core.api import json_error, json_not_found, json_permission_denied, json_server_error
+from core.branding import clinic
 from core.limits import limit_key, over_limit
 from core.net import client_ip
 from core.outage import outage_response
@@ -33,6 +37,16 @@ def home(request):
         if request.user.has_role(role):
             return redirect(url_name)
     raise PermissionDenied
+
+
+@login_not_required
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static icon, not a 404.
+
+    A temporary redirect, so that a new icon (a new hashed file name) is picked up within a day."""
+    return redirect(static("favicon.ico"))
 
 
 def page_not_found(request, exception=None):
@@ -106,4 +120,6 @@ class ThrottledPasswordResetView(PasswordResetView):
         if per_address or per_ip:
             form.add_error(None, _("Too many requests. Please wait a few minutes and try again."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        # The e-mail names the clinic ("... your account at Клиника «Трихо»"), not the server's host name.
+        self.extra_email_context = {"site_name": clinic().name}
         return super().form_valid(form)

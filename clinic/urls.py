@@ -30,6 +30,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", account_views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),

@@ -87,7 +87,7 @@ class PlausibleRange:
 def _show(bound) -> str:
     """A bound as a date: the range is in days, its exact minute would only distract."""
     day = timezone.localdate(bound) if isinstance(bound, datetime.datetime) else bound
-    return formats.date_format(day, "DATE_FORMAT")
+    return long_date(day)
 
 
 OUT_OF_RANGE = _("Enter a date from %(earliest)s to %(latest)s.")
@@ -187,9 +187,54 @@ def query_date(params, name: str, *, plausible: PlausibleRange = BROWSE) -> date
     return day
 
 
+# How the app writes a date, in one style everywhere (the README's glossary):
+#   long_date   "2 декабря 2026"   "2 December 2026"   in sentences, records, headings
+#   short_date  "пн, 7 дек."       "Mon, 7 Dec"        in tables, lists, "Session 3 (...)"
+# with ", 10:30" after either when the clock time matters. A datetime is written as given: convert
+# it to the location's zone first (the template filters get it in the active zone, as |date does).
+# Django's "N" and "b" month abbreviations are nominative ("7 май") and "D" is capitalised ("Пн"):
+# these tables hold the forms a Russian reader expects.
+RU_MONTHS_SHORT = ("янв.", "февр.", "мар.", "апр.", "мая", "июн.", "июл.", "авг.", "сент.", "окт.", "нояб.", "дек.")
+RU_WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+RU_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+
+def _russian() -> bool:
+    return (get_language() or "ru").startswith("ru")
+
+
+def _clock(value) -> str:
+    return f", {value:%H:%M}" if isinstance(value, datetime.datetime) else ""
+
+
+def long_date(value, *, weekday: bool = False, time: bool = False) -> str:
+    """Write "2 декабря 2026" ("2 December 2026"); weekday: "среда, 2 декабря 2026"; time: "..., 10:30"."""
+    if value is None:
+        return ""
+    text = formats.date_format(value, "j E Y" if _russian() else "j F Y")
+    if weekday:
+        day = RU_WEEKDAYS[value.weekday()] if _russian() else formats.date_format(value, "l")
+        text = f"{day}, {text}"
+    return text + (_clock(value) if time else "")
+
+
 def short_date(value, *, year: bool = False, time: bool = False) -> str:
-    """A date the way the app writes it in a sentence: "13 декабря" in Russian (the genitive month
-    name), "13 Dec" in English; with the year and the clock time when asked."""
-    russian = (get_language() or "").startswith("ru")
-    fmt = ("j E" if russian else "j M") + (" Y" if year else "") + (" H:i" if time else "")
-    return formats.date_format(value, fmt)
+    """Write "пн, 7 дек." ("Mon, 7 Dec"); year: "пн, 7 дек. 2026"; time: "пн, 7 дек., 10:30"."""
+    if value is None:
+        return ""
+    if _russian():
+        text = f"{RU_WEEKDAYS_SHORT[value.weekday()]}, {value.day} {RU_MONTHS_SHORT[value.month - 1]}"
+    else:
+        text = formats.date_format(value, "D, j M")
+    if year:
+        text += f" {value.year}"
+    return text + (_clock(value) if time else "")
+
+
+def zone_label(tz, *, at=None) -> str:
+    """A time zone as staff of several zones read it: "Europe/Moscow, UTC+03:00"."""
+    if tz is None:
+        return ""
+    moment = (at or timezone.now()).astimezone(tz)
+    offset = moment.strftime("%z")
+    return f"{getattr(tz, 'key', str(tz))}, UTC{offset[:3]}:{offset[3:]}"

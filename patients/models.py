@@ -93,7 +93,11 @@ class Patient(models.Model):
             models.Index(Lower("full_name"), "date_of_birth", name="patient_name_dob"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(full_name=""), name="patient_full_name_not_blank"),
+            models.CheckConstraint(
+                condition=~models.Q(full_name=""),
+                name="patient_full_name_not_blank",
+                violation_error_message=_("Enter the patient's full name."),
+            ),
             # The database's last word on core.dates.BIRTH (a day's grace for time zones).
             models.CheckConstraint(
                 condition=models.Q(
@@ -101,6 +105,7 @@ class Patient(models.Model):
                     date_of_birth__lte=Now() + datetime.timedelta(days=1),
                 ),
                 name="patient_date_of_birth_plausible",
+                violation_error_message=_("The date of birth must be from 1 January 1900 to today."),
             ),
         ]
 

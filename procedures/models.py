@@ -27,7 +27,15 @@ class Bilingual(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
+        """The name in the active language (a patient's texts run under her own: see name_for)."""
+        return self.name_for(get_language())
+
+    def name_for(self, language: str | None) -> str:
+        """The name a reader of `language` sees: English for "en...", Russian otherwise (and when the
+        English name is missing)."""
+        if (language or "ru").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_ru
 
 
 class ResourceKind(Bilingual):
@@ -109,13 +117,26 @@ class Procedure(Bilingual):
         verbose_name = _("procedure")
         verbose_name_plural = _("procedures")
         constraints = [
-            models.CheckConstraint(condition=Q(min_sessions__lte=F("max_sessions")), name="procedure_session_range"),
-            models.CheckConstraint(condition=Q(spacing_days__lte=F("max_gap_days")), name="procedure_gap_range"),
+            models.CheckConstraint(
+                condition=Q(min_sessions__lte=F("max_sessions")),
+                name="procedure_session_range",
+                violation_error_message=_("The most sessions in a course cannot be fewer than the fewest."),
+            ),
+            models.CheckConstraint(
+                condition=Q(spacing_days__lte=F("max_gap_days")),
+                name="procedure_gap_range",
+                violation_error_message=_("The largest gap cannot be shorter than the days between sessions."),
+            ),
             models.CheckConstraint(
                 condition=Q(course_discount_percent__gte=0, course_discount_percent__lte=100),
                 name="procedure_discount_range",
+                violation_error_message=_("The course discount must be from 0 to 100%%."),
             ),
-            models.CheckConstraint(condition=Q(price_per_session__gte=0), name="procedure_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price_per_session__gte=0),
+                name="procedure_price_not_negative",
+                violation_error_message=_("The price per session cannot be negative."),
+            ),
         ]
 
     @property
@@ -180,12 +201,14 @@ class Indication(Bilingual):
         verbose_name_plural = _("indications")
 
 
-def plausible_moment(field: str, name: str) -> models.CheckConstraint:
+def plausible_moment(field: str, name: str, message) -> models.CheckConstraint:
     """The database's last word on a record's time (core.dates.RECORD is the app's, stricter one):
     not before 2000 and not in the future, so no value Python cannot read gets in."""
     earliest = datetime.datetime.combine(dates.EARLIEST_RECORD, datetime.time(), tzinfo=datetime.UTC)
     return models.CheckConstraint(
-        condition=Q(**{f"{field}__gte": earliest, f"{field}__lte": Now() + datetime.timedelta(days=1)}), name=name
+        condition=Q(**{f"{field}__gte": earliest, f"{field}__lte": Now() + datetime.timedelta(days=1)}),
+        name=name,
+        violation_error_message=message,
     )
 
 
@@ -228,22 +251,35 @@ class Screening(VersionedRecord):
     complaints = models.TextField(_("complaints"), blank=True)
     scalp_notes = models.TextField(_("scalp and hair notes"), blank=True)
     fitzpatrick = models.PositiveSmallIntegerField(_("Fitzpatrick skin type"), choices=FitzpatrickType.choices)
-    cleared = models.BooleanField(_("cleared"))
+    cleared = models.BooleanField(_("clearance"))
 
     class Meta:
         ordering = ["-examined_at", "-version"]
         verbose_name = _("screening")
         verbose_name_plural = _("screenings")
         constraints = [
-            models.UniqueConstraint(fields=["chain", "version"], name="screening_chain_version_unique"),
+            models.UniqueConstraint(
+                fields=["chain", "version"],
+                name="screening_chain_version_unique",
+                violation_error_message=_("This version has already been corrected; amend the newest version."),
+            ),
             models.CheckConstraint(
                 condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
                 name="screening_version_amends",
+                violation_error_message=_(
+                    "A correction must name the version it corrects, and the first version corrects none."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""), name="screening_amendment_has_reason"
+                condition=Q(version=1) | ~Q(amendment_reason=""),
+                name="screening_amendment_has_reason",
+                violation_error_message=_("Say why the screening is corrected."),
             ),
-            plausible_moment("examined_at", "screening_examined_at_plausible"),
+            plausible_moment(
+                "examined_at",
+                "screening_examined_at_plausible",
+                _("The time of the examination must be from 1 January 2000 to now."),
+            ),
         ]
         indexes = [models.Index(fields=["patient", "-examined_at"])]
 
@@ -304,10 +340,17 @@ class ScreeningAnswer(models.Model):
         verbose_name = _("answer of a signed screening")
         verbose_name_plural = _("answers of signed screenings")
         constraints = [
-            models.UniqueConstraint(fields=["screening", "contraindication"], name="screening_answer_unique"),
+            models.UniqueConstraint(
+                fields=["screening", "contraindication"],
+                name="screening_answer_unique",
+                violation_error_message=_("Each contraindication may be answered once."),
+            ),
             models.CheckConstraint(
                 condition=Q(override_reason="") | Q(present=True, severity=Severity.RELATIVE),
                 name="screening_override_only_relative_present",
+                violation_error_message=_(
+                    "A reason to clear can only be given for a relative contraindication that is present."
+                ),
             ),
         ]
 
@@ -334,21 +377,41 @@ class IceTest(VersionedRecord):
         verbose_name = _("ice test")
         verbose_name_plural = _("ice tests")
         constraints = [
-            models.UniqueConstraint(fields=["chain", "version"], name="icetest_chain_version_unique"),
+            models.UniqueConstraint(
+                fields=["chain", "version"],
+                name="icetest_chain_version_unique",
+                violation_error_message=_("This version has already been corrected; amend the newest version."),
+            ),
             models.CheckConstraint(
                 condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
                 name="icetest_version_amends",
+                violation_error_message=_(
+                    "A correction must name the version it corrects, and the first version corrects none."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""), name="icetest_amendment_has_reason"
+                condition=Q(version=1) | ~Q(amendment_reason=""),
+                name="icetest_amendment_has_reason",
+                violation_error_message=_("Say why the ice test is corrected."),
             ),
             # The database has the last word on the rule "passed only when nothing was observed".
             models.CheckConstraint(
                 condition=Q(passed=False) | Q(discomfort=False, redness=False, itching=False, other_reaction=""),
                 name="icetest_passed_only_without_reaction",
+                violation_error_message=_(
+                    "An ice test with a reaction (discomfort, redness, itching or another) cannot be passed."
+                ),
             ),
-            models.CheckConstraint(condition=Q(exposure_seconds__gte=1), name="icetest_exposure_positive"),
-            plausible_moment("performed_at", "icetest_performed_at_plausible"),
+            models.CheckConstraint(
+                condition=Q(exposure_seconds__gte=1),
+                name="icetest_exposure_positive",
+                violation_error_message=_("The exposure must be at least 1 second."),
+            ),
+            plausible_moment(
+                "performed_at",
+                "icetest_performed_at_plausible",
+                _("The time of the ice test must be from 1 January 2000 to now."),
+            ),
         ]
         indexes = [models.Index(fields=["patient", "-performed_at"])]
 

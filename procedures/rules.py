@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.dates import short_date
+from core.dates import long_date
 
 from .models import Severity
 
@@ -69,8 +69,8 @@ def _day(moment: datetime.datetime, tz) -> datetime.date:
 
 
 def _fmt(moment: datetime.datetime, tz) -> str:
-    # "12 Nov 2026" in English, "12 ноября 2026" in Russian (E is the genitive month name).
-    return short_date(_day(moment, tz), year=True)
+    # "12 November 2026" in English, "12 ноября 2026" in Russian: core.dates, the one style.
+    return long_date(_day(moment, tz))
 
 
 def _screening_reasons(procedure, screening, when, tz, valid_at) -> list[Reason]:

@@ -18,7 +18,13 @@ class ReminderOffset(models.Model):
         verbose_name = _("reminder time")
         verbose_name_plural = _("reminder times")
         db_table = "scheduling_reminderoffset"  # the table keeps the name it had in scheduling
-        constraints = [models.CheckConstraint(condition=Q(hours_before__gte=1), name="reminder_offset_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_before__gte=1),
+                name="reminder_offset_positive",
+                violation_error_message=_("A reminder goes out at least 1 hour before the session."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.hours_before} h"
@@ -79,9 +85,16 @@ class Dispatch(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         constraints = [
-            models.UniqueConstraint(fields=["session", "kind", "channel", "sequence"], name="dispatch_once"),
             models.UniqueConstraint(
-                fields=["change", "channel"], condition=Q(change__isnull=False), name="dispatch_notice_once"
+                fields=["session", "kind", "channel", "sequence"],
+                name="dispatch_once",
+                violation_error_message=_("This message is already recorded for this session."),
+            ),
+            models.UniqueConstraint(
+                fields=["change", "channel"],
+                condition=Q(change__isnull=False),
+                name="dispatch_notice_once",
+                violation_error_message=_("This notice is already recorded for this channel."),
             ),
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="dispatch_status_not_before")]

@@ -42,8 +42,16 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.UniqueConstraint(fields=["location", "weekday"], name="opening_hours_one_per_day"),
-            models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="opening_hours_order"),
+            models.UniqueConstraint(
+                fields=["location", "weekday"],
+                name="opening_hours_one_per_day",
+                violation_error_message=_("This location already has opening hours for that weekday."),
+            ),
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")),
+                name="opening_hours_order",
+                violation_error_message=_("The clinic must open before it closes."),
+            ),
         ]
 
     def __str__(self):
@@ -64,7 +72,13 @@ class Closure(models.Model):
         ordering = ["starts_on"]
         verbose_name = _("closure or holiday")
         verbose_name_plural = _("closures and holidays")
-        constraints = [models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="closure_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")),
+                name="closure_order",
+                violation_error_message=_("A closure's last day cannot be before its first day."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.location}: {self.starts_on}–{self.ends_on} {self.reason}"
@@ -84,7 +98,13 @@ class Resource(models.Model):
         ordering = ["location", "kind", "name"]
         verbose_name = _("room or device")
         verbose_name_plural = _("rooms and devices")
-        constraints = [models.UniqueConstraint(fields=["location", "name"], name="resource_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "name"],
+                name="resource_name_unique",
+                violation_error_message=_("This location already has a room or device of that name."),
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -106,8 +126,16 @@ class StaffHours(models.Model):
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
         constraints = [
-            models.UniqueConstraint(fields=["clinician", "weekday"], name="staff_hours_one_per_day"),
-            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="staff_hours_order"),
+            models.UniqueConstraint(
+                fields=["clinician", "weekday"],
+                name="staff_hours_one_per_day",
+                violation_error_message=_("This clinician already has working hours for that weekday."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts__lt=F("ends")),
+                name="staff_hours_order",
+                violation_error_message=_("Working hours must start before they end."),
+            ),
         ]
 
     def __str__(self):
@@ -124,7 +152,13 @@ class Leave(models.Model):
         ordering = ["starts_on"]
         verbose_name = _("leave")
         verbose_name_plural = _("leave")
-        constraints = [models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="leave_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")),
+                name="leave_order",
+                violation_error_message=_("Leave cannot end before it starts."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.clinician}: {self.starts_on}–{self.ends_on}"
@@ -139,7 +173,15 @@ class Certification(models.Model):
         ordering = ["clinician", "procedure"]
         verbose_name = _("certification")
         verbose_name_plural = _("certifications")
-        constraints = [models.UniqueConstraint(fields=["clinician", "procedure"], name="certification_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinician", "procedure"],
+                name="certification_unique",
+                violation_error_message=_(
+                    "This clinician already has a certificate for this procedure: change its date instead."
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"{self.clinician}: {self.procedure} until {self.valid_until}"
@@ -185,12 +227,23 @@ class Course(models.Model):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
         constraints = [
-            models.CheckConstraint(condition=Q(total_price__gte=0), name="course_price_not_negative"),
-            models.CheckConstraint(condition=Q(session_count__gte=1), name="course_has_sessions"),
+            models.CheckConstraint(
+                condition=Q(total_price__gte=0),
+                name="course_price_not_negative",
+                violation_error_message=_("The price of a course cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(session_count__gte=1),
+                name="course_has_sessions",
+                violation_error_message=_("A course needs at least one session."),
+            ),
             models.UniqueConstraint(
                 fields=["patient", "procedure"],
                 condition=Q(status=CourseStatus.ACTIVE, exclusive=True),
                 name="course_one_active_per_procedure",
+                violation_error_message=_(
+                    "The patient already has an active course of this procedure; finish or cancel it first."
+                ),
             ),
         ]
 
@@ -268,9 +321,14 @@ class Session(models.Model):
             models.Index(fields=["patient", "start"], name="session_patient_start"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="session_end_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
             ExclusionConstraint(
                 name="session_clinician_no_overlap",
+                violation_error_message=_("The clinician has another session at that time."),
                 expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("clinician", RangeOperators.EQUAL)],
                 condition=_ACTIVE,
                 # Checked at commit, so a course can be shifted session by session inside one transaction.
@@ -278,6 +336,7 @@ class Session(models.Model):
             ),
             ExclusionConstraint(
                 name="session_patient_no_overlap",
+                violation_error_message=_("The patient has another session at that time."),
                 expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("patient", RangeOperators.EQUAL)],
                 condition=_ACTIVE,
                 # Checked at commit, so a course can be shifted session by session inside one transaction.
@@ -307,9 +366,14 @@ class ResourceBooking(models.Model):
         verbose_name_plural = _("room and device bookings")
         indexes = [models.Index(fields=["resource", "start"], name="booking_resource_start")]
         constraints = [
-            models.UniqueConstraint(fields=["session", "resource"], name="booking_unique"),
+            models.UniqueConstraint(
+                fields=["session", "resource"],
+                name="booking_unique",
+                violation_error_message=_("This room or device is already booked for this session."),
+            ),
             ExclusionConstraint(
                 name="booking_resource_no_overlap",
+                violation_error_message=_("This room or device is booked for another session at that time."),
                 expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("resource", RangeOperators.EQUAL)],
                 condition=Q(active=True),
                 deferrable=Deferrable.DEFERRED,
@@ -471,7 +535,9 @@ class PlanChange(models.Model):
         indexes = [models.Index(fields=["created_at"], name="planchange_created")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=[k.value for k in PlanChangeKind]), name="planchange_kind_known"
+                condition=Q(kind__in=[k.value for k in PlanChangeKind]),
+                name="planchange_kind_known",
+                violation_error_message=_("Unknown kind of change of plan."),
             ),
         ]
 

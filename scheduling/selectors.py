@@ -11,11 +11,11 @@ from django.db import connection
 from django.db.models import Min, OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.locations import location_ids_of
+from core.dates import short_date
 from core.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
 
@@ -316,7 +316,7 @@ def course_warnings(course, sessions) -> list[Warning]:
     warnings = [
         Warning(
             _("Session %(n)d (%(when)s): %(what)s")
-            % {"n": s.number, "when": date_format(s.start.astimezone(tz), "j E"), "what": w.text},
+            % {"n": s.number, "when": short_date(s.start.astimezone(tz)), "what": w.text},
             w.url,
         )
         for s in sessions

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from core.dates import short_date
+from core.dates import long_date, short_date
 from core.policy import allowed
 from procedures.eligibility import eligibility, load_clinical_facts
 
@@ -88,7 +87,7 @@ def past_problems(starts, tz, numbers=None) -> list[str]:
     now = timezone.now()
     return [
         _("Session %(n)d (%(when)s) would start in the past.")
-        % {"n": number, "when": date_format(start.astimezone(tz), "j M Y H:i")}
+        % {"n": number, "when": long_date(start.astimezone(tz), time=True)}
         for number, start in zip(numbers or range(1, len(starts) + 1), starts, strict=True)
         if start <= now
     ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
-from core.dates import short_date
+from core.dates import long_date
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
@@ -53,7 +53,7 @@ def active_course_problems(patient, procedure, exclude_course_id=None) -> list[s
         return []
     return [
         _("The patient already has an active course of %(procedure)s (booked %(when)s); finish or cancel it first.")
-        % {"procedure": procedure.name, "when": short_date(timezone.localtime(other.created_at), year=True)}
+        % {"procedure": procedure.name, "when": long_date(timezone.localtime(other.created_at))}
     ]
 
 

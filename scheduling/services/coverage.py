@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils.formats import date_format
 from django.utils.translation import ngettext, ngettext_lazy
+
+from core.dates import long_date
 
 from ..planner import (
     Plan,
@@ -64,8 +65,8 @@ def coverage_problems(patient, procedure, plan: Plan, tz) -> list[str]:
                 COVERAGE[code]
                 % {
                     "count": len(numbers),
-                    "date": date_format(date.astimezone(tz), "j E Y"),
-                    "until": date_format((date + datetime.timedelta(days=days)).astimezone(tz), "j E Y"),
+                    "date": long_date(date.astimezone(tz)),
+                    "until": long_date((date + datetime.timedelta(days=days)).astimezone(tz)),
                     "sessions": sessions,
                 }
             )

@@ -251,6 +251,7 @@ NOT_IN_MATRIX = {
     "portal:welcome-landing": "reached by an invitation; tests/portal/test_access.py",
     "portal:welcome": "the page after an invitation; tests/portal/test_access.py",
     "calendar-feed": "reached by a feed secret; tests/portal/test_pages.py",
+    "favicon": "anyone, no login: sent on to the static icon; tests/core/test_branding.py",
 }
 
 

@@ -167,13 +167,13 @@ def test_register_screen_ice_test_book_twelve_and_move_one_with_the_rest(
         radio.check()
     page.get_by_label("Fitzpatrick skin type").select_option("2")
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
     page.goto(patient_url)
     page.get_by_role("link", name="New ice test").click()
     page.get_by_label("Area").fill("nape")
     page.get_by_label("Exposure, seconds").fill("10")
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
     page.goto(patient_url)
     assert shown(page.get_by_text("cleared", exact=True)) and shown(page.get_by_text("passed", exact=True))
     # "today" she is not eligible yet: an ice test must be a day old; the course starts days later
@@ -274,7 +274,7 @@ def test_a_closure_on_two_days_replans_three_courses_across_sundays_and_the_regi
     assert links == [f"/scheduling/courses/{c.pk}/" for c in courses]
     for course, link in zip(courses, links, strict=True):  # the registrar opens each course from here
         page.goto(live_server.url + link)
-        days = _column(page.locator("table").first, 1, fmt="D j E Y")
+        days = _column(page.locator("table").first, 1, year=True)
         assert len(days) == 10 and days[0] == before[course.pk][0][0]
         assert not {d for d in days if d in closed or d.weekday() == 6}, days
         assert all(2 <= (b - a).days <= 4 for a, b in zip(days, days[1:], strict=False)), days
@@ -326,12 +326,18 @@ def _ru_date(day: datetime.date, fmt: str) -> str:
         return date_format(day, fmt)
 
 
-def _column(table, index: int, fmt: str = "D j E") -> list[datetime.date]:
-    """The dates a table shows in one column, read back from their Russian text ("Ср 9 декабря, 10:00")."""
+def _column(table, index: int, *, year: bool = False) -> list[datetime.date]:
+    """The dates a table shows in one column, read back from their Russian text ("ср, 9 дек., 10:00",
+    core.dates.short_date)."""
+    from django.utils import translation
+
+    from core.dates import short_date
+
     today = datetime.date.today()
-    known = {_ru_date(d, fmt): d for d in (today + datetime.timedelta(days=n) for n in range(-7, 120))}
+    with translation.override("ru"):
+        known = {short_date(d, year=year): d for d in (today + datetime.timedelta(days=n) for n in range(-7, 120))}
     cells = table.locator("tbody tr").evaluate_all(f"rows => rows.map(r => r.cells[{index}].innerText)")
-    return [known[cell.split(",")[0].strip()] for cell in cells]
+    return [known[cell.strip().splitlines()[0].rsplit(", ", 1)[0].strip()] for cell in cells]
 
 
 def _screenshot(page, name: str, full_page: bool = True) -> None:

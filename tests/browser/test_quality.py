@@ -143,8 +143,11 @@ def test_main_pages_have_no_serious_accessibility_problems_and_valid_html(
     assert errors == [], "\n".join(errors)
 
 
-def _tab_to(page, selector: str, limit: int = 120) -> None:
-    """Press Tab until the element matching `selector` has the focus, as a keyboard user would."""
+def _tab_to(page, selector: str, limit: int = 200) -> None:
+    """Press Tab until the element matching `selector` has the focus, as a keyboard user would.
+
+    The limit allows the open navigation bar (10 stops from 1200 px) and a 12-session plan, where each
+    row's date is four stops (day, month, year, picker) and its time three."""
     for _ in range(limit):
         if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
             return

@@ -107,7 +107,7 @@ def test_words_with_two_meanings_are_told_apart_by_their_context():
         assert str(CourseStatus.COMPLETED.label) == "завершён"
         assert str(DispatchStatus.FAILED.label) == "не доставлено"
         assert translation.gettext("failed") == "не пройдена"  # the ice test's result
-    assert _ru('{% translate "Cancel" context "a session" %}') == "Отменить"
+    assert _ru('{% translate "Cancel" context "a session" %}') == "Отменить сеанс"  # the glossary
     assert _ru('{% translate "Cancel" %}') == "Отмена"
     assert _ru('{% translate "Name" context "of a person" %}') == "Имя"
     assert _ru('{% translate "Name" context "of a thing" %}') == "Название"

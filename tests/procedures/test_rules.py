@@ -66,7 +66,7 @@ def test_a_relative_contraindication_not_cleared_blocks():
 
 def test_a_failed_ice_test_blocks_with_its_date():
     decision = decide(procedure=CRYO, screening=screened(), ice_test=iced(passed=False), when=SESSION, tz=MSK)
-    assert [r.message for r in decision.reasons] == ["Ice test failed on 18 Nov 2026"]
+    assert [r.message for r in decision.reasons] == ["Ice test failed on 18 November 2026"]
 
 
 def test_the_ice_test_must_come_a_day_before_the_first_session():

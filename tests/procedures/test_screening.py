@@ -158,7 +158,7 @@ def test_a_failed_ice_test_blocks_cryomassage_but_not_plasmolifting(clinician, p
     assert test.passed is False
     cryo_reasons = eligibility(patient=patient, procedure=cryo, when=TOMORROW).reasons
     local_day = timezone.localtime(test.performed_at, patient.home_location.tz)
-    assert [r.message for r in cryo_reasons] == [f"Ice test failed on {local_day:%-d %b %Y}"]
+    assert [r.message for r in cryo_reasons] == [f"Ice test failed on {local_day:%-d %B %Y}"]
     assert eligibility(patient=patient, procedure=prp, when=TOMORROW).eligible
 
 

@@ -21,10 +21,10 @@ from scheduling.services import SessionSpec, course_book, course_preview
 
 PASSWORD = "demo-pass-2026"
 STAFF = [
-    ("admin", "Анна", "Администраторова", Role.ADMINISTRATOR),
-    ("registrar", "Регина", "Регистраторова", Role.REGISTRAR),
-    ("doctor", "Ольга", "Трихологова", Role.CLINICIAN),
-    ("doctor2", "Игорь", "Косметологов", Role.CLINICIAN),
+    ("admin", "Анна", "Белова", Role.ADMINISTRATOR),
+    ("registrar", "Регина", "Орлова", Role.REGISTRAR),
+    ("doctor", "Ольга", "Лаврова", Role.CLINICIAN),
+    ("doctor2", "Игорь", "Зимин", Role.CLINICIAN),
 ]
 PORTAL_PATIENTS = [
     ("patient", "Мария Петровна Иванова", datetime.date(1988, 3, 14), Sex.FEMALE, "+79161234567"),
