@@ -14,18 +14,15 @@ import datetime
 
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from core import sms
+from core import dates, sms
 from core.branding import clinic
 from scheduling.models import Session
 
 from .links import session_link
 from .reasons import SKIP_CHANGED_AGAIN, SKIP_PASSED
-
-RU_MONTHS = ("янв.", "февр.", "марта", "апр.", "мая", "июня", "июля", "авг.", "сент.", "окт.", "нояб.", "дек.")
 
 
 def attach_sessions(dispatches) -> None:
@@ -56,16 +53,12 @@ def why_not(dispatch, now: datetime.datetime) -> str:
 
 
 def short_when(moment: datetime.datetime) -> str:
-    """A day and time, short: "пн, 7 дек., 10:00", "Mon 7 Dec, 10:00" (the active language and zone)."""
-    local = timezone.localtime(moment)
-    if (get_language() or "ru").startswith("ru"):
-        weekday = date_format(local, "D").lower()
-        return f"{weekday}, {local.day} {RU_MONTHS[local.month - 1]}, {local:%H:%M}"
-    return date_format(local, "D j M, H:i")
+    """A day and time, short: "пн, 7 дек., 10:00", "Mon, 7 Dec, 10:00" (the active language and zone)."""
+    return dates.short_date(timezone.localtime(moment), time=True)
 
 
 def _long_when(moment: datetime.datetime) -> str:
-    return date_format(timezone.localtime(moment), "l j E Y, H:i")
+    return dates.long_date(timezone.localtime(moment), weekday=True, time=True)
 
 
 def _context(dispatch) -> dict:

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from core import sms
+from core import dates, sms
 from core.branding import clinic
 from scheduling import progress
 
@@ -54,18 +54,13 @@ def _reminder_email(dispatch: Dispatch) -> dict:
                 _("%(procedure)s, session %(n)d of %(total)d")
                 % {"procedure": procedure.name, "n": number, "total": total},
             ),
-            (_("When"), _sentence_case(date_format(local, "l, j E Y, H:i"))),
+            (_("When"), dates.long_date(local, weekday=True, time=True)),
             (_("Clinician"), str(session.clinician)),
             (_("Where"), f"{location.name}, {location.address}"),
         ],
         "notes": [f"{_('Before the session')}:\n{procedure.preparation}" if procedure.preparation else ""],
         "action": (_("Confirm or cancel"), session_link(session)),
     }
-
-
-def _sentence_case(text: str) -> str:
-    """Russian writes a weekday in lower case inside a sentence ("понедельник, 7 декабря"); English does not."""
-    return text[:1].lower() + text[1:] if (get_language() or "").startswith("ru") else text
 
 
 def _aftercare_email(dispatch: Dispatch) -> dict:
