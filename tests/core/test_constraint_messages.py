@@ -10,7 +10,7 @@ from django.db.models import BaseConstraint
 from django.urls import reverse
 from django.utils import translation
 
-from scheduling.models import StaffHours
+from scheduling.models import Leave, StaffHours
 
 from ..conftest import login
 from ..factories import StaffHoursFactory
@@ -50,18 +50,19 @@ def test_working_hours_that_end_before_they_start_are_refused_with_a_sentence(cl
 
 
 @pytest.mark.django_db
-def test_the_admin_says_why_it_refuses_working_hours_in_the_wrong_order(administrator, clinician, location):
+def test_the_admin_says_why_it_refuses_leave_that_ends_before_it_starts(administrator, clinician):
+    # (Working hours are edited as a week grid, which says so in its own words: tests/scheduling/test_admin_week.py.)
     client = login(administrator)
     client.cookies["django_language"] = "ru"
     response = client.post(
-        reverse("admin:scheduling_staffhours_add"),
-        {"clinician": clinician.pk, "location": location.pk, "weekday": 2, "starts": "18:00", "ends": "09:00"},
+        reverse("admin:scheduling_leave_add"),
+        {"clinician": clinician.pk, "starts_on": "2026-12-10", "ends_on": "2026-12-01", "reason": "отпуск"},
     )
     assert response.status_code == 200  # the form again, with the reason
     page = response.content.decode()
-    assert "Начало рабочих часов должно быть раньше их конца." in page
-    assert "staff_hours_order" not in page and "Нарушено ограничение" not in page
-    assert not StaffHours.objects.filter(weekday=2).exists()
+    assert "Отпуск не может закончиться раньше, чем начался." in page
+    assert "leave_order" not in page and "Нарушено ограничение" not in page
+    assert not Leave.objects.exists()
 
 
 @pytest.mark.django_db
