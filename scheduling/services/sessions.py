@@ -21,7 +21,15 @@ from ..locks import lock_location_schedule
 from ..models import ACTIVE_STATUSES, Course, CourseStatus, ResourceBooking, Session, SessionStatus
 from ..planner import Rules, plan_course
 from .cancelling import _cancel_with_partners
-from .common import BookingConflict, check_clashes_now, coded, eligibility_check, rebook_resources, require
+from .common import (
+    BookingConflict,
+    check_clashes_now,
+    coded,
+    consent_problems,
+    eligibility_check,
+    rebook_resources,
+    require,
+)
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 
@@ -79,6 +87,8 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
             % {"when": short_date(session.start.astimezone(session.location.tz), time=True)},
             code="too_early",
         )
+    if outcome == SessionStatus.COMPLETED and (missing := consent_problems(session)):
+        raise coded(missing, "consent_missing")
     scheduled = session.status == SessionStatus.SCHEDULED
     if not (scheduled and _write_outcome(actor, session, outcome, detail={"outcome": outcome}, request=request)):
         raise ValidationError(_("Only a scheduled session can be recorded."), code="not_scheduled")
@@ -128,6 +138,8 @@ def session_correct_outcome(*, actor, session: Session, outcome: str, reason: st
             % {"hours": settings.OUTCOME_CORRECTION_HOURS},
             code="correction_too_late",
         )
+    if outcome == SessionStatus.COMPLETED and (missing := consent_problems(session)):
+        raise coded(missing, "consent_missing")
     try:
         with transaction.atomic():
             detail = {"outcome": outcome, "corrected_from": session.status, "reason": reason}
