@@ -43,7 +43,7 @@ class ConsentTemplate(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     procedure = models.OneToOneField(
         "procedures.Procedure",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,  # a form goes with a procedure deleted unused; signed consents PROTECT it
         null=True,
         blank=True,
         related_name="consent_template",
@@ -78,7 +78,7 @@ class ConsentTemplate(models.Model):
 class ConsentTemplateVersion(models.Model):
     """One version of a form's text, in Russian and English. Never edited: a change is a new version."""
 
-    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="versions")
+    template = models.ForeignKey(ConsentTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
     text_ru = models.TextField(_("text (Russian)"))
     text_en = models.TextField(_("text (English)"))
@@ -207,7 +207,7 @@ class SigningCode(models.Model):
     a few tries only, bound to one patient and one version of one form."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
-    version = models.ForeignKey(ConsentTemplateVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(ConsentTemplateVersion, on_delete=models.CASCADE, related_name="+")
     decision = models.CharField(max_length=10, choices=Decision.choices)
     code_hash = models.CharField(max_length=100)  # "salt$hmac"
     channel = models.CharField(max_length=10)  # sms or email
@@ -230,7 +230,7 @@ class SigningLink(models.Model):
     """A link a registrar sends so the patient signs at home: 256 random bits kept as SHA-256."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
-    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(ConsentTemplate, on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     channel = models.CharField(max_length=10)
     created_at = models.DateTimeField(auto_now_add=True)

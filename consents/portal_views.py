@@ -35,12 +35,11 @@ def _own_procedure_ids(patient) -> set[int]:
 @permission_required("portal.use")
 def my_consents_view(request):
     patient = _own_patient(request)
+    mine = _own_procedure_ids(patient)
     rows = [
         row
         for row in selectors.patient_form_statuses(patient)
-        if row.consent is not None
-        or row.template.procedure_id is None
-        or row.template.procedure_id in _own_procedure_ids(patient)
+        if row.consent is not None or row.template.procedure_id is None or row.template.procedure_id in mine
     ]
     return no_store(render(request, "consents/portal_list.html", {"patient": patient, "rows": rows}))
 

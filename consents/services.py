@@ -44,7 +44,7 @@ from .models import (
     Withdrawal,
     text_hash,
 )
-from .selectors import SIGNED, consent_state, current_version
+from .selectors import SIGNED, consent_state, current_version, personal_data_version
 from .signature import signature_png
 
 log = logging.getLogger(__name__)
@@ -449,4 +449,15 @@ def personal_data_record(
         recorded_by=actor,
         signed_at=at,
         ip=ip,
+    )
+
+
+def registration_consent(*, request, actor, patient, personal_data_consent: bool, **_kwargs) -> Consent | None:
+    """The staff registration form's box: the personal-data consent, signed on paper, recorded with
+    the version of the text in force (core.events.patient_registered)."""
+    version = personal_data_version()
+    if not personal_data_consent or version is None:
+        return None
+    return personal_data_record(
+        patient=patient, version=version, method=Method.REGISTRATION, actor=actor, request=request
     )

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-TABLES = ["consents_consenttemplateversion", "consents_consent", "consents_withdrawal"]
+# Signatures, refusals and withdrawals are never changed or deleted. A version's text is never
+# changed; a version no consent names may go with its form (a procedure deleted before any use).
+TABLES = ["consents_consent", "consents_withdrawal"]
 # Like clinic_refuse_change() (audit 0002), but an UPDATE that writes every column back as it was
 # is let through: restoring a database from its own serialised copy (the seeded form texts; Django's
 # JSON keeps times to the millisecond) changes nothing, and changing anything is refused.
@@ -26,8 +28,11 @@ $$ LANGUAGE plpgsql;
     f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
     f"FOR EACH ROW EXECUTE FUNCTION clinic_refuse_real_change();"
     for t in TABLES
+) + (
+    "\nCREATE TRIGGER consents_consenttemplateversion_append_only BEFORE UPDATE ON consents_consenttemplateversion "
+    "FOR EACH ROW EXECUTE FUNCTION clinic_refuse_real_change();"
 )
-REVERSE = "\n".join(f"DROP TRIGGER IF EXISTS {t}_append_only ON {t};" for t in TABLES) + (
+REVERSE = "\n".join(f"DROP TRIGGER IF EXISTS {t}_append_only ON {t};" for t in [*TABLES, "consents_consenttemplateversion"]) + (
     "\nDROP FUNCTION IF EXISTS clinic_refuse_real_change();"
 )
 
@@ -52,7 +57,7 @@ class Migration(migrations.Migration):
                 ('title_ru', models.CharField(max_length=200, verbose_name='title (Russian)')),
                 ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
                 ('resign_from_version', models.PositiveSmallIntegerField(default=1, editable=False)),
-                ('procedure', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consent_template', to='procedures.procedure', verbose_name='procedure')),
+                ('procedure', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='consent_template', to='procedures.procedure', verbose_name='procedure')),
             ],
             options={
                 'verbose_name': 'consent form',
@@ -71,7 +76,7 @@ class Migration(migrations.Migration):
                 ('change_note', models.CharField(blank=True, max_length=300, verbose_name='what changed')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='published at')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='consents.consenttemplate')),
+                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='consents.consenttemplate')),
             ],
             options={
                 'verbose_name': 'consent form version',
@@ -92,7 +97,7 @@ class Migration(migrations.Migration):
                 ('used_at', models.DateTimeField(blank=True, null=True)),
                 ('ip', models.GenericIPAddressField(blank=True, null=True)),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.patient')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consents.consenttemplateversion')),
+                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='consents.consenttemplateversion')),
             ],
             options={
                 'verbose_name': 'signing code',
@@ -138,7 +143,7 @@ class Migration(migrations.Migration):
                 ('used_at', models.DateTimeField(blank=True, null=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.patient')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consents.consenttemplate')),
+                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='consents.consenttemplate')),
             ],
             options={
                 'verbose_name': 'signing link',

@@ -198,3 +198,33 @@ def test_the_patient_record_shows_the_consent_status_with_the_buttons_for_the_ro
     require_consent(cryo, "session")
     page = as_clinician.get(reverse("patient-detail", args=[patient.pk])).content.decode()
     assert "Sign in the clinic" in page and "Send the signing link" in page
+
+
+def test_the_staff_registration_form_records_the_personal_data_consent_with_its_version(as_registrar, location):
+    body = {
+        "full_name": "Ирина Соколова", "phone": "+7 916 000-00-02", "date_of_birth": "1991-02-03",
+        "sex": "female", "preferred_language": "ru", "home_location": location.pk,
+    }  # fmt: skip
+    assert as_registrar.post(reverse("patients:create"), body).status_code == 302
+    assert not Consent.objects.exists()  # unticked: nothing is recorded
+    ticked = {**body, "full_name": "Ольга Соколова", "phone": "+7 916 000-00-03", "personal_data_consent": "on"}
+    assert as_registrar.post(reverse("patients:create"), ticked).status_code == 302
+    consent = Consent.objects.get()
+    assert consent.method == Method.REGISTRATION and consent.version == personal_data_version()
+    assert consent.patient.full_name == "Ольга Соколова" and consent.recorded_by.username == "registrar1"
+
+
+def test_my_consents_and_the_patient_page_cost_the_same_queries_however_many_consents(
+    patient, patient_user, cryo_form, personal_data_form, clinician, as_clinician
+):
+    from ..helpers import page_queries
+
+    me = login(patient_user)
+    sign_in_clinic(clinician, patient, personal_data_form)
+    page_queries(me, reverse("consents:portal-list"))  # the first page of a session reads its roles once
+    few = (page_queries(me, reverse("consents:portal-list")), page_queries(as_clinician, patient.get_absolute_url()))
+    for _ in range(3):
+        sign_in_clinic(clinician, patient, cryo_form)
+        sign_in_clinic(clinician, patient, personal_data_form)
+    many = (page_queries(me, reverse("consents:portal-list")), page_queries(as_clinician, patient.get_absolute_url()))
+    assert many == few
