@@ -8,6 +8,9 @@ from django.dispatch import Signal
 
 recorded = Signal()  # keyword arguments: request, actor, action, detail, record, patient
 admin_changed = Signal()  # keyword arguments: request, action, obj, message, fields
+# A patient registered on the staff form; consents (above patients) records the personal-data
+# consent the registrar ticked. Keyword arguments: request, actor, patient, personal_data_consent.
+patient_registered = Signal()
 
 SECRET_WORDS = ("password", "key", "token", "secret")  # a field named with one of these is never copied
 

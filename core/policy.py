@@ -24,6 +24,10 @@ RULES: dict[str, frozenset[str]] = {
     # the clinical answers of screenings and ice tests: clinicians only
     "clinical.view": frozenset({CLINICIAN}),
     "clinical.record": frozenset({CLINICIAN}),
+    # consents: their status and forms; in the clinic a clinician witnesses the signing
+    "consent.view": frozenset({REGISTRAR, CLINICIAN}),
+    "consent.send": frozenset({REGISTRAR, CLINICIAN}),
+    "consent.witness": frozenset({CLINICIAN}),
     # catalogues, rooms, staff: administrators
     "catalogue.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     "catalogue.edit": frozenset({ADMIN}),

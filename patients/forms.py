@@ -38,6 +38,15 @@ class PatientForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class PatientRegistrationForm(PatientForm):
+    """The staff registration form: the patient's fields, and the personal-data consent signed on paper."""
+
+    personal_data_consent = forms.BooleanField(
+        label=_("The patient has signed the consent to personal-data processing (the current text)"),
+        required=False,
+    )
+
+
 class AnonymiseForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),

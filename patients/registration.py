@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.locations import locations_of
+from core.events import patient_registered
 from core.forms import apply_service_error
 
-from .forms import PatientForm
+from .forms import PatientForm, PatientRegistrationForm
 from .models import Patient
 from .services import patient_register
 
@@ -18,7 +19,7 @@ def patient_register_from_form(request, prefill: dict) -> tuple[Patient | None, 
     locations = locations_of(request.user)
     if len(locations) == 1:  # a registrar of one clinic registers patients of that clinic
         prefill = {**prefill, "home_location": locations[0].pk}
-    form = PatientForm(request.POST or None, initial=prefill, locations=locations)
+    form = PatientRegistrationForm(request.POST or None, initial=prefill, locations=locations)
     if request.method == "POST" and form.is_valid():
         try:
             patient = patient_register(
@@ -32,6 +33,13 @@ def patient_register_from_form(request, prefill: dict) -> tuple[Patient | None, 
             if any(e.code == "possible_duplicate" for e in getattr(error, "error_list", [])):
                 form.show_duplicate_confirmation()
         else:
+            patient_registered.send(
+                sender=Patient,
+                request=request,
+                actor=request.user,
+                patient=patient,
+                personal_data_consent=form.cleaned_data["personal_data_consent"],
+            )
             messages.success(request, _("The patient is registered."))
             return patient, form
     return None, form

@@ -17,6 +17,7 @@ class ProcedureAdmin(AdministratorAdmin):
         "max_sessions",
         "price_per_session",
         "requires_ice_test",
+        "consent_required",
         "active",
     )
     filter_horizontal = ("resource_kinds",)

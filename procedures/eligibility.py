@@ -8,20 +8,41 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from consents.selectors import consent_states_bulk
+
 from .models import IceTest, Procedure, Screening, ScreeningAnswer, Severity
-from .rules import Decision, IceTestFacts, ProcedureFacts, ScreeningFacts, decide
+from .rules import BOOKING, ConsentFacts, Decision, IceTestFacts, ProcedureFacts, ScreeningFacts, decide
+
+
+class _Consents:
+    """The consents of a batch of patients, read in one query the first time a procedure needing
+    consent asks (so facts for procedures that need none cost no query)."""
+
+    def __init__(self, patient_ids):
+        self.patient_ids, self._states = list(patient_ids), None
+
+    def get(self, patient_id: int, procedure_id: int) -> ConsentFacts | None:
+        if self._states is None:
+            self._states = consent_states_bulk(self.patient_ids)
+        found = self._states.get(patient_id, {}).get(procedure_id)
+        return ConsentFacts(state=found[0], at=found[1]) if found else None
 
 
 @dataclass(frozen=True)
 class ClinicalFacts:
     screenings: tuple[ScreeningFacts, ...]  # newest first, current versions only
     ice_tests: tuple[IceTestFacts, ...]  # newest first, current versions only
+    consents: _Consents | None = field(default=None, compare=False, repr=False)
+    patient_id: int | None = None
+
+    def consent_for(self, procedure_id: int) -> ConsentFacts | None:
+        return self.consents.get(self.patient_id, procedure_id) if self.consents is not None else None
 
     def screening_for(self, procedure_id: int, when: datetime.datetime) -> ScreeningFacts | None:
         return next((s for s in self.screenings if procedure_id in s.procedure_ids and s.examined_at <= when), None)
@@ -31,12 +52,14 @@ class ClinicalFacts:
 
 
 def load_clinical_facts(patient_id: int) -> ClinicalFacts:
-    """Three queries: current screenings (with procedures and answers) and current ice tests."""
+    """Three queries: current screenings (with procedures and answers) and current ice tests; a fourth,
+    the consents, only when a procedure that needs one is asked about."""
     return load_clinical_facts_bulk([patient_id]).get(patient_id, ClinicalFacts((), ()))
 
 
 def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
     """The same facts for many patients at once (a day's worklist), still in three queries."""
+    patient_ids = list(patient_ids)
     answers = ScreeningAnswer.objects.filter(present=True).select_related("contraindication")
     screenings = (
         Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
@@ -65,7 +88,8 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
     )
     for t in ice_tests.only("patient_id", "performed_at", "passed"):
         by_patient[t.patient_id][1].append(IceTestFacts(performed_at=t.performed_at, passed=t.passed))
-    return {pid: ClinicalFacts(tuple(s), tuple(t)) for pid, (s, t) in by_patient.items()}
+    consents = _Consents(patient_ids)
+    return {pid: ClinicalFacts(tuple(s), tuple(t), consents, pid) for pid, (s, t) in by_patient.items()}
 
 
 def procedure_facts(procedure: Procedure) -> ProcedureFacts:
@@ -77,6 +101,8 @@ def procedure_facts(procedure: Procedure) -> ProcedureFacts:
         screening_valid_days=procedure.screening_valid_days,
         ice_test_valid_days=procedure.ice_test_valid_days,
         ice_test_min_hours_before=procedure.ice_test_min_hours_before,
+        # The calendar passes a plain namespace of the procedure's rule, without consent (no query there).
+        consent_required=getattr(procedure, "consent_required", ""),
     )
 
 
@@ -95,11 +121,14 @@ def eligibility(
     facts: ClinicalFacts | None = None,
     tz: zoneinfo.ZoneInfo | None = None,
     valid_at: datetime.datetime | None = None,
+    stage: str = BOOKING,
 ) -> Decision:
     """May `patient` have `procedure` at `when`? Yes, or the reasons in the active language.
 
     `valid_at` (a course's first session, for procedures whose records cover the course): the
-    screening's and ice test's validity is judged at that moment instead of at `when`.
+    screening's and ice test's validity is judged at that moment instead of at `when`. `stage`:
+    rules.BOOKING (booking, moving) or rules.SESSION (doing it: a consent needed before the first
+    session counts then).
     """
     tz = tz or _patient_tz(patient)
     facts = facts if facts is not None else load_clinical_facts(patient.pk)
@@ -111,6 +140,8 @@ def eligibility(
         when=moment,
         tz=tz,
         valid_at=min(valid_at, moment) if valid_at is not None else None,
+        consent=facts.consent_for(procedure.id) if getattr(procedure, "consent_required", "") else None,
+        stage=stage,
     )
 
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Now
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from consents.models import Requirement
 from core import dates
 
 
@@ -109,6 +110,14 @@ class Procedure(Bilingual):
     )
     resource_kinds = models.ManyToManyField(
         ResourceKind, blank=True, related_name="procedures", verbose_name=_("rooms and devices needed")
+    )
+    consent_required = models.CharField(
+        _("signed consent needed"),
+        max_length=10,
+        choices=Requirement.choices,
+        default=Requirement.NONE,
+        blank=True,
+        help_text=_("Without it the session cannot be marked completed; before booking: nor can it be booked."),
     )
     active = models.BooleanField(_("offered"), default=True)
 

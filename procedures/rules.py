@@ -26,6 +26,7 @@ class ProcedureFacts:
     screening_valid_days: int
     ice_test_valid_days: int
     ice_test_min_hours_before: int
+    consent_required: str = ""  # consents.models.Requirement: "", "booking" or "session"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,22 @@ class ScreeningFacts:
 class IceTestFacts:
     performed_at: datetime.datetime
     passed: bool
+
+
+@dataclass(frozen=True)
+class ConsentFacts:
+    """The patient's consent to the procedure as it stands: signed, refused, withdrawn, or outdated
+    (signed under a version older than one that asked for a new signature)."""
+
+    state: str
+    at: datetime.datetime
+
+
+# What the gate is asked for: booking (the planner, a booking, a move) or doing the session (its
+# outcome, the worklist and course warnings). A consent needed "before the first session" blocks only
+# the latter; one needed "before booking" blocks both.
+BOOKING, SESSION = "booking", "session"
+CONSENT_CODES = frozenset({"consent_missing", "consent_refused", "consent_withdrawn", "consent_outdated"})
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,35 @@ def _ice_test_reasons(procedure, ice_test, when, tz, valid_at) -> list[Reason]:
     return []
 
 
+def _consent_reasons(procedure, consent, tz, stage) -> list[Reason]:
+    if not procedure.consent_required:
+        return []
+    name = {"name": procedure.name}
+    if consent is not None and consent.state == "signed":
+        return []
+    if consent is not None and consent.state == "refused":  # a refusal blocks like a contraindication
+        return [
+            Reason(
+                "consent_refused",
+                _("The patient refused consent to %(name)s on %(date)s") % {**name, "date": _fmt(consent.at, tz)},
+            )
+        ]
+    if stage != SESSION and procedure.consent_required != "booking":
+        return []  # needed before the first session: booking may go ahead
+    if consent is None:
+        return [Reason("consent_missing", _("Consent missing: %(name)s") % name)]
+    if consent.state == "withdrawn":
+        return [
+            Reason(
+                "consent_withdrawn",
+                _("Consent to %(name)s was withdrawn on %(date)s") % {**name, "date": _fmt(consent.at, tz)},
+            )
+        ]
+    return [
+        Reason("consent_outdated", _("The consent form for %(name)s has changed: a new signature is needed") % name)
+    ]
+
+
 def decide(
     *,
     procedure: ProcedureFacts,
@@ -155,11 +201,14 @@ def decide(
     when: datetime.datetime,
     tz,
     valid_at: datetime.datetime | None = None,
+    consent: ConsentFacts | None = None,
+    stage: str = BOOKING,
 ) -> Decision:
     """May the procedure be done at `when` (aware), given the patient's latest records before it?
 
     Validity periods are counted up to `valid_at` when given (a course covered by its first session's
-    records), else up to `when`.
+    records), else up to `when`. `consent` is the patient's consent to the procedure as it stands now;
+    `stage` says whether booking (BOOKING) or doing the session (SESSION) is asked about.
     """
     reasons: list[Reason] = []
     if not procedure.active:
@@ -167,6 +216,7 @@ def decide(
     valid_at = valid_at or when
     reasons += _screening_reasons(procedure, screening, when, tz, valid_at)
     reasons += _ice_test_reasons(procedure, ice_test, when, tz, valid_at)
+    reasons += _consent_reasons(procedure, consent, tz, stage)
     return Decision(eligible=not reasons, reasons=tuple(reasons))
 
 

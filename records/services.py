@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from audit.models import Action
 from audit.selectors import audit_events_of_patient
 from audit.services import audit_record
+from consents.data_protection import consents_export
 from core.policy import require
 from patients.data_protection import is_anonymised, patient_erase, patient_export
 from portal.data_protection import portal_erase, portal_export
@@ -31,6 +32,7 @@ def export_patient(*, actor, patient, request=None) -> dict:
         "exported_at": timezone.now().isoformat(),
         "patient": {**patient_export(patient), **portal_export(patient)},
         **clinical_records_export(patient),
+        **consents_export(patient),
         **bookings_export(patient),
         **messages_export(patient),
         "access_log": list(

@@ -4,11 +4,13 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Location
 from core import dates
+from core.branding import clinic
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
@@ -183,6 +185,10 @@ class BookingRequestForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    privacy_consent = forms.BooleanField(
+        required=True, error_messages={"required": _("Without this consent the clinic cannot take your request.")}
+    )
+
     class Meta:
         model = BookingRequest
         fields = ["name", "phone", "procedure", "preferred_time", "message"]
@@ -199,6 +205,11 @@ class BookingRequestForm(forms.ModelForm):
         procedure.queryset = Procedure.objects.filter(active=True)
         procedure.required = False
         procedure.empty_label = _("Not sure: the registrar will advise")  # not Django's "---------"
+        # 152-FZ: consent to the processing of personal data, with a link to the policy (core.branding).
+        self.fields["privacy_consent"].label = format_html(
+            _('I consent to the processing of my personal data (<a href="{}" target="_blank">privacy policy</a>)'),
+            clinic().privacy_url,
+        )
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.locations import location_ids_of
+from consents.models import Method
+from consents.services import personal_data_record
 from core.policy import require
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
@@ -53,6 +55,14 @@ def booking_request_link_patient(*, actor, booking_request: BookingRequest, pati
     if not updated:
         raise ValidationError(_("This request has already been handled."), code="already_handled")
     booking_request.patient = patient
+    if booking_request.privacy_consent_version_id:  # the website's box becomes the patient's consent
+        personal_data_record(
+            patient=patient,
+            version=booking_request.privacy_consent_version,
+            method=Method.WEB_FORM,
+            at=booking_request.privacy_consent_at,
+            ip=booking_request.ip,
+        )
 
 
 def preferred_time_of(text: str) -> datetime.time | None:

@@ -423,6 +423,16 @@ class BookingRequest(models.Model):
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The personal-data consent (152-FZ) ticked on the website, and the version of its text then.
+    privacy_consent_version = models.ForeignKey(
+        "consents.ConsentTemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personal-data consent: text version"),
+    )
+    privacy_consent_at = models.DateTimeField(_("personal-data consent given at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,6 +18,7 @@ from accounts.locations import location_ids_of
 from core.dates import short_date
 from core.policy import require
 from procedures.eligibility import eligibility, load_clinical_facts_bulk
+from procedures.rules import BOOKING, CONSENT_CODES, SESSION
 
 from .availability import load_availability
 from .models import ACTIVE_STATUSES, Closure, Course, ResourceBooking, Session, SessionNote, SessionStatus
@@ -185,7 +186,7 @@ def worklist(*, clinician, day: datetime.date, tz):
             .order_by("start")
         )
     )
-    warnings = session_warnings(sessions, tz)
+    warnings = session_warnings(sessions, tz, stage=SESSION)
     for session in sessions:
         session.flags = warnings.get(session.pk, [])
     return sessions
@@ -235,14 +236,15 @@ class _Row:
     course_first_start: datetime.datetime | None = None
 
 
-def session_warnings(sessions, tz) -> dict[int, list[Warning]]:
-    """Scheduled sessions that can no longer happen as booked (see booking_warnings)."""
+def session_warnings(sessions, tz, *, stage: str = BOOKING) -> dict[int, list[Warning]]:
+    """Scheduled sessions that can no longer happen as booked (see booking_warnings). With
+    stage=SESSION (the worklist, the course page) a consent needed before the first session counts too."""
     rows = [
         _Row(s.pk, s.patient_id, s.course_id, s.location_id, s.start, s.course.procedure)
         for s in sessions
         if s.status == SessionStatus.SCHEDULED
     ]
-    return booking_warnings(rows, tz)
+    return booking_warnings(rows, tz, stage=stage)
 
 
 def calendar_warnings(entries, location) -> dict[int, list[Warning]]:
@@ -255,7 +257,7 @@ def calendar_warnings(entries, location) -> dict[int, list[Warning]]:
     return booking_warnings(rows, location.tz)
 
 
-def booking_warnings(rows: list[_Row], tz) -> dict[int, list[Warning]]:
+def booking_warnings(rows: list[_Row], tz, *, stage: str = BOOKING) -> dict[int, list[Warning]]:
     """Sessions whose patient is no longer eligible, or whose day has become a closure.
 
     In a fixed number of queries, whatever the number of sessions.
@@ -289,10 +291,11 @@ def booking_warnings(rows: list[_Row], tz) -> dict[int, list[Warning]]:
             facts=facts[row.patient_id],
             tz=tz,
             valid_at=firsts.get(row.course_id) if row.procedure.records_cover_course else None,
+            stage=stage,
         )
         found = [
             Warning(
-                _("No longer eligible: %(reason)s") % {"reason": r.message},
+                r.message if r.code in CONSENT_CODES else _("No longer eligible: %(reason)s") % {"reason": r.message},
                 reverse("patient-detail", args=[row.patient_id]),
             )
             for r in decision.reasons
@@ -312,7 +315,7 @@ def booking_warnings(rows: list[_Row], tz) -> dict[int, list[Warning]]:
 def course_warnings(course, sessions) -> list[Warning]:
     """What a registrar should fix on a course page: sessions that cannot happen, gaps out of range."""
     tz = course.location.tz
-    per_session = session_warnings(sessions, tz)
+    per_session = session_warnings(sessions, tz, stage=SESSION)
     warnings = [
         Warning(
             _("Session %(n)d (%(when)s): %(what)s")

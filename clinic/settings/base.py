@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "patients",
+    "consents",
     "procedures",
     "scheduling",
     "reminders",
@@ -257,6 +258,13 @@ if PORTAL_LINK_DELIVERY not in ("celery", "inline"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("The environment variable PORTAL_LINK_DELIVERY must be celery or inline.")
+
+# Consents (consents/services.py): one-time signing codes and the links registrars send
+CONSENT_CODE_MINUTES = env_int("CONSENT_CODE_MINUTES", 10, minimum=1)  # a signing code lives this long
+CONSENT_CODE_ATTEMPTS = env_int("CONSENT_CODE_ATTEMPTS", 5, minimum=1)  # wrong tries before a code is dead
+CONSENT_CODES_PER_PATIENT = env_int("CONSENT_CODES_PER_PATIENT", 3, minimum=1)  # codes per code lifetime
+CONSENT_CODE_CHECKS_PER_IP_PER_HOUR = env_int("CONSENT_CODE_CHECKS_PER_IP_PER_HOUR", 30, minimum=1)
+CONSENT_LINK_HOURS = env_int("CONSENT_LINK_HOURS", 72, minimum=1)  # a signing link sent by a registrar
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from core.dates import long_date, short_date
 from core.policy import allowed
 from procedures.eligibility import eligibility, load_clinical_facts
+from procedures.rules import CONSENT_CODES, SESSION
 
 from ..availability import load_availability
 from ..models import ResourceBooking, Session
@@ -80,6 +81,17 @@ def eligibility_check(patient, procedure, tz, *, course_start: datetime.datetime
 
     reasons.facts = facts
     return reasons
+
+
+def consent_problems(session) -> list[str]:
+    """Why the session may not be done for want of the patient's consent: the eligibility gate asked
+    at the session stage, its consent reasons only (a screening that lapsed since does not undo a
+    session that took place)."""
+    procedure = session.course.procedure
+    if not procedure.consent_required:
+        return []
+    decision = eligibility(patient=session.patient, procedure=procedure, when=session.start, stage=SESSION)
+    return [r.message for r in decision.reasons if r.code in CONSENT_CODES]
 
 
 def past_problems(starts, tz, numbers=None) -> list[str]:

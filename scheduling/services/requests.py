@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consents.selectors import personal_data_version
 from core.limits import limit_key, over_limit
 from patients.selectors import patients_visible_to
 
@@ -22,6 +24,10 @@ def booking_request_submit(*, data: dict, ip: str | None):
         raise ValidationError(
             _("Too many requests from your address. Please call the clinic instead."), code="throttled"
         )
+    data = dict(data)
+    if data.pop("privacy_consent", False):  # the box ticked: the version of the text it agreed to
+        data["privacy_consent_version"] = personal_data_version()
+        data["privacy_consent_at"] = timezone.now()
     booking_request = BookingRequest(ip=ip, **data)
     booking_request.full_clean()
     booking_request.save()

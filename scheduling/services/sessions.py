@@ -22,7 +22,15 @@ from ..models import ACTIVE_STATUSES, Course, CourseStatus, PlanChangeKind, Reso
 from ..planner import Rules, plan_course
 from .cancelling import _cancel_with_partners
 from .changes import plan_change_record
-from .common import BookingConflict, check_clashes_now, coded, eligibility_check, rebook_resources, require
+from .common import (
+    BookingConflict,
+    check_clashes_now,
+    coded,
+    consent_problems,
+    eligibility_check,
+    rebook_resources,
+    require,
+)
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 
@@ -96,6 +104,8 @@ def session_record_outcome(*, actor, session: Session, outcome: str, request=Non
             % {"when": short_date(session.start.astimezone(session.location.tz), time=True)},
             code="too_early",
         )
+    if outcome == SessionStatus.COMPLETED and (missing := consent_problems(session)):
+        raise coded(missing, "consent_missing")
     if outcome == SessionStatus.COMPLETED:
         _require_note(session)
     scheduled = session.status == SessionStatus.SCHEDULED
@@ -150,6 +160,8 @@ def session_correct_outcome(*, actor, session: Session, outcome: str, reason: st
             % {"hours": settings.OUTCOME_CORRECTION_HOURS},
             code="correction_too_late",
         )
+    if outcome == SessionStatus.COMPLETED and (missing := consent_problems(session)):
+        raise coded(missing, "consent_missing")
     try:
         with transaction.atomic():
             detail = {"outcome": outcome, "corrected_from": session.status, "reason": reason}

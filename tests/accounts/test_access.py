@@ -48,6 +48,9 @@ MATRIX = {
     "scheduling:session-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-replace": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-outcome": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "scheduling:session-note-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "scheduling:session-note": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "scheduling:session-note-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:request-close": (DENIED, 405, DENIED, DENIED, LOGIN),
     # the patient portal: the patient's own session and course (other patients: tests/portal)
     "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
@@ -64,6 +67,16 @@ MATRIX = {
     "two-factor-verify": (REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),  # nothing owed: sent on
     "portal:invite": (DENIED, 405, DENIED, DENIED, LOGIN),
     "portal:staff-feed": (DENIED, 405, DENIED, DENIED, LOGIN),
+    # consents: the clinic's tablet (clinicians witness), a signed form and its PDF, the portal's own
+    "consents:sign": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "consents:send": (DENIED, 405, 405, DENIED, LOGIN),
+    "consents:detail": (DENIED, OK, OK, DENIED, LOGIN),
+    "consents:pdf": (DENIED, OK, OK, DENIED, LOGIN),
+    "consents:portal-list": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "consents:portal-form": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "consents:portal-pdf": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "consents:portal-withdraw": (DENIED, DENIED, DENIED, 405, LOGIN),
+    "consents:privacy": (OK, OK, OK, OK, OK),
     # health endpoints for load balancers: anyone, no login (tests/core/test_outages.py)
     "healthz": (OK, OK, OK, OK, OK),
     "readyz": (OK, OK, OK, OK, OK),
@@ -87,7 +100,7 @@ def records(patient, clinician, cryo, all_absent, registrar):
 
     from django.utils import timezone
 
-    from scheduling.models import BookingRequest, Closure, Course, Session
+    from scheduling.models import BookingRequest, Closure, Course, Session, SessionNote
 
     screening = screening_sign(actor=clinician, patient=patient, procedures=[cryo], answers=all_absent, fitzpatrick=2)
     test = ice_test_record(actor=clinician, patient=patient, area="nape", exposure_seconds=10)
@@ -114,7 +127,18 @@ def records(patient, clinician, cryo, all_absent, registrar):
         location=patient.home_location, starts_on=start.date(), ends_on=start.date(), reason="Holiday"
     )
     request = BookingRequest.objects.create(name="Anna", phone="+79160000000")
+    note = SessionNote.objects.create(
+        session=session, patient=patient, signed_by=clinician, signed_at=timezone.now(), zones="whole head"
+    )
+    from consents.models import ConsentTemplate, Method
+    from consents.selectors import current_version
+    from consents.services import personal_data_record
+
+    form = ConsentTemplate.objects.get(procedure=cryo)
+    consent = personal_data_record(patient=patient, version=current_version(form), method=Method.REGISTRATION)
     return {
+        "consent": consent.pk,
+        "consent-form": form.pk,
         "patient": patient.pk,
         "screening": screening.pk,
         "ice-test": test.pk,
@@ -122,6 +146,7 @@ def records(patient, clinician, cryo, all_absent, registrar):
         "session": session.pk,
         "closure": closure.pk,
         "request": request.pk,
+        "note": note.pk,
     }
 
 
@@ -135,6 +160,8 @@ def _url(name, records):
         "scheduling:request-close": "request",
         "scheduling:request": "request",
         "scheduling:request-register": "request",
+        "scheduling:session-note": "note",
+        "scheduling:session-note-amend": "note",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
@@ -148,6 +175,12 @@ def _url(name, records):
         return reverse(name, args=[records["session"]])
     if name in {"patient-detail", "patients:edit", "records:export", "records:anonymise"}:
         return reverse(name, args=[records["patient"]])
+    if name in {"consents:sign", "consents:send"}:
+        return reverse(name, args=[records["patient"], records["consent-form"]])
+    if name in {"consents:detail", "consents:pdf", "consents:portal-pdf", "consents:portal-withdraw"}:
+        return reverse(name, args=[records["consent"]])
+    if name == "consents:portal-form":
+        return reverse(name, args=[records["consent-form"]])
     if name in {"procedures:screening-create", "procedures:ice-test-create"}:
         return reverse(name, args=[records["patient"]])
     if name.startswith("procedures:screening"):
@@ -252,6 +285,8 @@ NOT_IN_MATRIX = {
     "portal:welcome": "the page after an invitation; tests/portal/test_access.py",
     "calendar-feed": "reached by a feed secret; tests/portal/test_pages.py",
     "favicon": "anyone, no login: sent on to the static icon; tests/core/test_branding.py",
+    "consents:link": "reached by a signing link; tests/consents/test_pages.py",
+    "consents:link-page": "the page after a signing link; tests/consents/test_pages.py",
 }
 
 

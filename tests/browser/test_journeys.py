@@ -95,6 +95,7 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     page.get_by_label("Phone").fill("+7 916 555-44-33")
     page.get_by_label("Procedure").select_option(str(cryo.pk))
     page.get_by_label("Preferred time").fill("weekday mornings")
+    page.get_by_label(re.compile("I consent to the processing of my personal data")).check()
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("Send")).click()
     assert BookingRequest.objects.filter(name="Ольга Новикова").exists()

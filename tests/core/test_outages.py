@@ -105,7 +105,7 @@ def test_the_public_request_form_takes_requests_and_still_counts_with_redis_unre
     db, client, redis_down, settings
 ):
     settings.PUBLIC_REQUESTS_PER_IP_PER_HOUR = 2
-    body = {"name": "Ivan", "phone": "+79161112233", "preferred_time": "evenings"}
+    body = {"name": "Ivan", "phone": "+79161112233", "preferred_time": "evenings", "privacy_consent": "on"}
     answers = [client.post("/request/", body).status_code for _ in range(3)]
     assert answers == [200, 200, 429]  # counted in PostgreSQL: the limit holds without Redis
     assert BookingRequest.objects.count() == 2
@@ -113,7 +113,7 @@ def test_the_public_request_form_takes_requests_and_still_counts_with_redis_unre
 
 def test_the_public_request_api_shares_the_pages_limit_with_redis_unreachable(db, client, redis_down, settings):
     settings.PUBLIC_REQUESTS_PER_IP_PER_HOUR = 2
-    client.post("/request/", {"name": "Ivan", "phone": "+79161112233"})
+    client.post("/request/", {"name": "Ivan", "phone": "+79161112233", "privacy_consent": "on"})
     api = APIClient()
     first = api.post("/api/v1/booking-requests/", {"name": "Ivan", "phone": "+79161112233"}, format="json")
     second = api.post("/api/v1/booking-requests/", {"name": "Ivan", "phone": "+79161112233"}, format="json")

@@ -246,7 +246,8 @@ def test_a_closure_lists_the_sessions_it_hits_and_replans_them(
 def test_the_public_request_form_needs_no_login_and_lands_in_the_inbox(client, as_registrar):
     cache.clear()
     response = client.post(
-        reverse("public-request"), {"name": "<b>Anna</b>", "phone": "+7 916 000 11 22", "preferred_time": "evenings"}
+        reverse("public-request"),
+        {"name": "<b>Anna</b>", "phone": "+7 916 000 11 22", "preferred_time": "evenings", "privacy_consent": "on"},
     )
     assert response.status_code == 200 and BookingRequest.objects.count() == 1
     inbox = as_registrar.get(reverse("scheduling:requests")).content.decode()
@@ -259,8 +260,10 @@ def test_the_honeypot_and_the_rate_limit_stop_bots(client):
     client.post(reverse("public-request"), {"name": "Bot", "phone": "+79160001122", "website": "http://spam"})
     assert BookingRequest.objects.count() == 0
     for _ in range(5):
-        client.post(reverse("public-request"), {"name": "Anna", "phone": "+79160001122"})
-    response = client.post(reverse("public-request"), {"name": "Anna", "phone": "+79160001122"})
+        client.post(reverse("public-request"), {"name": "Anna", "phone": "+79160001122", "privacy_consent": "on"})
+    response = client.post(
+        reverse("public-request"), {"name": "Anna", "phone": "+79160001122", "privacy_consent": "on"}
+    )
     assert response.status_code == 429
     assert BookingRequest.objects.count() == 5
 

@@ -1,0 +1,146 @@
+"""Reading consents: where each patient stands with each form, scoped to who asks."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Max
+from django.http import Http404
+
+from core.policy import require
+from patients.selectors import patients_visible_to
+
+from .models import Consent, ConsentTemplate, ConsentTemplateVersion, Decision, Kind
+
+SIGNED, REFUSED, WITHDRAWN, OUTDATED, MISSING = "signed", "refused", "withdrawn", "outdated", "missing"
+
+
+def consent_state(consent: Consent | None) -> tuple[str, datetime.datetime | None]:
+    """(state, since when) of a patient's latest decision on a form; ("missing", None) without one."""
+    if consent is None:
+        return MISSING, None
+    if consent.decision == Decision.REFUSED:
+        return REFUSED, consent.signed_at
+    withdrawal = getattr(consent, "withdrawal", None)
+    if withdrawal is not None:
+        return WITHDRAWN, withdrawal.at
+    if consent.version.number < consent.template.resign_from_version:
+        return OUTDATED, consent.signed_at
+    return SIGNED, consent.signed_at
+
+
+def _latest(consents) -> dict[tuple[int, int], Consent]:
+    """The newest decision per (patient, form) of rows ordered newest first."""
+    latest: dict[tuple[int, int], Consent] = {}
+    for consent in consents:
+        latest.setdefault((consent.patient_id, consent.template_id), consent)
+    return latest
+
+
+def _decisions(patient_ids, **filters):
+    return (
+        Consent.objects.filter(patient_id__in=patient_ids, **filters)
+        .select_related("template", "version", "withdrawal")
+        .defer("text", "signature_png")
+        .order_by("-signed_at", "-id")
+    )
+
+
+def consent_states_bulk(patient_ids) -> dict[int, dict[int, tuple[str, datetime.datetime]]]:
+    """{patient id: {procedure id: (state, since)}} for procedure consents, in one query."""
+    out: dict[int, dict[int, tuple[str, datetime.datetime]]] = {}
+    for (patient_id, _template), consent in _latest(_decisions(patient_ids, template__kind=Kind.PROCEDURE)).items():
+        out.setdefault(patient_id, {})[consent.template.procedure_id] = consent_state(consent)
+    return out
+
+
+@dataclass
+class FormStatus:
+    template: ConsentTemplate
+    state: str
+    since: datetime.datetime | None
+    consent: Consent | None
+    required: str = ""  # the procedure's Requirement, "" for the personal-data form
+
+
+def patient_form_statuses(patient, *, procedure_ids=None) -> list[FormStatus]:
+    """Every form (the personal-data one first), or those of `procedure_ids`, with where the patient stands."""
+    templates = ConsentTemplate.objects.select_related("procedure").order_by("-kind", "title_ru")
+    if procedure_ids is not None:
+        templates = templates.filter(procedure_id__in=procedure_ids)
+    templates = list(templates)
+    latest = _latest(_decisions([patient.pk], template__in=templates))
+    rows = []
+    for template in templates:
+        consent = latest.get((patient.pk, template.pk))
+        state, since = consent_state(consent)
+        required = template.procedure.consent_required if template.procedure_id else ""
+        rows.append(FormStatus(template, state, since, consent, required))
+    return rows
+
+
+def current_version(template: ConsentTemplate) -> ConsentTemplateVersion | None:
+    return template.versions.order_by("-number").first()
+
+
+def personal_data_version() -> ConsentTemplateVersion | None:
+    """The personal-data form's current text (the public request form and the privacy page show it)."""
+    return (
+        ConsentTemplateVersion.objects.filter(template__kind=Kind.PERSONAL_DATA)
+        .select_related("template")
+        .order_by("-number")
+        .first()
+    )
+
+
+def patients_to_resign(template: ConsentTemplate):
+    """Patients whose consent on this form counts no more since a version asked for a new signature."""
+    latest = _latest(
+        Consent.objects.filter(template=template)
+        .select_related("template", "version", "withdrawal", "patient")
+        .defer("text", "signature_png")
+        .order_by("-signed_at", "-id")
+    )
+    return [c.patient for c in latest.values() if consent_state(c)[0] == OUTDATED]
+
+
+def template_get(pk) -> ConsentTemplate:
+    try:
+        return ConsentTemplate.objects.select_related("procedure").get(pk=pk)
+    except (ConsentTemplate.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def consent_get_for_staff(user, pk) -> Consent:
+    """A consent of a patient the user sees (403 without the role, 404 otherwise)."""
+    require(user, "consent.view")
+    consent = (
+        Consent.objects.select_related("template", "version", "witness", "patient", "withdrawal")
+        .filter(pk=pk, patient__in=patients_visible_to(user))
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    return consent
+
+
+def consent_get_for_patient(patient, pk) -> Consent:
+    """The patient's own consent, or 404: another patient's is never found."""
+    consent = (
+        Consent.objects.select_related("template", "version", "witness", "patient", "withdrawal")
+        .filter(pk=pk, patient=patient)
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    return consent
+
+
+def version_count(template_ids) -> dict[int, int]:
+    return dict(
+        ConsentTemplateVersion.objects.filter(template_id__in=template_ids)
+        .values("template_id")
+        .annotate(n=Max("number"))
+        .values_list("template_id", "n")
+    )
