@@ -48,7 +48,7 @@ MATRIX = {
     "scheduling:session-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-replace": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-outcome": (DENIED, DENIED, 405, DENIED, LOGIN),
-    "scheduling:session-note-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "scheduling:session-note-create": (DENIED, DENIED, REDIRECT, DENIED, LOGIN),  # the session has a note: to it
     "scheduling:session-note": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:session-note-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:request-close": (DENIED, 405, DENIED, DENIED, LOGIN),
