@@ -20,7 +20,10 @@ def test_the_request_form_names_the_clinic_and_asks_plainly(client, settings):
 
 @pytest.mark.django_db
 def test_a_request_without_a_procedure_is_still_taken(client, as_registrar):
-    response = client.post(reverse("public-request"), {"name": "Анна", "phone": "+7 916 000 11 22", "procedure": ""})
+    response = client.post(
+        reverse("public-request"),
+        {"name": "Анна", "phone": "+7 916 000 11 22", "procedure": "", "privacy_consent": "on"},
+    )
     assert response.status_code == 200
     from scheduling.models import BookingRequest
 
