@@ -73,25 +73,28 @@
     var warnings = (props.warnings || []).map(function (w) {
       return '<span class="ec-s-warning">' + esc(w) + "</span>";
     });
+    // A real link (the course page, where the move form is): focusable, and what a screen reader expects.
     return {
       html:
+        '<a class="ec-s-link" draggable="false" href="' + esc(props.url) + '" aria-label="' + esc(label(event)) + '">' +
         '<span class="ec-s-time">' + esc(props.time) + "</span> " +
-        '<span class="ec-s-patient">' + esc(event.title) + "</span>" +
+        '<span class="ec-s-patient">' + esc(event.title) + "</span></a>" +
         '<span class="ec-s-detail">' + esc(props.procedure) + (props.place ? " · " + esc(props.place) : "") + "</span>" +
         (props.rooms && options.by !== "room" ? '<span class="ec-s-detail">' + esc(props.rooms) + "</span>" : "") +
         warnings.join(""),
     };
   }
 
-  function labelEvent(info) {
-    var event = info.event;
-    if (event.display === "background") {
-      return;
-    }
+  function label(event) {
     var props = event.extendedProps || {};
     var parts = [props.time, event.title, props.procedure, props.place, props.rooms].concat(props.warnings || []);
-    info.el.setAttribute("aria-label", parts.filter(Boolean).join(", "));
-    info.el.dataset.sessionId = event.id;
+    return parts.filter(Boolean).join(", ");
+  }
+
+  function labelEvent(info) {
+    if (info.event.display !== "background") {
+      info.el.dataset.sessionId = info.event.id;
+    }
   }
 
   function post(url, fields) {
@@ -264,15 +267,33 @@
     eventDurationEditable: false,
     eventContent: content,
     eventDidMount: labelEvent,
-    eventClick: function (info) {
-      if (info.event.display !== "background" && info.event.extendedProps.url) {
-        window.location.assign(info.event.extendedProps.url);
-      }
-    },
     eventDrop: onDrop,
     dateClick: onDateClick,
   });
   window.clinicCalendar = calendar; // for the browser tests and the console
+
+  // Event Calendar marks its grid up as an ARIA table whose rows also hold its toolbar and the event
+  // blocks, which assistive technology cannot read as a table (axe: aria-required-children). Here the
+  // grid is a labelled region of buttons (each session's, with its time, patient and procedure) and
+  // the free times are listed under it, so the table roles are dropped, now and as blocks are redrawn.
+  var tableRoles = "[role=table],[role=row],[role=rowgroup],[role=cell],[role=columnheader],[role=rowheader]";
+  var tableAttributes = ["aria-colindex", "aria-colspan", "aria-rowindex", "aria-rowspan", "aria-colcount"];
+  var tableMarks = tableRoles + "," + tableAttributes.map(function (name) { return "[" + name + "]"; }).join(",");
+  function flatten() {
+    Array.prototype.forEach.call(holder.querySelectorAll(tableMarks), function (el) {
+      el.removeAttribute("role");
+      tableAttributes.forEach(function (name) {
+        el.removeAttribute(name);
+      });
+    });
+    var root = holder.querySelector(".ec");
+    if (root && root.getAttribute("role") !== "region") {
+      root.setAttribute("role", "region");
+      root.setAttribute("aria-label", holder.dataset.label || "");
+    }
+  }
+  flatten();
+  new MutationObserver(flatten).observe(holder, { subtree: true, childList: true, attributeFilter: ["role"].concat(tableAttributes) });
 
   if (dialog) {
     document.getElementById("move-confirm").addEventListener("click", confirmMove);
