@@ -193,7 +193,7 @@ def _event(entry, by: str, course_url: str, flagged: list) -> dict:
         "extendedProps": {
             "procedure": entry.procedure,
             "clinician": entry.clinician,
-            "place": _("session %(n)d of %(m)d") % {"n": entry.number, "m": entry.of} if entry.number else "",
+            "place": _("session %(n)s of %(of)s") % {"n": entry.number, "of": entry.of} if entry.number else "",
             "rooms": ", ".join(name for _pk, name in entry.rooms),
             "url": f"{course_url}{entry.course_id}/",
             "time": f"{entry.start}–{entry.end}",

@@ -76,7 +76,7 @@
     // A real link (the course page, where the move form is): focusable, and what a screen reader expects.
     return {
       html:
-        '<a class="ec-s-link" draggable="false" href="' + esc(props.url) + '" aria-label="' + esc(label(event)) + '">' +
+        '<a class="ec-s-link" draggable="false" href="' + esc(props.url) + '" aria-label="' + esc(label(event)) + '" title="' + esc(label(event)) + '">' +
         '<span class="ec-s-time">' + esc(props.time) + "</span> " +
         '<span class="ec-s-patient">' + esc(event.title) + "</span></a>" +
         '<span class="ec-s-detail">' + esc(props.procedure) + (props.place ? " · " + esc(props.place) : "") + "</span>" +
