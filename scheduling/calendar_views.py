@@ -97,7 +97,8 @@ def _moving(request, session_id):
 
 
 def _grid_context(request, location, day, grid, frame, by, warnings, context) -> dict:
-    data = grid_data(frame=frame, entries=grid["sessions"], days=grid["days"], by=by, warnings=warnings)
+    now = timezone.now().astimezone(location.tz)
+    data = grid_data(frame=frame, entries=grid["sessions"], days=grid["days"], by=by, warnings=warnings, now=now)
     noon = datetime.datetime.combine(day, datetime.time(12), tzinfo=location.tz).strftime("%z")
     moving = context["moving"]
     data["options"] = {
@@ -160,6 +161,8 @@ def calendar_book_view(request):
         tz = location.tz
         start = datetime.datetime.combine(data["day"], data["time"], tzinfo=tz)
         clinician = data.get("clinician")
+        if clinician is not None and not clinician.locations.filter(pk=location.pk).exists():
+            clinician = None  # a clinician of another branch is not offered here
         context["when"] = short_date(start.astimezone(tz), year=True, time=True)
         context["clinician"] = clinician
         context["calendar_url"] = (

@@ -131,14 +131,25 @@ def _working(frame: Frame, column: GridColumn, day: datetime.date, by: str) -> t
     return intersect(opening, frame.staff_hours.get((column.id, day.weekday()))), "ec-off", ""
 
 
+def _passed(day: datetime.date, now: datetime.datetime) -> int:
+    """Minutes of `day` that have passed by `now`: none ahead, all of a day gone."""
+    if day > now.date():
+        return 0
+    return 24 * 60 if day < now.date() else minutes(now.time()) + 1
+
+
 def _at(day: datetime.date, value: int) -> str:
     if value >= 24 * 60:
         return f"{day + datetime.timedelta(days=1)}T00:00:00"
     return f"{day}T{clock(value)}:00"
 
 
-def grid_data(*, frame: Frame, entries, days: list[datetime.date], by: str, warnings: dict) -> dict:
-    """Resources, events and background events for the grid; the columns' free gaps for the lists."""
+def grid_data(
+    *, frame: Frame, entries, days: list[datetime.date], by: str, warnings: dict, now: datetime.datetime
+) -> dict:
+    """Resources, events and background events for the grid; the columns' free gaps for the lists.
+
+    `now` (in the location's zone): time before it is not offered as free."""
     columns = _columns(frame, entries, by)
     spans = [s for d in days for s in [frame.opening.get(d.weekday())] if s]
     spans += [(minutes(e.start), max(minutes(e.end), minutes(e.start) + 15)) for e in entries]
@@ -153,7 +164,7 @@ def grid_data(*, frame: Frame, entries, days: list[datetime.date], by: str, warn
             working, css, text = _working(frame, column, day, by)
             for start, end in out_of_hours(working, hours):
                 background.append(_background(column.id, day, start, end, css, text))
-            gaps = free_gaps(working, busy.get((column.id, day), []))
+            gaps = free_gaps(working, busy.get((column.id, day), []), not_before=_passed(day, now))
             for start, end in gaps:
                 background.append(_background(column.id, day, start, end, "ec-free", ""))
             column.free.append({"day": day, "gaps": [(clock(a), clock(b)) for a, b in gaps]})

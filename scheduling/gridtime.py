@@ -50,11 +50,13 @@ def subtract(spans: list[Span], holes: list[Span]) -> list[Span]:
     return out
 
 
-def free_gaps(working: Span | None, busy: list[Span], smallest: int = SMALLEST_GAP) -> list[Span]:
-    """Working time not taken by a session, in gaps of at least `smallest` minutes."""
+def free_gaps(working: Span | None, busy: list[Span], smallest: int = SMALLEST_GAP, not_before: int = 0) -> list[Span]:
+    """Working time not taken by a session, from `not_before` on (time that has passed is not free),
+    in gaps of at least `smallest` minutes."""
     if working is None:
         return []
-    return [gap for gap in subtract([working], busy) if gap[1] - gap[0] >= smallest]
+    holes = busy + ([(0, not_before)] if not_before > 0 else [])
+    return [gap for gap in subtract([working], holes) if gap[1] - gap[0] >= smallest]
 
 
 def out_of_hours(working: Span | None, frame: Span) -> list[Span]:

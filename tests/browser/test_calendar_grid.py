@@ -121,3 +121,27 @@ def test_the_drawn_grid_has_no_serious_accessibility_problems_and_is_keyboard_re
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == []
+
+
+def test_a_click_on_a_free_time_starts_the_booking_wizard_there(
+    page, live_server, registrar, clinic, eligible_patient, cryo, location
+):
+    session = _first_session(registrar, eligible_patient, cryo, location)
+    day = session.start.astimezone(location.tz).date()
+    sign_in(page, live_server.url, registrar.username, PASSWORD)
+    _open_grid(page, live_server.url, location, day)
+    label = page.locator(".ec-sidebar time", has_text="15:00").first
+    label.scroll_into_view_if_needed()
+    row = label.bounding_box()
+    column = page.locator(f".ec-event[data-session-id='{session.pk}']").bounding_box()  # the same clinician
+    with page.expect_navigation():
+        page.mouse.click(column["x"] + column["width"] / 2, row["y"] + row["height"] / 2 + 4)
+    assert "/scheduling/calendar/book/" in page.url and "time=15%3A00" in page.url
+    page.get_by_label("Find the patient (name or phone)").fill("Ivanova")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Book a course for Maria Petrovna Ivanova").click()
+    assert page.get_by_label("First session on or after").input_value() == day.isoformat()
+    assert page.get_by_label("Preferred time").input_value() == "15:00"
+    assert page.get_by_label("Preferred clinician").input_value() == str(session.clinician_id)

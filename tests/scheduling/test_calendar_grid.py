@@ -36,6 +36,11 @@ def test_a_day_off_is_all_out_of_hours_and_has_no_free_time():
     assert free_gaps(None, []) == []
 
 
+def test_time_that_has_passed_is_not_free():
+    assert free_gaps((540, 1080), [], not_before=minutes("12:07")) == [(727, 1080)]
+    assert free_gaps((540, 1080), [], not_before=24 * 60) == []
+
+
 def test_out_of_hours_is_the_grid_less_the_working_time():
     assert out_of_hours((600, 1080), (540, 1200)) == [(540, 600), (1080, 1200)]
     assert subtract([(0, 100)], [(10, 20), (15, 30), (90, 120)]) == [(0, 10), (30, 90)]
