@@ -57,7 +57,7 @@
       return (
         e.display === "background" &&
         e.classNames.indexOf("ec-free") >= 0 &&
-        e.resourceIds.indexOf(resourceId) >= 0 &&
+        e.resourceIds.map(String).indexOf(String(resourceId)) >= 0 && // the grid keeps ids as strings
         e.start <= at &&
         at < e.end
       );
