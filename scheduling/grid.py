@@ -169,7 +169,8 @@ def grid_data(
                 background.append(_background(column.id, day, start, end, "ec-free", ""))
             column.free.append({"day": day, "gaps": [(clock(a), clock(b)) for a, b in gaps]})
     course_url = reverse("scheduling:course", args=[0])[:-2]
-    events = [_event(entry, by, course_url, warnings.get(entry.id, [])) for entry in entries]
+    place = _("session %(n)s of %(of)s")  # translated once: a busy day has hundreds of sessions
+    events = [_event(entry, by, course_url, place, warnings.get(entry.id, [])) for entry in entries]
     return {
         "columns": columns,
         "hours": (clock(hours[0]), clock(hours[1])),
@@ -191,7 +192,7 @@ def _background(resource_id: int, day: datetime.date, start: int, end: int, css:
     return out
 
 
-def _event(entry, by: str, course_url: str, flagged: list) -> dict:
+def _event(entry, by: str, course_url: str, place: str, flagged: list) -> dict:
     classes = ["ec-session", f"ec-{entry.status}"] + (["ec-flagged"] if flagged else [])
     return {
         "id": entry.id,
@@ -204,7 +205,7 @@ def _event(entry, by: str, course_url: str, flagged: list) -> dict:
         "extendedProps": {
             "procedure": entry.procedure,
             "clinician": entry.clinician,
-            "place": _("session %(n)s of %(of)s") % {"n": entry.number, "of": entry.of} if entry.number else "",
+            "place": place % {"n": entry.number, "of": entry.of} if entry.number else "",
             "rooms": ", ".join(name for _pk, name in entry.rooms),
             "url": f"{course_url}{entry.course_id}/",
             "time": f"{entry.start}–{entry.end}",

@@ -284,6 +284,7 @@ def booking_warnings(rows: list[_Row], tz, closures=None) -> dict[int, list[Warn
             )
         )
     out: dict[int, list[Warning]] = {}
+    patient_url = reverse("patient-detail", args=[0])[:-2]  # one reverse, not one per warning: a calendar has hundreds
     for row, day in zip(rows, days, strict=True):
         decision = eligibility(
             patient=None,
@@ -296,7 +297,7 @@ def booking_warnings(rows: list[_Row], tz, closures=None) -> dict[int, list[Warn
         found = [
             Warning(
                 _("No longer eligible: %(reason)s") % {"reason": r.message},
-                reverse("patient-detail", args=[row.patient_id]),
+                f"{patient_url}{row.patient_id}/",
             )
             for r in decision.reasons
         ]

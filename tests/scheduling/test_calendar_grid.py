@@ -164,7 +164,7 @@ def test_the_grid_runs_a_fixed_number_of_queries_whatever_the_sessions(
     assert [page_queries(as_registrar, url) for url in urls] == few
     # the user and her locations, the sessions, the frame (clinicians, hours, closures, leave, rooms: one
     # query), the warnings' clinical facts (4) and the audit event of the list read
-    assert few[0] <= 9
+    assert few[0] <= 9, few
 
 
 @pytest.mark.django_db
