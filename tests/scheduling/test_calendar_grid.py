@@ -340,3 +340,12 @@ def test_a_cancelled_session_leaves_its_time_free(as_registrar, first, location)
     free = [e for e in options["events"] if e.get("classNames") == ["ec-free"]]
     free = [e for e in free if e["resourceIds"] == [first.clinician_id]]
     assert [(e["start"][11:16], e["end"][11:16]) for e in free] == [("09:00", "18:00")]
+
+
+@pytest.mark.django_db
+def test_a_location_with_no_rooms_says_so_rather_than_draw_an_empty_grid(registrar):
+    empty = LocationFactory(name="Empty branch")
+    registrar.locations.add(empty)
+    page = login(registrar).get(f"{reverse('scheduling:calendar')}?location={empty.pk}&by=room").content.decode()
+    assert "This location has no clinicians (or, by room, no rooms or devices) to show." in page
+    assert 'id="calendar-options"' not in page
