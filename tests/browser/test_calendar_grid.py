@@ -145,3 +145,32 @@ def test_a_click_on_a_free_time_starts_the_booking_wizard_there(
     assert page.get_by_label("First session on or after").input_value() == day.isoformat()
     assert page.get_by_label("Preferred time").input_value() == "15:00"
     assert page.get_by_label("Preferred clinician").input_value() == str(session.clinician_id)
+
+
+def test_a_session_is_moved_from_the_keyboard_through_move_here_and_the_free_times(
+    page, live_server, registrar, clinic, eligible_patient, cryo, location
+):
+    session = _first_session(registrar, eligible_patient, cryo, location)
+    day = session.start.astimezone(location.tz).date()
+    sign_in(page, live_server.url, registrar.username, PASSWORD)
+    page.goto(f"{live_server.url}/scheduling/courses/{session.course_id}/")
+    row = page.locator("tr", has=page.locator(f"#move-day-{session.pk}"))
+    row.get_by_text("Move", exact=True).first.click()
+    with page.expect_navigation():
+        row.get_by_role("link", name="or choose a free time on the calendar").click()
+    assert shown(page.get_by_text("Moving the session of Maria Petrovna Ivanova"))
+    column = page.locator("details", has=page.get_by_text(session.clinician.get_full_name(), exact=True)).first
+    column.locator("summary").focus()
+    page.keyboard.press("Enter")  # open the column's free times
+    gap = column.get_by_role("button", name="10:20–18:00")
+    gap.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Move the session")
+    assert shown(dialog.get_by_text("10:20"))
+    dialog.get_by_role("button", name="Confirm the move").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert shown(page.get_by_text("Moved 1 session."))
+    assert "move=" not in page.url
+    moved = Session.objects.get(pk=session.pk).start.astimezone(location.tz)
+    assert moved.date() == day and moved.time() == datetime.time(10, 20)
