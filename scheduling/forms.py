@@ -125,6 +125,27 @@ class CalendarForm(forms.Form):
     by = forms.ChoiceField(
         label=_("Columns"), choices=[("clinician", _("by clinician")), ("room", _("by room"))], required=False
     )
+    layout = forms.ChoiceField(
+        label=_("Layout"), choices=[("grid", _("time grid")), ("list", _("list"))], required=False
+    )
+    # "Choose on the calendar" from a session's move form: the grid's free times then move it.
+    move = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # The day sheet of one clinician (the print view); checked against the calendar's own columns.
+    clinician = forms.IntegerField(required=False, min_value=1)
+
+
+class CalendarBookForm(forms.Form):
+    """A free gap the registrar chose on the grid, and the patient search that goes with it."""
+
+    location = forms.IntegerField(required=False, min_value=1)
+    day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("Date"), required=False, widget=DATE)
+    time = forms.TimeField(label=_("Time"), required=False, widget=TIME)
+    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians(), required=False)
+    q = forms.CharField(label=_("Find the patient (name or phone)"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
 
 
 class FreeSlotForm(forms.Form):

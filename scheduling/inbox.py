@@ -81,12 +81,14 @@ def wizard_request(user, params) -> BookingRequest | None:
 
 def wizard_initial(params, *, patient, locations) -> dict:
     """The wizard's first values: the patient's home location when it is one of the user's (else her
-    first), tomorrow, and what a request asked for (`?procedure=<slug>&preferred_time=HH:MM`)."""
+    first), tomorrow, and what a request asked for (`?procedure=<slug>&preferred_time=HH:MM`) or a
+    free gap on the calendar chose (`&first_day=YYYY-MM-DD&location=<id>&clinician=<id>`)."""
     ids = [location.pk for location in locations]
     initial = {
         "location": patient.home_location_id if patient.home_location_id in ids else next(iter(ids), None),
         "first_day": timezone.localdate() + datetime.timedelta(days=1),
     }
+    initial.update(_chosen_on_the_calendar(params, ids))
     slug = str(params.get("procedure", ""))[:100]
     if slug and Procedure.objects.filter(slug=slug, active=True).exists():
         initial["procedure"] = slug
@@ -94,6 +96,22 @@ def wizard_initial(params, *, patient, locations) -> dict:
     if time is not None:
         initial["preferred_time"] = time
     return initial
+
+
+def _chosen_on_the_calendar(params, location_ids) -> dict:
+    """A first day (today or later), one of the user's locations and a clinician, when given and sound."""
+    found = {}
+    try:
+        day = datetime.date.fromisoformat(str(params.get("first_day", ""))[:10])
+    except ValueError:
+        day = None
+    if day is not None and timezone.localdate() <= day <= timezone.localdate() + datetime.timedelta(days=366):
+        found["first_day"] = day
+    for name, allowed in (("location", location_ids), ("clinician", None)):
+        raw = str(params.get(name, ""))[:12]
+        if raw.isdigit() and (allowed is None or int(raw) in allowed):
+            found[name] = int(raw)
+    return found
 
 
 def wizard_query(booking_request: BookingRequest) -> dict:

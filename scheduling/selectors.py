@@ -82,6 +82,8 @@ class CalendarEntry:
     # What the eligibility rule needs of the procedure, and the course's first session (see booking_warnings).
     rule: object = None
     course_first_start: datetime.datetime | None = None
+    number: int | None = None  # "session n of m" (scheduling.progress's rule, in the query)
+    of: int = 0
 
 
 CALENDAR_SQL = """
@@ -92,7 +94,10 @@ SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name}, s.
        pr.id, pr.active, pr.requires_ice_test, pr.screening_valid_days, pr.ice_test_valid_days,
        pr.ice_test_min_hours_before, pr.records_cover_course,
        (SELECT min(f.start) FROM scheduling_session f
-         WHERE f.course_id = s.course_id AND f.status = ANY(%(statuses)s)) AS course_first_start
+         WHERE f.course_id = s.course_id AND f.status = ANY(%(statuses)s)) AS course_first_start,
+       (SELECT count(*) FROM scheduling_session n
+         WHERE n.course_id = s.course_id AND n.status = ANY(%(statuses)s) AND n.start <= s.start) AS place,
+       c.session_count
 FROM scheduling_session s
 JOIN scheduling_course c ON c.id = s.course_id
 JOIN procedures_procedure pr ON pr.id = c.procedure_id
@@ -154,13 +159,13 @@ def _calendar_entries(rows) -> list[CalendarEntry]:
     for row in rows:
         sid, course_id, start, stop, patient, procedure, cid, first_name, last_name, username = row[:10]
         patient_id, slug, status, sequence, local_day, local_start, local_end, room_id, room_name = row[10:19]
-        *rule, first_start = row[19:]
+        *rule, first_start, place, of = row[19:]
         if not entries or entries[-1].id != sid:
             name = f"{first_name} {last_name}".strip() or username
             entries.append(
                 CalendarEntry(
                     sid, course_id, local_day, local_start, local_end, patient, procedure, cid, name, [], start,
-                    stop, patient_id, slug, status, sequence, _rule(procedure, rule), first_start,
+                    stop, patient_id, slug, status, sequence, _rule(procedure, rule), first_start, place, of,
                 )
             )  # fmt: skip
         if room_id is not None:
@@ -247,17 +252,18 @@ def session_warnings(sessions, tz, *, stage: str = BOOKING) -> dict[int, list[Wa
     return booking_warnings(rows, tz, stage=stage)
 
 
-def calendar_warnings(entries, location) -> dict[int, list[Warning]]:
-    """The same warnings for a calendar's plain entries, which carry the procedure's rule already."""
+def calendar_warnings(entries, location, closures=None) -> dict[int, list[Warning]]:
+    """The same warnings for a calendar's plain entries, which carry the procedure's rule already
+    (and `closures`, the location's closures of the days shown, when the caller has read them)."""
     rows = [
         _Row(e.id, e.patient_id, e.course_id, location.pk, e.start_at, e.rule, e.course_first_start)
         for e in entries
         if e.status == SessionStatus.SCHEDULED
     ]
-    return booking_warnings(rows, location.tz)
+    return booking_warnings(rows, location.tz, closures)
 
 
-def booking_warnings(rows: list[_Row], tz, *, stage: str = BOOKING) -> dict[int, list[Warning]]:
+def booking_warnings(rows: list[_Row], tz, closures=None, *, stage: str = BOOKING) -> dict[int, list[Warning]]:
     """Sessions whose patient is no longer eligible, or whose day has become a closure.
 
     In a fixed number of queries, whatever the number of sessions.
@@ -277,12 +283,14 @@ def booking_warnings(rows: list[_Row], tz, *, stage: str = BOOKING) -> dict[int,
     )
     firsts.update({r.course_id: r.course_first_start for r in rows if r.course_first_start is not None})
     days = [r.start.astimezone(tz).date() for r in rows]
-    closures = list(
-        Closure.objects.filter(
-            location_id__in={r.location_id for r in rows}, starts_on__lte=max(days), ends_on__gte=min(days)
+    if closures is None:
+        closures = list(
+            Closure.objects.filter(
+                location_id__in={r.location_id for r in rows}, starts_on__lte=max(days), ends_on__gte=min(days)
+            )
         )
-    )
     out: dict[int, list[Warning]] = {}
+    patient_url = reverse("patient-detail", args=[0])[:-2]  # one reverse, not one per warning: a calendar has hundreds
     for row, day in zip(rows, days, strict=True):
         decision = eligibility(
             patient=None,
@@ -296,7 +304,7 @@ def booking_warnings(rows: list[_Row], tz, *, stage: str = BOOKING) -> dict[int,
         found = [
             Warning(
                 r.message if r.code in CONSENT_CODES else _("No longer eligible: %(reason)s") % {"reason": r.message},
-                reverse("patient-detail", args=[row.patient_id]),
+                f"{patient_url}{row.patient_id}/",
             )
             for r in decision.reasons
         ]

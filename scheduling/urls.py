@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, inbox_views, note_views, views
+from . import booking_views, calendar_views, inbox_views, note_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -9,13 +9,17 @@ urlpatterns = [
     path("courses/<int:pk>/print/", views.course_print_view, name="course-print"),
     path("courses/<int:pk>/cancel/", views.course_cancel_view, name="course-cancel"),
     path("sessions/<int:pk>/move/", views.session_move_view, name="session-move"),
+    path("sessions/<int:pk>/move/preview/", calendar_views.session_move_preview_view, name="session-move-preview"),
+    path("sessions/<int:pk>/move/confirm/", calendar_views.session_move_confirm_view, name="session-move-confirm"),
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session-cancel"),
     path("sessions/<int:pk>/replace/", views.session_replace_view, name="session-replace"),
     path("sessions/<int:pk>/outcome/", views.session_outcome_view, name="session-outcome"),
     path("sessions/<int:pk>/note/", note_views.session_note_create_view, name="session-note-create"),
     path("notes/<int:pk>/", note_views.session_note_view, name="session-note"),
     path("notes/<int:pk>/amend/", note_views.session_note_amend_view, name="session-note-amend"),
-    path("calendar/", views.calendar_view, name="calendar"),
+    path("calendar/", calendar_views.calendar_view, name="calendar"),
+    path("calendar/print/", calendar_views.calendar_print_view, name="calendar-print"),
+    path("calendar/book/", calendar_views.calendar_book_view, name="calendar-book"),
     path("free-slots/", views.free_slots_view, name="free-slots"),
     path("worklist/", views.worklist_view, name="worklist"),
     path("requests/", inbox_views.requests_inbox_view, name="requests"),

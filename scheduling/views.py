@@ -21,7 +21,6 @@ from core.policy import allowed, permission_required
 from . import selectors, services
 from .forms import (
     BookingRequestForm,
-    CalendarForm,
     CorrectOutcomeForm,
     FreeSlotForm,
     MoveForm,
@@ -243,42 +242,6 @@ def course_cancel_view(request, pk: int):
         for message in error.messages:
             messages.error(request, message)
     return redirect(course)
-
-
-@permission_required("calendar.view")
-def calendar_view(request):
-    form = CalendarForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    status = 400 if form.errors else 200  # the page shows why (a date out of range, say), with today's grid
-    locations = _locations_of(request.user)
-    refuse_other_location(request, locations)
-    wanted = data.get("location")
-    location = next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
-    if location is None:
-        return render(request, "scheduling/calendar.html", {"form": form, "location": None}, status=status)
-    day = data.get("date") or timezone.localdate(timezone=location.tz)
-    view, by = data.get("view") or "day", data.get("by") or "clinician"
-    grid = selectors.calendar(location=location, day=day, view=view, by=by)
-    audit_sessions_read(request=request, sessions=grid["sessions"])
-    with timezone.override(location.tz):
-        return render(
-            request,
-            "scheduling/calendar.html",
-            {
-                "form": form,
-                "location": location,
-                "day": day,
-                "view": view,
-                "by": by,
-                **grid,
-                "warnings": selectors.calendar_warnings(grid["sessions"], location),
-                "previous": day - datetime.timedelta(days=7 if view == "week" else 1),
-                "next": day + datetime.timedelta(days=7 if view == "week" else 1),
-                "course_url": reverse("scheduling:course", args=[0])[:-2],
-                "locations": locations,
-            },
-            status=status,
-        )
 
 
 @permission_required("calendar.view")

@@ -35,6 +35,8 @@ MATRIX = {
     "scheduling:course-print": (DENIED, OK, OK, DENIED, LOGIN),
     "scheduling:calendar": (DENIED, OK, OK, DENIED, LOGIN),
     "scheduling:free-slots": (DENIED, OK, OK, DENIED, LOGIN),
+    "scheduling:calendar-print": (DENIED, OK, OK, DENIED, LOGIN),
+    "scheduling:calendar-book": (DENIED, OK, DENIED, DENIED, LOGIN),
     "scheduling:worklist": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:requests": (DENIED, OK, DENIED, DENIED, LOGIN),
     "scheduling:request": (DENIED, OK, DENIED, DENIED, LOGIN),
@@ -45,6 +47,8 @@ MATRIX = {
     # POST-only actions: a GET by an allowed role is 405, by anyone else 403
     "scheduling:course-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-move": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "scheduling:session-move-preview": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "scheduling:session-move-confirm": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-replace": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-outcome": (DENIED, DENIED, 405, DENIED, LOGIN),
