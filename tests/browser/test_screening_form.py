@@ -26,7 +26,7 @@ def test_a_present_relative_contraindication_asks_clear_with_a_reason_or_not_cle
     assert shown(decision) and not reason.is_visible()
     page.get_by_label("Fitzpatrick skin type").select_option("4")
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
     assert shown(page.get_by_text("This contraindication is present: choose"))  # refused, nothing signed
     assert not Screening.objects.exists()
 
@@ -34,7 +34,7 @@ def test_a_present_relative_contraindication_asks_clear_with_a_reason_or_not_cle
     assert shown(reason)
     reason.fill("Mild, in remission; agreed with the patient's rheumatologist")
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
     screening = Screening.objects.get(patient=patient)
     assert screening.cleared
     answer = ScreeningAnswer.objects.get(screening=screening, contraindication=raynaud)
