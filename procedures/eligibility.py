@@ -11,12 +11,13 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from consents.selectors import consent_states_bulk
 
-from .models import IceTest, Procedure, Screening, ScreeningAnswer, Severity
+from .models import Contraindication, IceTest, Procedure, Screening, Severity
 from .rules import BOOKING, ConsentFacts, Decision, IceTestFacts, ProcedureFacts, ScreeningFacts, decide
 
 
@@ -58,29 +59,45 @@ def load_clinical_facts(patient_id: int) -> ClinicalFacts:
 
 
 def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
-    """The same facts for many patients at once (a day's worklist), still in three queries."""
+    """The same facts for many patients at once (a day's calendar or worklist), in a fixed number of
+    queries: the current screenings with their procedures and present contraindications aggregated
+    in one (PostgreSQL arrays, in the contraindications' order), those contraindications' names in a
+    second only when any is present, the current ice tests in a third."""
     patient_ids = list(patient_ids)
-    answers = ScreeningAnswer.objects.filter(present=True).select_related("contraindication")
+    present = Q(answers__present=True)
+    in_order = ["answers__contraindication__slug"]
     screenings = (
         Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
-        .prefetch_related(Prefetch("answers", queryset=answers, to_attr="present_answers"))
-        .prefetch_related(Prefetch("procedures", queryset=Procedure.objects.only("id")))
+        .only("id", "patient_id", "examined_at")
+        .annotate(
+            procedure_ids=ArrayAgg("procedures__id", default=Value([])),
+            absolute_ids=ArrayAgg(
+                "answers__contraindication_id",
+                filter=present & Q(answers__severity=Severity.ABSOLUTE),
+                order_by=in_order,
+                default=Value([]),
+            ),
+            relative_ids=ArrayAgg(
+                "answers__contraindication_id",
+                filter=present & Q(answers__severity=Severity.RELATIVE, answers__override_reason=""),
+                order_by=in_order,
+                default=Value([]),
+            ),
+        )
         .order_by("-examined_at", "-id")
     )
+    rows = list(screenings)
+    named = {i for s in rows for i in (*s.absolute_ids, *s.relative_ids)}
+    names = {c.pk: c.name for c in Contraindication.objects.filter(pk__in=named)} if named else {}
     by_patient: dict[int, tuple[list, list]] = {pid: ([], []) for pid in patient_ids}
-    for s in screenings:
+    for s in rows:
         by_patient[s.patient_id][0].append(
             ScreeningFacts(
                 examined_at=s.examined_at,
-                procedure_ids=frozenset(p.id for p in s.procedures.all()),
-                absolute_present=tuple(
-                    a.contraindication.name for a in s.present_answers if a.severity == Severity.ABSOLUTE
-                ),
-                relative_present_not_cleared=tuple(
-                    a.contraindication.name
-                    for a in s.present_answers
-                    if a.severity == Severity.RELATIVE and not a.override_reason
-                ),
+                procedure_ids=frozenset(s.procedure_ids),
+                # the join with the procedures repeats each answer once per procedure: once each, in order
+                absolute_present=tuple(names[i] for i in dict.fromkeys(s.absolute_ids)),
+                relative_present_not_cleared=tuple(names[i] for i in dict.fromkeys(s.relative_ids)),
             )
         )
     ice_tests = IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).order_by(
