@@ -68,7 +68,6 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
     in_order = ["answers__contraindication__slug"]
     screenings = (
         Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
-        .only("id", "patient_id", "examined_at")
         .annotate(
             procedure_ids=ArrayAgg("procedures__id", default=Value([])),
             absolute_ids=ArrayAgg(
@@ -86,25 +85,25 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
         )
         .order_by("-examined_at", "-id")
     )
-    rows = list(screenings)
-    named = {i for s in rows for i in (*s.absolute_ids, *s.relative_ids)}
+    rows = list(screenings.values_list("patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids"))
+    named = {i for row in rows for i in (*row[3], *row[4])}
     names = {c.pk: c.name for c in Contraindication.objects.filter(pk__in=named)} if named else {}
     by_patient: dict[int, tuple[list, list]] = {pid: ([], []) for pid in patient_ids}
-    for s in rows:
-        by_patient[s.patient_id][0].append(
+    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids in rows:
+        by_patient[patient_id][0].append(
             ScreeningFacts(
-                examined_at=s.examined_at,
-                procedure_ids=frozenset(s.procedure_ids),
+                examined_at=examined_at,
+                procedure_ids=frozenset(procedure_ids),
                 # the join with the procedures repeats each answer once per procedure: once each, in order
-                absolute_present=tuple(names[i] for i in dict.fromkeys(s.absolute_ids)),
-                relative_present_not_cleared=tuple(names[i] for i in dict.fromkeys(s.relative_ids)),
+                absolute_present=tuple(names[i] for i in dict.fromkeys(absolute_ids)),
+                relative_present_not_cleared=tuple(names[i] for i in dict.fromkeys(relative_ids)),
             )
         )
     ice_tests = IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).order_by(
         "-performed_at", "-id"
     )
-    for t in ice_tests.only("patient_id", "performed_at", "passed"):
-        by_patient[t.patient_id][1].append(IceTestFacts(performed_at=t.performed_at, passed=t.passed))
+    for patient_id, performed_at, passed in ice_tests.values_list("patient_id", "performed_at", "passed"):
+        by_patient[patient_id][1].append(IceTestFacts(performed_at=performed_at, passed=passed))
     consents = _Consents(patient_ids)
     return {pid: ClinicalFacts(tuple(s), tuple(t), consents, pid) for pid, (s, t) in by_patient.items()}
 
