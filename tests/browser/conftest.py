@@ -5,6 +5,7 @@ On failure a screenshot lands in .ci-artifacts/screenshots/.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -88,10 +89,11 @@ def sign_in_ru(page, base_url: str, username: str, password: str) -> None:
 
 
 def sign_out(page) -> None:
-    toggler = page.get_by_role("button", name="Menu")
+    # In either language: a patient's pages speak the patient's own (portal/language.py).
+    toggler = page.get_by_role("button", name=re.compile("^(Menu|Меню)$"))
     if toggler.is_visible():  # the navigation bar is folded on narrower screens
         toggler.click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name=re.compile("^(Sign out|Выйти)$")).click()
     page.wait_for_url(lambda url: "/accounts/login/" in url)  # signing out ends on the login page
 
 

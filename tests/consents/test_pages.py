@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from audit.models import Action, AuditEvent
 from consents.models import Consent, Decision, Method, SigningLink, Withdrawal, text_hash
 from consents.selectors import current_version, personal_data_version
+from patients.models import Patient
 from scheduling.models import BookingRequest
 
 from ..conftest import login
@@ -128,6 +129,7 @@ def test_only_staff_who_see_the_patient_send_links(patient, cryo_form, patient_u
 def test_my_consents_lists_the_personal_data_form_and_signs_it_with_a_code(
     patient, patient_user, personal_data_form, sms, django_capture_on_commit_callbacks
 ):
+    Patient.objects.filter(pk=patient.pk).update(preferred_language="en")  # the page in English
     me = login(patient_user)
     listing = me.get(reverse("consents:portal-list")).content.decode()
     assert personal_data_form.title_en in listing and 'data-consent-state="missing"' in listing

@@ -8,6 +8,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from audit.models import AuditEvent
+from patients.models import Patient
 from procedures.models import Procedure
 from scheduling.models import BookingRequest, SessionStatus
 from scheduling.services import session_move, session_record_outcome
@@ -60,6 +61,7 @@ def test_home_shows_a_cancelled_session_with_its_reason_among_the_folded_ones(me
 
 
 def test_a_patient_with_nothing_booked_sees_the_clinic_address_once(patient_user, patient, location):
+    Patient.objects.filter(pk=patient.pk).update(preferred_language="en")  # the page in English
     page = login(patient_user).get(reverse("portal:home")).content.decode()
     assert "You have no sessions booked." in page and page.count(location.address) == 1
 
