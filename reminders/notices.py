@@ -182,7 +182,11 @@ def email_body(dispatch) -> dict:
     paragraphs = [lines[0], "\n".join(lines[1:])]
     notes = [_("Reason: %(reason)s") % c] if c["reason"] else []
     if dispatch.kind in ("cancelled", "course_cancelled"):
-        notes.append(_("What happens next: the administrator will call you to agree a new time."))
+        notes.append(
+            _("What happens next: the administrator will call you to agree a new time.")
+            if dispatch.kind == "cancelled"
+            else _("What happens next: the administrator will call you to talk over how to go on with the treatment.")
+        )
         notes.append(_("You can also call us: %(phone)s") % c)
         action = None
     else:

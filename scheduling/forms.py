@@ -28,20 +28,28 @@ def clinicians():
 
 class BookingForm(forms.Form):
     procedure = forms.ModelChoiceField(
-        label=_("Procedure"), queryset=Procedure.objects.filter(active=True), to_field_name="slug"
+        label=_("Procedure"),
+        queryset=Procedure.objects.filter(active=True),
+        to_field_name="slug",
+        empty_label=_("Choose a procedure"),
     )
-    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all())
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=Location.objects.all(), empty_label=_("Choose a location")
+    )
     count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=MOST_SESSIONS)
     first_day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("First session on or after"), widget=DATE)
     preferred_time = forms.TimeField(label=_("Preferred time"), required=False, widget=TIME)
     window_from = forms.TimeField(label=_("Not before"), required=False, widget=TIME)
     window_to = forms.TimeField(label=_("Not after"), required=False, widget=TIME)
-    clinician = forms.ModelChoiceField(label=_("Preferred clinician"), queryset=clinicians(), required=False)
+    clinician = forms.ModelChoiceField(
+        label=_("Preferred clinician"), queryset=clinicians(), required=False, empty_label=_("Any clinician")
+    )
     combined_procedure = forms.ModelChoiceField(
         label=_("Combined with (the same day)"),
         queryset=Procedure.objects.filter(active=True),
         to_field_name="slug",
         required=False,
+        empty_label=_("Nothing else"),
         help_text=_("Cryomassage is placed to end half an hour before the other procedure."),
     )
     combined_count = forms.IntegerField(
@@ -79,7 +87,7 @@ class BookingForm(forms.Form):
 class SessionRowForm(forms.Form):
     day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("Date"), widget=DATE)
     time = forms.TimeField(label=_("Time"), widget=TIME)
-    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians())
+    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians(), empty_label=_("Choose a clinician"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,7 +148,9 @@ class CalendarBookForm(forms.Form):
     location = forms.IntegerField(required=False, min_value=1)
     day = dates.PlausibleDateField(plausible=dates.BOOKING, label=_("Date"), required=False, widget=DATE)
     time = forms.TimeField(label=_("Time"), required=False, widget=TIME)
-    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=clinicians(), required=False)
+    clinician = forms.ModelChoiceField(
+        label=_("Clinician"), queryset=clinicians(), required=False, empty_label=_("Any clinician")
+    )
     q = forms.CharField(label=_("Find the patient (name or phone)"), required=False, max_length=100)
 
     def __init__(self, *args, **kwargs):

@@ -244,7 +244,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # The clinic's identity (core/branding.py): page titles, the header, e-mail signatures, the request form.
 CLINIC_NAME = env_str("CLINIC_NAME", "Клиника «Трихо»")
 CLINIC_NAME_EN = env_str("CLINIC_NAME_EN", "Tricho Clinic")
-CLINIC_PHONE = env_str("CLINIC_PHONE", "+7 495 000-00-00")
+CLINIC_PHONE = env_str("CLINIC_PHONE", "+7 495 123-45-67")  # the demo branch's too
 CLINIC_EMAIL = env_str("CLINIC_EMAIL", "info@clinic.example")
 CLINIC_PRIVACY_URL = env_str("CLINIC_PRIVACY_URL", "/privacy/")  # the personal-data policy (152-FZ)
 CLINIC_LOGO = env_str("CLINIC_LOGO", "")  # a path under static/, e.g. "img/logo.svg"

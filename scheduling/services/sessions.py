@@ -215,7 +215,7 @@ def session_replace(*, actor, session: Session, request=None) -> Session:
     if session.status not in (SessionStatus.CANCELLED, SessionStatus.NO_SHOW):
         raise ValidationError(_("Only a cancelled or missed session can be replaced."), code="not_replaceable")
     if course.status == CourseStatus.CANCELLED:
-        raise ValidationError(_("The course is cancelled."), code="course_cancelled")
+        raise ValidationError(_("The course is cancelled: no session can be added to it."), code="course_cancelled")
     if Session.objects.filter(replaces=session).exists():
         raise ValidationError(_("This session has already been replaced."), code="already_replaced")
     plan = _replacement_plan(course, session)
