@@ -30,6 +30,8 @@ from accounts.contacts import canonical_contact
 from accounts.models import User
 from audit.models import Action
 from audit.services import audit_record
+from core import sms
+from core.branding import clinic
 from core.limits import limit_key, over_limit
 from core.net import absolute_url
 from core.policy import require
@@ -95,7 +97,9 @@ def portal_user(patient: Patient) -> User:
 
 
 def _issue(*, patient: Patient, purpose: str, channel: str, lifetime: datetime.timedelta, actor=None, ip=None):
-    raw = secrets.token_urlsafe(32)
+    # 192 random bits (32 characters): beyond guessing for a link that lives minutes and works once,
+    # and short enough for the SMS to fit two parts.
+    raw = secrets.token_urlsafe(24)
     link = PortalLink.objects.create(
         patient=patient,
         purpose=purpose,
@@ -255,7 +259,27 @@ def send_link(link_id: int, raw: str) -> None:
         if link.channel == EMAIL:
             _send_letter(patient, subject, text, f"portal-link-{link.pk}")
         else:
-            get_backend().send(to=patient.phone.as_e164, text=text, reference=f"portal-link-{link.pk}")
+            get_backend().send(to=patient.phone.as_e164, text=_sms_text(link, url), reference=f"portal-link-{link.pk}")
+
+
+def _sms_text(link, url: str) -> str:
+    """The link's SMS in two parts at most (core.sms): the patient's name (a phone may be shared by a
+    family) and the clinic's, shortened as needed (the clinic's first), never the link."""
+    if link.purpose == LinkPurpose.SIGN_IN:
+        minutes = settings.PORTAL_LINK_MINUTES
+        template = ngettext(
+            "%(clinic)s: %(name)s, your sign-in link, good for %(minutes)s minute, once: %(url)s",
+            "%(clinic)s: %(name)s, your sign-in link, good for %(minutes)s minutes, once: %(url)s",
+            minutes,
+        )
+    else:
+        minutes, template = 0, _("%(clinic)s: %(name)s, set your patient portal password here: %(url)s")
+
+    def render(clinic_name: str, name: str) -> str:
+        text = template % {"clinic": clinic_name, "name": name, "minutes": minutes, "url": url}
+        return text.replace(": , ", ": ").removeprefix(": ").removeprefix(", ")
+
+    return sms.fit(render, clinic().name, letters.form_of_address(link.patient.full_name))
 
 
 def _send_letter(patient: Patient, subject: str, text: str, kind: str) -> None:
