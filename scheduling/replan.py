@@ -119,8 +119,10 @@ def _partner_finder(item: ToPlace):
 
 
 def _place_exact(av: Availability, rules: Rules, item: ToPlace) -> tuple[Slot | None, str]:
+    """The exact time asked for, with the session's own clinician or another certified one; when
+    none fits, the reason of the first tried (its own clinician's), not of the last."""
     end = item.exact + rules.duration
-    why = ""
+    reasons = []
     for clinician_id in clinician_order(av, item.clinician_id):
         _stage, why, resources = check_slot(av, item.exact, end, clinician_id)
         if why is None:
@@ -131,7 +133,8 @@ def _place_exact(av: Availability, rules: Rules, item: ToPlace) -> tuple[Slot | 
             slot.companion, why = finder(slot)
             if slot.companion is not None:
                 return slot, ""
-    return None, why
+        reasons.append(why)
+    return None, next((why for why in reasons if why), "")
 
 
 def _search(av, rules, item, first: datetime.date, last: datetime.date) -> tuple[Slot | None, list[str]]:

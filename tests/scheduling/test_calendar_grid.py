@@ -349,3 +349,18 @@ def test_a_location_with_no_rooms_says_so_rather_than_draw_an_empty_grid(registr
     page = login(registrar).get(f"{reverse('scheduling:calendar')}?location={empty.pk}&by=room").content.decode()
     assert "This location has no clinicians (or, by room, no rooms or devices) to show." in page
     assert 'id="calendar-options"' not in page
+
+
+@pytest.mark.django_db
+def test_a_refused_drop_names_the_sessions_own_clinician_not_the_last_one_tried(as_registrar, first, location):
+    day = first.start.astimezone(location.tz).date() + datetime.timedelta(days=1)
+    doctors = list(UserFactory._meta.model.objects.filter(username__in=["doc_a", "doc_b"]))
+    for doctor in doctors:  # nobody can take it that day: the answer is about the session's own clinician
+        Leave.objects.create(clinician=doctor, starts_on=day, ends_on=day)
+    own = next(d for d in doctors if d.pk == first.clinician_id)
+    other = next(d for d in doctors if d.pk != first.clinician_id)
+    when = datetime.datetime.combine(day, datetime.time(11), tzinfo=location.tz)
+    answer = preview(as_registrar, first, when).json()
+    assert answer["ok"] is False
+    text = " ".join(answer["problems"])
+    assert f"{own} is on leave" in text and str(other) not in text, text
