@@ -70,7 +70,7 @@ def _session_notes(patient) -> list:
     """The newest version of each of the patient's session notes, in session order."""
     newest = (
         SessionNote.objects.filter(patient=patient)
-        .select_related("signed_by", "session__course__procedure")
+        .select_related("signed_by", "session__course__procedure", "session__location")
         .order_by("chain", "-version")
         .distinct("chain")
     )

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SessionNote
+from .models import SessionNote, SessionStatus
 
 
 class SessionNoteForm(forms.ModelForm):
@@ -30,7 +30,7 @@ class SessionNoteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if amending is None:
             del self.fields["amendment_reason"]
-        if amending is not None or session.status != "scheduled":
+        if amending is not None or session.status != SessionStatus.SCHEDULED:
             del self.fields["complete"]
         self.fields["zones"].error_messages["required"] = _("Say which zones were treated.")
 

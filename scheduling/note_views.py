@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -51,7 +52,8 @@ def session_note_create_view(request, pk: int):
             else:
                 messages.success(request, _("The note is signed."))
             return redirect(session.course)
-    return render(request, "scheduling/note_form.html", {"session": session, "form": form})
+    with timezone.override(session.location.tz):
+        return render(request, "scheduling/note_form.html", {"session": session, "form": form})
 
 
 @permission_required("clinical.view")
@@ -65,17 +67,18 @@ def session_note_view(request, pk: int):
         record=note,
         detail={"versions": [n.pk for n in chain]},
     )
-    return render(
-        request,
-        "scheduling/note_detail.html",
-        {
-            "note": note,
-            "session": note.session,
-            "chain": chain,
-            "is_current": chain[0].pk == note.pk,
-            "can_record": allowed(request.user, "session.record"),
-        },
-    )
+    with timezone.override(note.session.location.tz):
+        return render(
+            request,
+            "scheduling/note_detail.html",
+            {
+                "note": note,
+                "session": note.session,
+                "chain": chain,
+                "is_current": chain[0].pk == note.pk,
+                "can_record": allowed(request.user, "session.record"),
+            },
+        )
 
 
 @permission_required("session.record")
@@ -107,6 +110,7 @@ def session_note_amend_view(request, pk: int):
         else:
             messages.success(request, _("The correction is signed as a new version."))
             return redirect(note)
-    return render(
-        request, "scheduling/note_form.html", {"session": previous.session, "form": form, "amending": previous}
-    )
+    with timezone.override(previous.session.location.tz):
+        return render(
+            request, "scheduling/note_form.html", {"session": previous.session, "form": form, "amending": previous}
+        )

@@ -9,7 +9,7 @@ from .combined import combined_order
 from .common import BookingConflict, SessionSpec
 from .courses import active_course_problems, course_book, course_cancel, course_preview
 from .moves import MoveProposal, gap_problems, session_move, session_move_proposal
-from .notes import current_note, note_required, session_note_amend, session_note_sign
+from .notes import current_note, session_note_amend, session_note_sign
 from .requests import booking_request_close, booking_request_submit
 from .sessions import (
     can_change_online,
@@ -45,7 +45,6 @@ __all__ = [
     "current_note",
     "fingerprint",
     "gap_problems",
-    "note_required",
     "session_cancel",
     "session_cancel_by_patient",
     "session_confirm_by_patient",

@@ -34,10 +34,6 @@ def current_note(session: Session) -> SessionNote | None:
     return SessionNote.objects.filter(session=session).order_by("-version").first()
 
 
-def note_required(session: Session) -> bool:
-    return session.course.procedure.requires_session_note and not SessionNote.objects.filter(session=session).exists()
-
-
 def _check_writable(session: Session) -> None:
     if session.status not in (SessionStatus.SCHEDULED, SessionStatus.COMPLETED):
         raise ValidationError(_("A note is written for a session that took place."), code="not_held")

@@ -204,3 +204,17 @@ def _walk(data):
         for key, value in data.items():
             yield key, value
             yield from _walk(value)
+
+
+def test_the_note_shows_the_sessions_time_in_its_locations_zone(client, first):
+    import zoneinfo
+
+    from accounts.models import Location
+
+    Location.objects.filter(pk=first.location_id).update(time_zone="Asia/Vladivostok")  # UTC+10, Moscow +3
+    note = session_note_sign(actor=first.clinician, session=first, data=NOTE)
+    client.force_login(first.clinician)
+    page = client.get(reverse("scheduling:session-note", args=[note.pk])).text
+    local = first.start.astimezone(zoneinfo.ZoneInfo("Asia/Vladivostok")).strftime("%H:%M")
+    moscow = first.start.astimezone(zoneinfo.ZoneInfo("Europe/Moscow")).strftime("%H:%M")
+    assert local in page and moscow not in page
