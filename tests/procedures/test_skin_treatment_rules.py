@@ -58,9 +58,7 @@ def test_a_lighter_phototype_than_the_threshold_gets_no_warning():
 
 def test_the_warning_names_the_phototype_in_roman_numerals_in_both_languages():
     with translation.override("en"):
-        assert warnings(fitzpatrick=5).warnings[0].message.startswith(
-            "Phototype V: higher risk of pigmentation — "
-        )
+        assert warnings(fitzpatrick=5).warnings[0].message.startswith("Phototype V: higher risk of pigmentation — ")
     with translation.override("ru"):
         assert warnings(fitzpatrick=5).warnings[0].message.startswith("Фототип V: выше риск пигментации — ")
 

@@ -252,18 +252,22 @@ def test_api_refuses_a_booking_without_the_treatment_or_with_a_future_one(
 
 @pytest.mark.django_db
 def test_api_preview_says_what_to_know(registrar, therapy, eligible_patient, location):
-    answer = api(registrar).post(
-        "/api/v1/courses/preview/",
-        {
-            "patient": eligible_patient.pk,
-            "procedure": SLUG,
-            "location": location.pk,
-            "count": 4,
-            "first_day": next_weekday(0, location.tz).isoformat(),
-            "preceding_treatment": {"kind": "microdermabrasion", "date": days_ago(20, location.tz).isoformat()},
-        },
-        format="json",
-    ).json()
+    answer = (
+        api(registrar)
+        .post(
+            "/api/v1/courses/preview/",
+            {
+                "patient": eligible_patient.pk,
+                "procedure": SLUG,
+                "location": location.pk,
+                "count": 4,
+                "first_day": next_weekday(0, location.tz).isoformat(),
+                "preceding_treatment": {"kind": "microdermabrasion", "date": days_ago(20, location.tz).isoformat()},
+            },
+            format="json",
+        )
+        .json()
+    )
     assert answer["bookable"] and answer["outside_healing_phase"]
     assert any(w.startswith("Phototype V:") for w in answer["warnings"])
 
