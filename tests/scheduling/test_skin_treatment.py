@@ -320,3 +320,52 @@ def test_the_worklist_tells_the_clinician_about_the_phototype_without_flagging_t
     page = html.unescape(login(first.clinician).get(f"{reverse('scheduling:worklist')}?date={day}").content.decode())
     assert "Phototype V: higher risk of pigmentation" in page
     assert "list-group-item-danger" not in page
+
+
+@pytest.mark.django_db
+def test_combined_with_cryomassage_the_treatment_is_asked_for_and_kept_on_the_cryotherapy_course(
+    registrar, therapy, eligible_patient, cryo, location
+):
+    args = {
+        "patient": eligible_patient,
+        "procedure": cryo,
+        "location": location,
+        "count": 10,
+        "first_day": next_weekday(0, location.tz),
+        "preferred_time": datetime.time(11),
+        "combined_procedure": therapy,
+    }
+    plan = course_preview(**args)
+    assert not plan.bookable
+    specs = [SessionSpec(s.start, s.clinician_id) for s in plan.sessions]
+    booking = {"actor": registrar, "patient": eligible_patient, "procedure": cryo, "location": location}
+    with pytest.raises(ValidationError) as refused:
+        course_book(**booking, specs=specs, combined_procedure=therapy)
+    assert [e.code for e in refused.value.error_list] == ["preceding_treatment_required"]
+    treatment = laser(1, location.tz)
+    assert course_preview(**args, preceding_treatment=treatment).bookable
+    main = course_book(**booking, specs=specs, combined_procedure=therapy, preceding_treatment=treatment)
+    assert main.preceding_kind == "" and main.healing_phase_until is None  # cryomassage follows nothing
+    assert Course.objects.get(combined_with=main).preceding_kind == "laser"
+
+
+@pytest.mark.django_db
+def test_a_first_session_moved_past_the_healing_phase_shows_on_the_course_page(
+    as_registrar, registrar, therapy, eligible_patient, location
+):
+    course = book(registrar, eligible_patient, therapy, location, laser(1, location.tz))
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert "The first session is after the healing phase" not in page
+    first = course.sessions.order_by("start").first().start.astimezone(location.tz).date()
+    Course.objects.filter(pk=course.pk).update(
+        preceding_date=first - datetime.timedelta(days=20), healing_phase_until=first - datetime.timedelta(days=6)
+    )
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert "The first session is after the healing phase of the treatment it follows." in page
+
+
+@pytest.mark.django_db
+def test_the_eligibility_api_lists_the_phototype_warning_apart_from_the_reasons(clinician, therapy, eligible_patient):
+    answer = api(clinician).get(f"/api/v1/patients/{eligible_patient.pk}/eligibility/", {"procedure": SLUG}).json()
+    assert answer["eligible"] is True and answer["reasons"] == []
+    assert answer["warning_codes"] == ["phototype_pigmentation_risk"]
