@@ -205,10 +205,7 @@ def phototype_warnings(procedure: ProcedureFacts, screening: ScreeningFacts | No
     threshold = procedure.phototype_warning_from
     if threshold is None or screening is None or screening.fitzpatrick is None or screening.fitzpatrick < threshold:
         return []
-    message = _(
-        "Phototype %(type)s: higher risk of pigmentation — keep to the healing phase, avoid overcooling, "
-        "advise strict sun protection"
-    )
+    message = _("Phototype %(type)s: higher risk of pigmentation — avoid overcooling, advise strict sun protection")
     return [Reason("phototype_pigmentation_risk", message % {"type": FitzpatrickType(screening.fitzpatrick).label})]
 
 
