@@ -186,6 +186,10 @@ class EligibilityApi(APIView):
                     "eligible": serializers.BooleanField(),
                     "reasons": serializers.ListField(child=serializers.CharField()),
                     "codes": serializers.ListField(child=serializers.CharField()),
+                    "warnings": serializers.ListField(
+                        child=serializers.CharField(), help_text="Not blocking: a darker phototype, for instance."
+                    ),
+                    "warning_codes": serializers.ListField(child=serializers.CharField()),
                 },
             )
         },

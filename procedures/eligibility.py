@@ -85,11 +85,15 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
         )
         .order_by("-examined_at", "-id")
     )
-    rows = list(screenings.values_list("patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids"))
+    rows = list(
+        screenings.values_list(
+            "patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids", "fitzpatrick"
+        )
+    )
     named = {i for row in rows for i in (*row[3], *row[4])}
     names = {c.pk: c.name for c in Contraindication.objects.filter(pk__in=named)} if named else {}
     by_patient: dict[int, tuple[list, list]] = {pid: ([], []) for pid in patient_ids}
-    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids in rows:
+    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids, fitzpatrick in rows:
         by_patient[patient_id][0].append(
             ScreeningFacts(
                 examined_at=examined_at,
@@ -97,6 +101,7 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
                 # the join with the procedures repeats each answer once per procedure: once each, in order
                 absolute_present=tuple(names[i] for i in dict.fromkeys(absolute_ids)),
                 relative_present_not_cleared=tuple(names[i] for i in dict.fromkeys(relative_ids)),
+                fitzpatrick=fitzpatrick,
             )
         )
     ice_tests = IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).order_by(
@@ -119,6 +124,7 @@ def procedure_facts(procedure: Procedure) -> ProcedureFacts:
         ice_test_min_hours_before=procedure.ice_test_min_hours_before,
         # The calendar passes a plain namespace of the procedure's rule, without consent (no query there).
         consent_required=getattr(procedure, "consent_required", ""),
+        phototype_warning_from=getattr(procedure, "phototype_warning_from", None),
     )
 
 

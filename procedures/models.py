@@ -50,6 +50,15 @@ class ResourceKind(Bilingual):
         verbose_name_plural = _("resource kinds")
 
 
+class FitzpatrickType(models.IntegerChoices):
+    I = 1, "I"  # noqa: E741
+    II = 2, "II"
+    III = 3, "III"
+    IV = 4, "IV"
+    V = 5, "V"
+    VI = 6, "VI"
+
+
 class Procedure(Bilingual):
     slug = models.SlugField(unique=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
@@ -119,6 +128,29 @@ class Procedure(Bilingual):
         blank=True,
         help_text=_("Without it the session cannot be marked completed; before booking: nor can it be booked."),
     )
+    # Cryotherapy after a laser, peel or microdermabrasion (DOMAIN.md): the booking names that
+    # treatment, and the course starts within its healing phase.
+    follows_skin_treatment = models.BooleanField(
+        _("follows a laser, peel or microdermabrasion"),
+        default=False,
+        help_text=_("Booking a course asks for the kind and date of that treatment."),
+    )
+    healing_phase_days = models.PositiveSmallIntegerField(
+        _("healing phase, days"),
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The first session should fall within this many days of the treatment it follows; "
+            "a later one asks the administrator to confirm."
+        ),
+    )
+    phototype_warning_from = models.PositiveSmallIntegerField(
+        _("warn from Fitzpatrick skin type"),
+        choices=FitzpatrickType.choices,
+        null=True,
+        blank=True,
+        help_text=_("Patients of this phototype or darker are at higher risk of pigmentation: a warning is shown."),
+    )
     active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
@@ -145,6 +177,11 @@ class Procedure(Bilingual):
                 condition=Q(price_per_session__gte=0),
                 name="procedure_price_not_negative",
                 violation_error_message=_("The price per session cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(healing_phase_days__gte=1),
+                name="procedure_healing_phase_positive",
+                violation_error_message=_("The healing phase must be at least one day."),
             ),
         ]
 
@@ -236,15 +273,6 @@ class VersionedRecord(models.Model):
 
     class Meta:
         abstract = True
-
-
-class FitzpatrickType(models.IntegerChoices):
-    I = 1, "I"  # noqa: E741
-    II = 2, "II"
-    III = 3, "III"
-    IV = 4, "IV"
-    V = 5, "V"
-    VI = 6, "VI"
 
 
 class Screening(VersionedRecord):

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from core.dates import long_date
 
-from .models import Severity
+from .models import FitzpatrickType, Severity
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class ProcedureFacts:
     ice_test_valid_days: int
     ice_test_min_hours_before: int
     consent_required: str = ""  # consents.models.Requirement: "", "booking" or "session"
+    phototype_warning_from: int | None = None  # a FitzpatrickType; None: no warning
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ScreeningFacts:
     procedure_ids: frozenset[int]
     absolute_present: tuple[str, ...] = ()
     relative_present_not_cleared: tuple[str, ...] = ()
+    fitzpatrick: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,19 @@ class Reason:
 
 @dataclass(frozen=True)
 class Decision:
+    """`reasons` block; `warnings` do not (the clinician is told, the booking goes ahead)."""
+
     eligible: bool
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    warnings: tuple[Reason, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict:
         return {
             "eligible": self.eligible,
             "reasons": [r.message for r in self.reasons],
             "codes": [r.code for r in self.reasons],
+            "warnings": [r.message for r in self.warnings],
+            "warning_codes": [r.code for r in self.warnings],
         }
 
 
@@ -193,6 +200,15 @@ def _consent_reasons(procedure, consent, tz, stage) -> list[Reason]:
     ]
 
 
+def phototype_warnings(procedure: ProcedureFacts, screening: ScreeningFacts | None) -> list[Reason]:
+    """A darker phototype than the procedure's threshold: a higher risk of pigmentation (DOMAIN.md)."""
+    threshold = procedure.phototype_warning_from
+    if threshold is None or screening is None or screening.fitzpatrick is None or screening.fitzpatrick < threshold:
+        return []
+    message = _("Phototype %(type)s: higher risk of pigmentation — avoid overcooling, advise strict sun protection")
+    return [Reason("phototype_pigmentation_risk", message % {"type": FitzpatrickType(screening.fitzpatrick).label})]
+
+
 def decide(
     *,
     procedure: ProcedureFacts,
@@ -214,10 +230,72 @@ def decide(
     if not procedure.active:
         reasons.append(Reason("procedure_inactive", _("%(name)s is not offered at present") % {"name": procedure.name}))
     valid_at = valid_at or when
-    reasons += _screening_reasons(procedure, screening, when, tz, valid_at)
+    screening_reasons = _screening_reasons(procedure, screening, when, tz, valid_at)
+    reasons += screening_reasons
     reasons += _ice_test_reasons(procedure, ice_test, when, tz, valid_at)
     reasons += _consent_reasons(procedure, consent, tz, stage)
-    return Decision(eligible=not reasons, reasons=tuple(reasons))
+    # The phototype of a screening that counts: none when there is none, or it has lapsed.
+    lapsed = any(r.code in ("no_screening", "screening_expired") for r in screening_reasons)
+    warnings = [] if lapsed else phototype_warnings(procedure, screening)
+    return Decision(eligible=not reasons, reasons=tuple(reasons), warnings=tuple(warnings))
+
+
+# The treatment post-procedure cryotherapy follows (a Course's preceding_*), checked at booking.
+def healing_phase_end(treatment_day: datetime.date, days: int) -> datetime.date:
+    """The last day of the healing phase: the treatment's day plus the procedure's days."""
+    return treatment_day + datetime.timedelta(days=days)
+
+
+def preceding_treatment_problems(
+    *,
+    kind: str,
+    other: str,
+    day: datetime.date | None,
+    first_day: datetime.date | None,
+    today: datetime.date,
+) -> list[Reason]:
+    """Why the treatment a course follows cannot be taken as given (all days local to the location).
+
+    Cold may be applied the day of the treatment itself, so the first session may fall on that day.
+    """
+    if not kind or day is None:
+        return [
+            Reason(
+                "preceding_treatment_required",
+                _("Give the laser, peel or microdermabrasion this course follows: its kind and date."),
+            )
+        ]
+    problems = []
+    if kind == "other" and not other.strip():
+        problems.append(Reason("preceding_treatment_unnamed", _("Say which treatment the course follows.")))
+    if day > today:
+        problems.append(
+            Reason(
+                "preceding_treatment_in_future",
+                _("The treatment it follows cannot be in the future (%(date)s).") % {"date": long_date(day)},
+            )
+        )
+    elif first_day is not None and day > first_day:
+        problems.append(
+            Reason(
+                "preceding_treatment_after_first_session",
+                _("The treatment it follows (%(date)s) is after the first session (%(first)s).")
+                % {"date": long_date(day), "first": long_date(first_day)},
+            )
+        )
+    return problems
+
+
+def outside_healing_phase(*, treatment_day: datetime.date, days: int, first_day: datetime.date) -> Reason | None:
+    """A first session after the healing phase: allowed, but only once the administrator confirms it."""
+    until = healing_phase_end(treatment_day, days)
+    if first_day <= until:
+        return None
+    return Reason(
+        "outside_healing_phase",
+        _("The first session (%(first)s) is after the healing phase, which ends on %(until)s.")
+        % {"first": long_date(first_day), "until": long_date(until)},
+    )
 
 
 def screening_outcome(answers: list[tuple[str, bool, str]]) -> bool:

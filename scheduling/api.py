@@ -30,7 +30,7 @@ from .api_serializers import (
     CourseOutSerializer,
     CoursePreviewSerializer,
 )
-from .models import BookingRequest
+from .models import BookingRequest, SkinTreatment
 from .planner import MOST_SESSIONS, course_price
 
 
@@ -50,6 +50,26 @@ def require_works_at(user, location) -> None:
 def course_response(course_id: int, code=status.HTTP_200_OK) -> Response:
     course, sessions = selectors.course_with_sessions(course_id)
     return Response(CourseOutSerializer(course, context={"sessions": sessions}).data, status=code)
+
+
+class PrecedingTreatmentInSerializer(serializers.Serializer):
+    """The laser, peel or microdermabrasion a course follows (needed where the procedure says so)."""
+
+    kind = serializers.ChoiceField(choices=SkinTreatment.choices)
+    other = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    date = dates.PlausibleDateSerializerField(plausible=dates.BROWSE, help_text="The location's local day.")
+    done_elsewhere = serializers.BooleanField(required=False, default=False)
+
+
+def preceding_treatment(data) -> services.PrecedingTreatment | None:
+    """The validated preceding_treatment of an In serializer, as the services take it."""
+    v = data.validated_data.get("preceding_treatment")
+    if not v:
+        return None
+    return services.PrecedingTreatment(v["kind"], v["date"], v["other"], v["done_elsewhere"])
+
+
+TREATMENT_HELP = "Post-procedure cryotherapy: the laser, peel or microdermabrasion it follows."
 
 
 class PlanInSerializer(serializers.Serializer):
@@ -77,6 +97,9 @@ class PlanInSerializer(serializers.Serializer):
         min_value=1,
         max_value=MOST_SESSIONS,
         help_text="Sessions of the combined procedure, when its course has a count of its own.",
+    )
+    preceding_treatment = PrecedingTreatmentInSerializer(
+        required=False, allow_null=True, default=None, help_text=TREATMENT_HELP
     )
 
 
@@ -112,11 +135,14 @@ class CoursePreviewApi(APIView):
             clinician_id=v["clinician"],
             combined_procedure=v["combined_procedure"],
             combined_count=v["combined_count"],
+            preceding_treatment=preceding_treatment(data),
         )
         return Response(
             {
                 "bookable": plan.bookable,
                 "problems": plan.problems,
+                "warnings": plan.warnings,
+                "outside_healing_phase": plan.outside_healing_phase,
                 "price": str(
                     course_price(v["procedure"].price_per_session, v["count"], v["procedure"].course_discount_percent)
                 ),
@@ -167,6 +193,14 @@ class BookInSerializer(serializers.Serializer):
         },
         help_text="The combined procedure's own sessions after the shared visits (see the preview's combined_rest).",
     )
+    preceding_treatment = PrecedingTreatmentInSerializer(
+        required=False, allow_null=True, default=None, help_text=TREATMENT_HELP
+    )
+    acknowledge_outside_healing_phase = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Book although the first session is after the healing phase (else 400 outside_healing_phase).",
+    )
 
 
 def booking_conflict(conflict: services.BookingConflict) -> Conflict:
@@ -203,6 +237,8 @@ class CourseBookApi(APIView):
                 specs=[services.SessionSpec(s["start"], s["clinician"]) for s in v["sessions"]],
                 combined_procedure=v["combined_procedure"],
                 combined_sessions=[services.SessionSpec(s["start"], s["clinician"]) for s in v["combined_sessions"]],
+                preceding_treatment=preceding_treatment(data),
+                acknowledge_outside_healing_phase=v["acknowledge_outside_healing_phase"],
             )
         except services.BookingConflict as conflict:
             raise booking_conflict(conflict) from None

@@ -35,9 +35,19 @@ class SessionOutSerializer(serializers.ModelSerializer):
         return [{"id": b.resource_id, "name": b.resource.name} for b in obj.bookings.all() if b.active]
 
 
+class PrecedingTreatmentOutSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="laser, peel, microdermabrasion or other.")
+    name = serializers.CharField(help_text="The kind in words, or the treatment named when other.")
+    date = serializers.DateField(help_text="The location's local day.")
+    done_elsewhere = serializers.BooleanField()
+    healing_phase_until = serializers.DateField(help_text="Its last day, in the location's days.")
+    summary = serializers.CharField(help_text="As the course page shows it.")
+
+
 class CourseOutSerializer(serializers.ModelSerializer):
     procedure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     sessions = serializers.SerializerMethodField()
+    preceding_treatment = serializers.SerializerMethodField()
 
     class Meta:
         model = Course
@@ -53,8 +63,24 @@ class CourseOutSerializer(serializers.ModelSerializer):
             "total_price",
             "cancel_reason",
             "created_at",
+            "preceding_treatment",
             "sessions",
         ]
+
+    @extend_schema_field(PrecedingTreatmentOutSerializer(allow_null=True))
+    def get_preceding_treatment(self, obj) -> dict | None:
+        if not obj.preceding_kind:
+            return None
+        return PrecedingTreatmentOutSerializer(
+            {
+                "kind": obj.preceding_kind,
+                "name": obj.preceding_name,
+                "date": obj.preceding_date,
+                "done_elsewhere": obj.preceding_elsewhere,
+                "healing_phase_until": obj.healing_phase_until,
+                "summary": obj.preceding_summary,
+            }
+        ).data
 
     @extend_schema_field(SessionOutSerializer(many=True))
     def get_sessions(self, obj) -> list[dict]:
@@ -81,6 +107,12 @@ class ProposedSessionSerializer(ProposedVisitSerializer):
 class CoursePreviewSerializer(serializers.Serializer):
     bookable = serializers.BooleanField()
     problems = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="What does not stop the booking: a darker phototype, a late start."
+    )
+    outside_healing_phase = serializers.BooleanField(
+        help_text="The first session is after the healing phase: booking needs acknowledge_outside_healing_phase."
+    )
     price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The whole course, discount applied.")
     sessions = ProposedSessionSerializer(many=True)
     combined_rest = ProposedVisitSerializer(

@@ -69,9 +69,13 @@ def book_course_view(request, patient_pk: int):
                             specs=_specs_from_rows(rows, location.tz),
                             combined_procedure=data["combined_procedure"],
                             combined_sessions=_specs_from_rows(extra_rows, location.tz) if extra_rows.is_bound else [],
+                            preceding_treatment=form.preceding_treatment(),
+                            acknowledge_outside_healing_phase=data["acknowledge_outside_healing_phase"],
                         )
                 except (ValidationError, services.BookingConflict) as error:
                     context["errors"] = getattr(error, "messages", [str(error)])
+                    codes = {e.code for e in getattr(error, "error_list", [])}
+                    context["ask_acknowledge"] = "outside_healing_phase" in codes
                 else:
                     messages.success(request, _("The course is booked."))
                     return redirect(course)
@@ -94,6 +98,7 @@ def book_course_view(request, patient_pk: int):
                 clinician_id=data["clinician"].pk if data["clinician"] else None,
                 combined_procedure=data["combined_procedure"],
                 combined_count=data["combined_count"],
+                preceding_treatment=form.preceding_treatment(),
             )
             rows = SessionRowFormSet(prefix="s", initial=_rows_of(plan.sessions, location.tz))
             extra_rows = CombinedRowFormSet(prefix="c", initial=_rows_of(plan.companion_rest, location.tz))
@@ -106,6 +111,7 @@ def book_course_view(request, patient_pk: int):
             not_eligible = bool(ineligible) or any(s.ineligible for s in plan.sessions)
             context.update(
                 plan=plan,
+                ask_acknowledge=plan.outside_healing_phase,
                 ineligible=ineligible,
                 not_eligible=not_eligible,
                 rows=rows,

@@ -14,9 +14,11 @@ from core.branding import clinic
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 from procedures.models import Procedure
+from procedures.rules import preceding_treatment_problems
 
-from .models import BookingRequest, BookingRequestStatus, SessionStatus
+from .models import BookingRequest, BookingRequestStatus, SessionStatus, SkinTreatment
 from .planner import MOST_SESSIONS, Rules, count_problems
+from .services.skin_treatment import PrecedingTreatment
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -60,10 +62,34 @@ class BookingForm(forms.Form):
         help_text=_("When its course has a count of its own (plasmolifting every 14 days shares every 7th visit)."),
     )
 
+    # The laser, peel or microdermabrasion post-procedure cryotherapy follows (Procedure.follows_skin_treatment).
+    preceding_kind = forms.ChoiceField(
+        label=_("Follows (laser, peel, microdermabrasion)"),
+        choices=[("", "—"), *SkinTreatment.choices],
+        help_text=_("Asked for cryotherapy after a skin treatment: the course starts within its healing phase."),
+        required=False,
+    )
+    preceding_kind_other = forms.CharField(label=_("Which treatment, if other"), max_length=200, required=False)
+    preceding_date = dates.PlausibleDateField(
+        plausible=dates.BROWSE, label=_("Date of that treatment"), required=False, widget=DATE
+    )
+    preceding_elsewhere = forms.BooleanField(label=_("Done at another clinic"), required=False)
+    acknowledge_outside_healing_phase = forms.BooleanField(
+        label=_("Book it anyway: the first session is after the healing phase"), required=False
+    )
+    TREATMENT_FIELDS = ("preceding_kind", "preceding_kind_other", "preceding_date", "preceding_elsewhere")
+
     def __init__(self, *args, locations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
         _offer_only(self.fields["location"], locations)
+
+    def planning_fields(self):
+        skip = {*self.TREATMENT_FIELDS, "acknowledge_outside_healing_phase"}
+        return [f for f in self if f.name not in skip]
+
+    def treatment_fields(self):
+        return [self[name] for name in self.TREATMENT_FIELDS]
 
     def clean_first_day(self):
         day = self.cleaned_data["first_day"]
@@ -81,7 +107,40 @@ class BookingForm(forms.Form):
                 self.add_error("count", problem)
         if data.get("window_from") and data.get("window_to") and data["window_from"] >= data["window_to"]:
             self.add_error("window_to", _("Must be later than 'not before'."))
+        self._clean_treatment(data)
         return data
+
+    def _clean_treatment(self, data) -> None:
+        """Asked only when the procedure (or the one combined with it) follows a skin treatment."""
+        procedures = [p for p in (data.get("procedure"), data.get("combined_procedure")) if p]
+        if not any(p.follows_skin_treatment for p in procedures):
+            data.update(preceding_kind="", preceding_kind_other="", preceding_date=None, preceding_elsewhere=False)
+            return
+        if self.has_error("preceding_date"):
+            return
+        kind, day = data.get("preceding_kind", ""), data.get("preceding_date")
+        for reason in preceding_treatment_problems(
+            kind=kind,
+            other=data.get("preceding_kind_other", ""),
+            day=day,
+            first_day=data.get("first_day"),
+            today=timezone.localdate(),
+        ):
+            field = {"preceding_treatment_unnamed": "preceding_kind_other"}.get(reason.code, "preceding_date")
+            if reason.code == "preceding_treatment_required" and not kind:
+                field = "preceding_kind"
+            self.add_error(field, forms.ValidationError(reason.message, code=reason.code))
+
+    def preceding_treatment(self) -> PrecedingTreatment | None:
+        data = self.cleaned_data
+        if not data.get("preceding_kind") or not data.get("preceding_date"):
+            return None
+        return PrecedingTreatment(
+            kind=data["preceding_kind"],
+            day=data["preceding_date"],
+            other=data.get("preceding_kind_other", ""),
+            elsewhere=data.get("preceding_elsewhere", False),
+        )
 
 
 class SessionRowForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import dates
 from procedures.models import VersionedRecord
 
 
@@ -193,6 +194,15 @@ class CourseStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+class SkinTreatment(models.TextChoices):
+    """What post-procedure cryotherapy follows (DOMAIN.md)."""
+
+    LASER = "laser", _("laser")
+    PEEL = "peel", _("chemical peel")
+    MICRODERMABRASION = "microdermabrasion", _("microdermabrasion")
+    OTHER = "other", _("other")
+
+
 class Course(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="courses")
     procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="courses")
@@ -219,6 +229,16 @@ class Course(models.Model):
     # Copied from the procedure at booking (not allow_concurrent_courses): the database keeps one
     # active course of a procedure per patient where the clinic asks for it.
     exclusive = models.BooleanField(default=True, db_default=True)
+    # The laser, peel or microdermabrasion a course of post-procedure cryotherapy follows (the
+    # procedure's follows_skin_treatment), and the end of its healing phase, copied at booking like
+    # the price: a later change of the procedure's setting does not move it.
+    preceding_kind = models.CharField(
+        _("follows"), max_length=20, choices=SkinTreatment.choices, blank=True, default=""
+    )
+    preceding_kind_other = models.CharField(_("which treatment"), max_length=200, blank=True, default="")
+    preceding_date = models.DateField(_("date of the treatment it follows"), null=True, blank=True)
+    preceding_elsewhere = models.BooleanField(_("done at another clinic"), default=False)
+    healing_phase_until = models.DateField(_("healing phase until"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -245,6 +265,22 @@ class Course(models.Model):
                     "The patient already has an active course of this procedure; finish or cancel it first."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(preceding_kind="", preceding_date__isnull=True, healing_phase_until__isnull=True)
+                | (
+                    ~Q(preceding_kind="")
+                    & Q(preceding_date__isnull=False, healing_phase_until__gte=F("preceding_date"))
+                ),
+                name="course_preceding_treatment_whole",
+                violation_error_message=_(
+                    "The treatment a course follows needs its kind, its date and the end of its healing phase."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(preceding_kind=SkinTreatment.OTHER) | ~Q(preceding_kind_other=""),
+                name="course_preceding_other_named",
+                violation_error_message=_("Say which treatment the course follows."),
+            ),
         ]
 
     def __str__(self):
@@ -252,6 +288,26 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("scheduling:course", args=[self.pk])
+
+    @property
+    def preceding_name(self) -> str:
+        """ "laser", or the treatment named when it is another one."""
+        if self.preceding_kind == SkinTreatment.OTHER:
+            return self.preceding_kind_other
+        return self.get_preceding_kind_display() if self.preceding_kind else ""
+
+    @property
+    def preceding_summary(self) -> str:
+        """ "Follows: laser, 28 November 2026 — healing phase until 12 December 2026" (dates are the
+        location's local days, as the administrator entered them)."""
+        if not self.preceding_kind:
+            return ""
+        text = _("Follows: %(kind)s, %(date)s — healing phase until %(until)s") % {
+            "kind": self.preceding_name,
+            "date": dates.long_date(self.preceding_date),
+            "until": dates.long_date(self.healing_phase_until),
+        }
+        return f"{text} ({_('done at another clinic')})" if self.preceding_elsewhere else text
 
 
 class SessionStatus(models.TextChoices):

@@ -93,6 +93,9 @@ class Plan:
     problems: list[str]
     # A combined procedure with a count of its own: its sessions after the last shared visit.
     companion_rest: list[ProposedSession] = field(default_factory=list)
+    # What the administrator and the clinician should know, that does not stop the booking.
+    warnings: list[str] = field(default_factory=list)
+    outside_healing_phase: bool = False  # the first session is after the healing phase: confirm it
 
     @property
     def bookable(self) -> bool:

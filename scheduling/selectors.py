@@ -191,9 +191,11 @@ def worklist(*, clinician, day: datetime.date, tz):
             .order_by("start")
         )
     )
-    warnings = session_warnings(sessions, tz, stage=SESSION)
+    warnings = session_warnings(sessions, tz, stage=SESSION, cautions=True)
     for session in sessions:
-        session.flags = warnings.get(session.pk, [])
+        found = warnings.get(session.pk, [])
+        session.flags = [w for w in found if not w.caution]
+        session.cautions = [w for w in found if w.caution]
     return sessions
 
 
@@ -228,6 +230,7 @@ def free_slots(*, location, procedure, day: datetime.date, limit: int = 40):
 class Warning:
     text: str
     url: str = ""
+    caution: bool = False  # something to know (a darker phototype), not something to fix
 
 
 @dataclass
@@ -241,7 +244,7 @@ class _Row:
     course_first_start: datetime.datetime | None = None
 
 
-def session_warnings(sessions, tz, *, stage: str = BOOKING) -> dict[int, list[Warning]]:
+def session_warnings(sessions, tz, *, stage: str = BOOKING, cautions: bool = False) -> dict[int, list[Warning]]:
     """Scheduled sessions that can no longer happen as booked (see booking_warnings). With
     stage=SESSION (the worklist, the course page) a consent needed before the first session counts too."""
     rows = [
@@ -249,7 +252,7 @@ def session_warnings(sessions, tz, *, stage: str = BOOKING) -> dict[int, list[Wa
         for s in sessions
         if s.status == SessionStatus.SCHEDULED
     ]
-    return booking_warnings(rows, tz, stage=stage)
+    return booking_warnings(rows, tz, stage=stage, cautions=cautions)
 
 
 def calendar_warnings(entries, location, closures=None) -> dict[int, list[Warning]]:
@@ -263,8 +266,11 @@ def calendar_warnings(entries, location, closures=None) -> dict[int, list[Warnin
     return booking_warnings(rows, location.tz, closures)
 
 
-def booking_warnings(rows: list[_Row], tz, closures=None, *, stage: str = BOOKING) -> dict[int, list[Warning]]:
-    """Sessions whose patient is no longer eligible, or whose day has become a closure.
+def booking_warnings(
+    rows: list[_Row], tz, closures=None, *, stage: str = BOOKING, cautions: bool = False
+) -> dict[int, list[Warning]]:
+    """Sessions whose patient is no longer eligible, or whose day has become a closure; with
+    `cautions`, also the eligibility's non-blocking warnings (Warning.caution: a darker phototype).
 
     In a fixed number of queries, whatever the number of sessions.
     """
@@ -308,6 +314,8 @@ def booking_warnings(rows: list[_Row], tz, closures=None, *, stage: str = BOOKIN
             )
             for r in decision.reasons
         ]
+        if cautions:
+            found += [Warning(w.message, f"{patient_url}{row.patient_id}/", caution=True) for w in decision.warnings]
         found += [
             Warning(
                 _("Falls on a closure: %(reason)s") % {"reason": c.reason}, reverse("scheduling:closure", args=[c.pk])
@@ -321,9 +329,12 @@ def booking_warnings(rows: list[_Row], tz, closures=None, *, stage: str = BOOKIN
 
 
 def course_warnings(course, sessions) -> list[Warning]:
-    """What a registrar should fix on a course page: sessions that cannot happen, gaps out of range."""
+    """What a registrar should fix on a course page: sessions that cannot happen, gaps out of range,
+    a first session after the healing phase; then, once each, what the clinician should know
+    (Warning.caution: a darker phototype), the same for every session."""
     tz = course.location.tz
-    per_session = session_warnings(sessions, tz, stage=SESSION)
+    found = session_warnings(sessions, tz, stage=SESSION, cautions=True)
+    per_session = {pk: [w for w in ws if not w.caution] for pk, ws in found.items()}
     warnings = [
         Warning(
             _("Session %(n)d (%(when)s): %(what)s")
@@ -336,6 +347,10 @@ def course_warnings(course, sessions) -> list[Warning]:
     active = [s for s in sessions if s.number]
     rules = Rules.of(course.procedure)
     warnings += [Warning(p) for p in spacing_problems(tz, rules, [s.start for s in active], [s.number for s in active])]
+    if course.healing_phase_until and active and active[0].start.astimezone(tz).date() > course.healing_phase_until:
+        warnings.append(Warning(_("The first session is after the healing phase of the treatment it follows.")))
+    cautions = {w.text: w for ws in found.values() for w in ws if w.caution}
+    warnings += list(cautions.values())
     for session in sessions:
         session.warnings = per_session.get(session.pk, [])
     return warnings

@@ -23,10 +23,12 @@ from .sessions import (
     session_record_outcome,
     session_replace,
 )
+from .skin_treatment import PrecedingTreatment
 
 __all__ = [
     "BookingConflict",
     "MoveProposal",
+    "PrecedingTreatment",
     "SessionSpec",
     "active_course_problems",
     "booking_request_close",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from audit.models import Action
 from audit.services import audit_record
 from core.dates import long_date
+from procedures.eligibility import eligibility
 
 from ..availability import load_availability
 from ..locks import lock_location_schedule
@@ -38,6 +39,13 @@ from .common import (
     slot_problems,
 )
 from .coverage import coverage_problems
+from .skin_treatment import (
+    PrecedingTreatment,
+    check_skin_treatment,
+    course_fields,
+    healing_phase_warning,
+    skin_treatment_problems,
+)
 
 
 def active_course_problems(patient, procedure, exclude_course_id=None) -> list[str]:
@@ -69,8 +77,13 @@ def course_preview(
     clinician_id: int | None = None,
     combined_procedure=None,
     combined_count: int | None = None,
+    preceding_treatment: PrecedingTreatment | None = None,
 ) -> Plan:
-    """Propose a course without booking it; with combined_procedure, visits shared with that one."""
+    """Propose a course without booking it; with combined_procedure, visits shared with that one.
+
+    The plan's `warnings` do not stop the booking: a darker phototype than the procedure's threshold,
+    a first session after the healing phase of the treatment it follows (then `outside_healing_phase`).
+    """
     rules = Rules.of(procedure)
     problems = active_course_problems(patient, procedure)
     if combined_procedure is not None:
@@ -95,6 +108,7 @@ def course_preview(
         "preferred_clinician": clinician_id,
         "eligibility": eligibility_check(patient, procedure, location.tz),
     }
+    facts = plan_args["eligibility"].facts
     if combined_procedure is None:
         plan = plan_course(**plan_args)
     else:
@@ -114,12 +128,34 @@ def course_preview(
     plan.problems = problems + plan.problems
     if plan.sessions:
         plan.problems += coverage_problems(patient, procedure, plan, location.tz)
+        _preview_skin_treatment(plan, facts, procedure, combined_procedure, location.tz, preceding_treatment)
     return plan
 
 
-def _create_course(*, actor, patient, procedure, location, specs, resources, combined_with=None) -> Course:
+def _preview_skin_treatment(plan, facts, procedure, combined_procedure, tz, treatment) -> None:
+    """The treatment's problems (these block) and the warnings that do not, once each."""
+    courses = [(procedure, [s.start for s in plan.sessions])]
+    if combined_procedure is not None:
+        shared = [s.companion.start for s in plan.sessions if s.companion] + [s.start for s in plan.companion_rest]
+        courses.append((combined_procedure, shared))
+    for booked, starts in courses:
+        found = skin_treatment_problems(procedure=booked, treatment=treatment, starts=starts, tz=tz)
+        plan.problems += [e.message for e in found]
+        late = healing_phase_warning(procedure=booked, treatment=treatment, starts=starts, tz=tz)
+        if late is not None:
+            plan.warnings.append(late.message)
+            plan.outside_healing_phase = True
+        if starts:
+            decision = eligibility(patient=None, procedure=booked, when=min(starts), facts=facts, tz=tz)
+            plan.warnings += [w.message for w in decision.warnings if w.message not in plan.warnings]
+
+
+def _create_course(
+    *, actor, patient, procedure, location, specs, resources, combined_with=None, treatment=None
+) -> Course:
     rules = Rules.of(procedure)
     course = Course.objects.create(
+        **course_fields(procedure, treatment),
         patient=patient,
         procedure=procedure,
         location=location,
@@ -193,6 +229,8 @@ def course_book(
     specs: list[SessionSpec],
     combined_procedure=None,
     combined_sessions: list[SessionSpec] | None = None,
+    preceding_treatment: PrecedingTreatment | None = None,
+    acknowledge_outside_healing_phase: bool = False,
     request=None,
 ) -> Course:
     """Book a whole course in one transaction: all sessions or none.
@@ -201,6 +239,9 @@ def course_book(
     cryomassage, ends that many minutes before the other begins), each linked to its partner; with a
     count of its own, `combined_sessions` are its sessions after the shared visits. Both courses are
     booked together.
+
+    A procedure that follows a laser, peel or microdermabrasion needs `preceding_treatment`; a first
+    session after its healing phase needs `acknowledge_outside_healing_phase`.
     """
     require(actor, "booking.manage")
     rules = Rules.of(procedure)
@@ -211,6 +252,15 @@ def course_book(
     companions = []
     if combined_procedure is not None:
         companions = companion_specs(rules, procedure, combined_procedure, specs, combined_sessions)
+    booked = [(procedure, [s.start for s in specs])]
+    if companions:
+        booked.append((combined_procedure, [c.start for c in companions]))
+    late = check_skin_treatment(
+        courses=booked,
+        treatment=preceding_treatment,
+        tz=location.tz,
+        acknowledged=acknowledge_outside_healing_phase,
+    )
     try:
         with transaction.atomic():
             lock_location_schedule(location.pk)
@@ -224,7 +274,7 @@ def course_book(
             )
             if problems:
                 raise coded(problems, "not_bookable")
-            booking = {"actor": actor, "patient": patient, "location": location}
+            booking = {"actor": actor, "patient": patient, "location": location, "treatment": preceding_treatment}
             course = _create_course(**booking, procedure=procedure, specs=specs, resources=resources)
             if companions:
                 _link_partners(companions, course.created_sessions)
@@ -242,7 +292,11 @@ def course_book(
                 action=Action.CREATE,
                 patient=patient,
                 record=course,
-                detail={"sessions": len(specs), "combined": len(companions)},
+                detail={
+                    "sessions": len(specs),
+                    "combined": len(companions),
+                    **({"outside_healing_phase": True} if late else {}),
+                },
             )
     except IntegrityError as error:
         if "course_one_active_per_procedure" in str(error):

@@ -97,7 +97,9 @@ def cryotherapy(clinic, eligible_patient, clinician, cryo, all_absent, location)
     Certification.objects.create(
         clinician=clinic[1], procedure=therapy, valid_until=timezone.localdate() + datetime.timedelta(days=365)
     )
-    Procedure.objects.filter(pk=therapy.pk).update(screening_valid_days=60)
+    # These tests are about combining; the link to the skin treatment it follows (a seeded setting)
+    # has tests of its own (test_skin_treatment.py).
+    Procedure.objects.filter(pk=therapy.pk).update(screening_valid_days=60, follows_skin_treatment=False)
     screening_sign(
         actor=clinician,
         patient=eligible_patient,

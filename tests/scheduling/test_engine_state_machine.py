@@ -73,6 +73,7 @@ def world(clinic, cryo, location, clinician):
             clinician=doctor, procedure=therapy, valid_until=timezone.localdate() + datetime.timedelta(days=365)
         )
     Procedure.objects.filter(pk__in=[cryo.pk, therapy.pk]).update(screening_valid_days=90, ice_test_valid_days=90)
+    Procedure.objects.filter(pk=therapy.pk).update(follows_skin_treatment=False)  # its own tests: test_skin_treatment
     answers = {c.id: (False, "") for c in Contraindication.objects.filter(procedures__in=[cryo, therapy])}
     patients = []
     for _ in range(3):
