@@ -186,7 +186,9 @@ def test_the_aftercare_link_opens_the_form_without_a_password(held, client):
     landing = client.get(session_report_link(held))
     assert landing.status_code == 302 and landing["Referrer-Policy"] == "no-referrer"
     form = client.get(landing["Location"])
-    assert form.status_code == 200 and "Report a problem after a session" in form.content.decode()
+    # In the patient's own language (Russian here), as the session link's page is.
+    assert form.status_code == 200 and "Сообщить о проблеме после сеанса" in form.content.decode()
+    assert 'name="signs"' in form.content.decode()
     sent = client.post(landing["Location"], {"signs": ["swelling"]})
     assert sent.status_code == 200 and 'id="urgent-phone"' in sent.content.decode()
     report = WarningReport.objects.get()
