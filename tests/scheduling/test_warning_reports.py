@@ -315,3 +315,20 @@ def test_the_patient_record_and_the_course_page_show_reports_to_clinicians_only(
     for url in (held.patient.get_absolute_url(), held.course.get_absolute_url()):
         assert report.get_absolute_url() in login(doctor).get(url).content.decode()
         assert report.get_absolute_url() not in login(registrar).get(url).content.decode()
+
+
+def test_the_patients_export_carries_their_reports_and_what_was_done(held, doctor, administrator):
+    from records.services import export_patient
+
+    report = _report(held, signs=["scars", "other"], text="a thin line")
+    warning_report_record_action(actor=doctor, report=report, action="Seen", resolved=True)
+    [exported] = export_patient(actor=administrator, patient=held.patient)["warning_reports"]
+    assert (exported["signs"], exported["text"], exported["urgent"]) == (["scars", "other"], "a thin line", False)
+    assert [(a["action"], a["resolved"]) for a in exported["actions"]] == [("Seen", True)]
+
+
+def test_the_session_links_page_of_a_completed_session_offers_the_report_form(held, client):
+    from reminders.links import session_link
+
+    page = client.get(session_link(held), follow=True).content.decode()
+    assert reverse("session-link-report-page") in page
