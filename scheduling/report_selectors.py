@@ -12,7 +12,7 @@ from core.policy import require
 from .models import WarningReport, WarningReportAction
 
 
-def _with_resolution(queryset):
+def with_resolution(queryset):
     """Each report with `resolved_at`: when an action closed it, or None while it is open."""
     closing = WarningReportAction.objects.filter(report=OuterRef("pk"), resolved=True).values("recorded_at")[:1]
     return queryset.annotate(resolved_at=Subquery(closing)).select_related(
@@ -24,21 +24,21 @@ def warning_report_get_for_user(user, pk: int, *, action: str = "clinical.view")
     """The report if the user is a clinician of its session's location: 403 without the role, else 404."""
     require(user, action)
     mine = WarningReport.objects.filter(session__course__location_id__in=location_ids_of(user))
-    return get_object_or_404(_with_resolution(mine), pk=pk)
+    return get_object_or_404(with_resolution(mine), pk=pk)
 
 
 def open_reports_for_clinician(clinician) -> list[WarningReport]:
     """The unresolved reports on the clinician's own sessions, urgent first, then the oldest first."""
     reports = WarningReport.objects.filter(session__clinician=clinician).exclude(actions__resolved=True)
-    return list(_with_resolution(reports).order_by("-urgent", "created_at"))
+    return list(with_resolution(reports).order_by("-urgent", "created_at"))
 
 
 def patient_reports(patient) -> list[WarningReport]:
-    return list(_with_resolution(WarningReport.objects.filter(patient=patient)).order_by("-created_at"))
+    return list(with_resolution(WarningReport.objects.filter(patient=patient)).order_by("-created_at"))
 
 
 def course_reports(course) -> list[WarningReport]:
-    return list(_with_resolution(WarningReport.objects.filter(session__course=course)).order_by("-created_at"))
+    return list(with_resolution(WarningReport.objects.filter(session__course=course)).order_by("-created_at"))
 
 
 def report_actions(report: WarningReport) -> list[WarningReportAction]:

@@ -332,3 +332,23 @@ def test_the_session_links_page_of_a_completed_session_offers_the_report_form(he
 
     page = client.get(session_link(held), follow=True).content.decode()
     assert reverse("session-link-report-page") in page
+
+
+def test_the_api_lists_a_clinicians_open_reports_and_shows_one_with_its_actions(held, doctor, registrar):
+    from rest_framework.test import APIClient
+
+    from ..accounts.test_api_matrix import _client
+
+    report = _report(held, signs=["fever"], text="38.2")
+    warning_report_record_action(actor=doctor, report=report, action="Called")
+    api = _client(doctor)
+    [row] = api.get(reverse("api-warning-reports")).json()
+    assert (row["id"], row["signs"], row["urgent"], row["resolved_at"]) == (report.pk, ["fever"], True, None)
+    assert AuditEvent.objects.filter(action=Action.VIEW_LIST, record_type="scheduling.warningreport").exists()
+    detail = api.get(reverse("api-warning-report", args=[report.pk])).json()
+    assert [a["action"] for a in detail["actions"]] == ["Called"] and detail["text"] == "38.2"
+    assert _client(registrar).get(reverse("api-warning-reports")).status_code == 403
+    assert APIClient().get(reverse("api-warning-reports")).status_code == 401
+    warning_report_record_action(actor=doctor, report=report, action="Settled", resolved=True)
+    assert api.get(reverse("api-warning-reports")).json() == []
+    assert len(api.get(reverse("api-warning-reports"), {"open": "false"}).json()) == 1
