@@ -75,7 +75,7 @@ def session_report_view(request, pk: int):
 
 @permission_required("portal.use")
 def warning_report_view(request, pk: int):
-    """My report as sent, with the clinic's phone first when it is urgent, and whether it is resolved."""
+    """My report as sent, with the clinic's phone first when it is urgent."""
     report = services.own_report(request.user, pk)
     audit_record(request=request, action=Action.VIEW, patient=report.patient_id, record=report)
     return _thanks(request, report)

@@ -108,6 +108,27 @@ def test_a_report_reaches_the_sessions_clinician_by_one_email_even_if_the_scan_r
         assert private.lower() not in body.lower() and private.lower() not in email.subject.lower()
 
 
+@pytest.fixture
+def eager_celery():
+    """The beat task's body and the send task run in this process, as a worker would run them."""
+    from clinic.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_two_beat_ticks_through_celery_send_the_clinician_one_email(
+    held, doctor, eager_celery, django_capture_on_commit_callbacks
+):
+    report = _report(held, signs=["scars"])
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.tick()
+    assert [d.status for d in Dispatch.objects.filter(report=report)] == [DispatchStatus.SENT]
+    assert len(mail.outbox) == 1 and "Not urgent." in mail.outbox[0].body
+
+
 def test_a_second_report_on_the_same_session_is_notified_too(held, doctor):
     _report(held)
     _report(held, signs=["dryness"])
