@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods
 
@@ -18,17 +19,30 @@ from core.http import no_store, token_landing
 from core.policy import permission_required
 from scheduling.models import Session, WarningReport, WarningReportVia
 from scheduling.services import report_problems, warning_report_create
+from scheduling.services.reports import PHOTO_MAX_BYTES
 
 from . import services
 from .forms import WarningReportForm
 from .session_links import SESSION_LINK_KEY, check_session_link
 
 REPORT_LINK_KEY = "report_link"
+BODY_ALLOWANCE = 256 * 1024  # the form's other fields and the multipart framing
+
+
+def _too_large(request) -> bool:
+    """A body far past the photo's limit is refused before it is read (a file would go to disk first)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > PHOTO_MAX_BYTES + BODY_ALLOWANCE
+    except ValueError:
+        return True
 
 
 def _report_form_page(request, session, *, via: str):
     """The form on GET; on POST the report is made and the thanks page shown (or the form again)."""
     problem = report_problems(session)
+    if request.method == "POST" and not problem and _too_large(request):
+        error = _("The photo is too large: at most %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // 2**20}
+        return _form_response(request, session, WarningReportForm(), problem, via, status=413, error=error)
     form = WarningReportForm(request.POST or None, request.FILES or None)
     status = 409 if problem else 200
     if request.method == "POST" and not problem:
@@ -46,12 +60,16 @@ def _report_form_page(request, session, *, via: str):
             else:
                 return report
         status = 400
+    return _form_response(request, session, form, problem, via, status=status)
+
+
+def _form_response(request, session, form, problem, via, *, status, error=""):
     with timezone.override(session.location.tz):
         return no_store(
             render(
                 request,
                 "portal/report_form.html",
-                {"session": session, "form": form, "problem": problem, "via": via},
+                {"session": session, "form": form, "problem": problem, "via": via, "error": error},
                 status=status,
             )
         )

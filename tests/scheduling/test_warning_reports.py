@@ -373,3 +373,10 @@ def test_the_api_lists_a_clinicians_open_reports_and_shows_one_with_its_actions(
     warning_report_record_action(actor=doctor, report=report, action="Settled", resolved=True)
     assert api.get(reverse("api-warning-reports")).json() == []
     assert len(api.get(reverse("api-warning-reports"), {"open": "false"}).json()) == 1
+
+
+def test_a_body_far_larger_than_a_photo_may_be_is_refused_unread(me, held):
+    upload = SimpleUploadedFile("p.jpg", b"\xff\xd8" + b"0" * (11 * 1024 * 1024), content_type="image/jpeg")
+    answer = me.post(reverse("portal:session-report", args=[held.pk]), {"signs": ["scars"], "photo": upload})
+    assert answer.status_code == 413 and "The photo is too large: at most 10 MB." in answer.content.decode()
+    assert not WarningReport.objects.exists()
