@@ -10,6 +10,7 @@ from accounts.api import TokenApi
 from accounts.forms import LoginForm
 from core import health
 from core.admin_site import guard_admin_site
+from portal import report_views as portal_report_views
 from portal import session_links
 from portal import views as portal_views
 from records import views as records_views
@@ -51,6 +52,8 @@ urlpatterns = [
     path("scheduling/", include("scheduling.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),
     path("s/", session_links.session_link_page_view, name="session-link-page"),
+    path("s/report/", portal_report_views.session_link_report_view, name="session-link-report-page"),
+    path("s/<str:token>/report/", portal_report_views.session_link_report_landing_view, name="session-link-report"),
     path("s/<str:token>/", session_links.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
     path("", include("consents.urls")),

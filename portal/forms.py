@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.contacts import canonical_contact
 from reminders.models import Channel
+from scheduling.models import WarningSign
 
 
 class SignInLinkForm(forms.Form):
@@ -34,3 +35,27 @@ class MoveRequestForm(forms.Form):
 
 class InviteForm(forms.Form):
     channel = forms.ChoiceField(label=_("Send by"), choices=[(c.value, c.label) for c in (Channel.SMS, Channel.EMAIL)])
+
+
+class WarningReportForm(forms.Form):
+    """What a patient tells the clinic after a session: the signs, in their words, a photo if they like."""
+
+    signs = forms.MultipleChoiceField(
+        label=_("What do you notice?"),
+        choices=WarningSign.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one of the signs listed.")},
+    )
+    text = forms.CharField(
+        label=_("Tell us more"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("When it started, where, how strong; anything you have taken or applied."),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("A JPEG, PNG or WebP picture up to 10 MB. Its location and camera data are removed."),
+    )

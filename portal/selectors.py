@@ -21,6 +21,7 @@ from scheduling.models import (
 )
 from scheduling.progress import CourseProgress, progress_by_course, session_numbers
 from scheduling.services import can_change_online
+from scheduling.services.reports import report_window_end
 
 PAST_SHOWN = 20
 
@@ -33,6 +34,12 @@ class Overview:
     aftercare: list  # procedures the patient has had, with their aftercare text
     numbers: dict[int, tuple[int, int]]
     history: list = dataclasses.field(default_factory=list)  # past and cancelled sessions, latest first
+    reportable: list = dataclasses.field(default_factory=list)  # completed sessions a problem may be reported on
+
+    @property
+    def last_reportable(self):
+        """The latest completed session still open to a report: its button is on the home page itself."""
+        return self.reportable[0] if self.reportable else None
 
     @property
     def next(self):
@@ -100,11 +107,13 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
     sessions = patient_sessions(patient)
     numbers = session_numbers(sessions)
     upcoming, past, history, aftercare = [], [], [], {}
-    confirm_url, cancel_url, move_url = (
+    confirm_url, cancel_url, move_url, report_url = (
         _by_pk("portal:session-confirm"),
         _by_pk("portal:session-cancel"),
         _by_pk("portal:session-move"),
+        _by_pk("portal:session-report"),
     )
+    reportable = []
     for session in sessions:
         if session.status == SessionStatus.SCHEDULED and session.end >= now:
             session.number = numbers.get(session.pk)
@@ -122,6 +131,9 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
             past.append(session)
             history.append(session)
         if session.status == SessionStatus.COMPLETED:
+            if now <= report_window_end(session):
+                session.report_url = report_url(session.pk)
+                reportable.append(session)
             procedure = session.course.procedure
             aftercare[procedure.pk] = procedure
     courses = [
@@ -131,6 +143,13 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
     ]
     past.reverse()
     history.sort(key=lambda s: (s.start, s.pk), reverse=True)
+    reportable.reverse()
     return Overview(
-        upcoming, past[:PAST_SHOWN], courses, list(aftercare.values()), numbers, history=history[:PAST_SHOWN]
+        upcoming,
+        past[:PAST_SHOWN],
+        courses,
+        list(aftercare.values()),
+        numbers,
+        history=history[:PAST_SHOWN],
+        reportable=reportable,
     )

@@ -40,7 +40,7 @@ from core.sms import get_backend
 from patients.models import Patient
 from reminders import letters, mail
 from reminders.models import Channel
-from scheduling.models import BookingRequest, BookingRequestStatus, Session, SessionStatus
+from scheduling.models import BookingRequest, BookingRequestStatus, Session, SessionStatus, WarningReport
 from scheduling.services import can_change_online
 
 from .models import CalendarFeed, LinkPurpose, PortalLink, token_hash
@@ -377,3 +377,12 @@ def ask_to_move(*, session: Session, preferred_time: str, message: str = "") -> 
     request.full_clean()
     request.save()
     return request
+
+
+def own_report(user, pk) -> WarningReport:
+    """The signed-in patient's warning report `pk`, or Http404: another patient's is never found."""
+    return get_object_or_404(
+        WarningReport.objects.select_related("session__course__procedure", "session__location", "session__clinician"),
+        pk=pk,
+        patient__user=user,
+    )

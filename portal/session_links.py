@@ -25,7 +25,7 @@ def session_link_view(request, token: str):
     browsers post with "Origin: null", which CSRF protection rightly refuses."""
     if request.method == "POST":
         return _session_link_page(request, token)
-    refused = _check_session_link(request, token)
+    refused = check_session_link(request, token)
     if not isinstance(refused, Session):
         return refused
     return token_landing(request, key=SESSION_LINK_KEY, value=token, next_name="session-link-page")
@@ -38,7 +38,7 @@ def session_link_page_view(request):
     return _session_link_page(request, request.session.get(SESSION_LINK_KEY, ""))
 
 
-def _check_session_link(request, token: str):
+def check_session_link(request, token: str):
     """The session a link names, or the page that refuses the link."""
     try:
         session_id, sequence = read_session_link(token)
@@ -66,7 +66,7 @@ def _check_session_link(request, token: str):
 
 
 def _session_link_page(request, token: str):
-    session = _check_session_link(request, token)
+    session = check_session_link(request, token)
     if not isinstance(session, Session):
         return session
     message, status = "", 200
@@ -92,6 +92,7 @@ def _session_link_page(request, token: str):
                 "session": session,
                 "message": message,
                 "can_cancel": services.can_change_online(session),
+                "can_report": not services.report_problems(session),
             },
             status=status,
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("sessions/<int:pk>/confirm/", views.session_confirm_view, name="session-confirm"),
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session-cancel"),
     path("sessions/<int:pk>/move/", views.session_move_request_view, name="session-move"),
+    path("sessions/<int:pk>/report/", report_views.session_report_view, name="session-report"),
+    path("reports/<int:pk>/", report_views.warning_report_view, name="warning-report"),
     path("courses/<int:pk>/calendar.ics", views.course_ics_view, name="course-ics"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("sign-in/", views.sign_in_view, name="sign-in"),

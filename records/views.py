@@ -23,6 +23,7 @@ from portal.forms import InviteForm
 from portal.models import CalendarFeed
 from procedures import selectors as clinical_selectors
 from reminders.models import Channel
+from scheduling import report_selectors
 from scheduling.models import Course, SessionNote
 
 from .services import anonymise_patient, export_patient
@@ -37,6 +38,7 @@ def patient_record_view(request, pk: int):
         Course.objects.filter(patient=patient).select_related("procedure", "location").order_by("-created_at")
     )
     notes = _session_notes(patient) if summary.clinical else []
+    reports = report_selectors.patient_reports(patient) if summary.clinical else []
     audit_record(
         request=request,
         action=Action.VIEW,
@@ -47,6 +49,7 @@ def patient_record_view(request, pk: int):
             "ice_tests": summary.ice_test_ids,
             "clinical": summary.clinical,
             "session_notes": [n.pk for n in notes],
+            "warning_reports": [r.pk for r in reports],
         },
     )
     return render(
@@ -57,6 +60,7 @@ def patient_record_view(request, pk: int):
             "summary": summary,
             "courses": courses,
             "session_notes": notes,
+            "warning_reports": reports,
             "can_edit": allowed(request.user, "patient.edit"),
             "can_record": allowed(request.user, "clinical.record"),
             "can_book": allowed(request.user, "booking.manage"),

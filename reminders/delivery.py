@@ -33,6 +33,7 @@ from .reasons import (
     SKIP_HELD,
     SKIP_LATER_REMINDER,
     SKIP_MOVED,
+    SKIP_NO_CLINICIAN_EMAIL,
     SKIP_NO_EMAIL_CONSENT,
     SKIP_NO_SMS_CONSENT,
     SKIP_NOT_COMPLETED,
@@ -99,7 +100,7 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
     the day. The registrar sees the same warning on the course page and the calendar."""
     by_zone: dict[str, list[Session]] = {}
     for dispatch in dispatches:
-        if dispatch.kind != "aftercare" and not dispatch.is_notice:
+        if dispatch.kind != "aftercare" and not dispatch.is_notice and not dispatch.is_report:
             by_zone.setdefault(dispatch.session.location.time_zone, []).append(dispatch.session)
     held: set[int] = set()
     for sessions in by_zone.values():
@@ -110,6 +111,11 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
 def _why_not(dispatch: Dispatch, now, hours: list[int], held: frozenset = frozenset()) -> str:
     """Empty when the message should still go out; else the reason it is skipped."""
     session, patient = dispatch.session, dispatch.session.patient
+    if dispatch.is_report:  # to the clinician, who must still be one of ours, with an address
+        clinician = session.clinician
+        if not (clinician.is_active and clinician.email and clinician.has_role("clinician")):
+            return SKIP_NO_CLINICIAN_EMAIL
+        return ""
     if dispatch.is_notice:
         if reason := notices.why_not(dispatch, now):
             return reason
@@ -150,7 +156,12 @@ def _claimed_dispatches(ids: list[int]):
     """The claimed rows with all a message needs, and each session's place in its course, in one query."""
     return with_session_number(
         Dispatch.objects.filter(pk__in=ids).select_related(
-            "session__patient", "session__clinician", "session__location", "session__course__procedure", "change"
+            "session__patient",
+            "session__clinician",
+            "session__location",
+            "session__course__procedure",
+            "change",
+            "report",
         ),
         "session__",
     )
@@ -313,6 +324,8 @@ def _retry_or_fail(dispatch: Dispatch, failure: Exception, now) -> Outcome:
 def _deliver(dispatch: Dispatch, email_connection=None) -> str:
     """Send one message; return the provider's id (for email, our Message-ID)."""
     if dispatch.channel == Channel.SMS:
+        if dispatch.is_report:  # never made by the scan: staff logins have no phone
+            raise PermanentSendError("a report's notification goes by email only")
         return get_backend().send(
             to=dispatch.session.patient.phone.as_e164, text=compose_sms(dispatch), reference=f"dispatch-{dispatch.pk}"
         )
@@ -320,7 +333,7 @@ def _deliver(dispatch: Dispatch, email_connection=None) -> str:
     # The dispatch's own random key: a message sent again after a crash keeps its Message-ID; a restored
     # database or another environment reusing the id makes a new one.
     message_id = letters.message_id(f"dispatch-{dispatch.pk}", dispatch.message_key.hex)
-    to = dispatch.session.patient.email
+    to = dispatch.session.clinician.email if dispatch.is_report else dispatch.session.patient.email
     if mail.is_smtp(email_connection):
         raw = mail.render(letter, to=to, message_id=message_id)
         if raw is not None:

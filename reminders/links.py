@@ -50,6 +50,11 @@ def session_link(session) -> str:
     return absolute_url(reverse("session-link", args=[session_token(session)]))
 
 
+def session_report_link(session) -> str:
+    """The aftercare message's link to the form for reporting a problem after this session."""
+    return absolute_url(reverse("session-link-report", args=[session_token(session)]))
+
+
 def read_session_link(token: str) -> tuple[int, int]:
     """(session id, sequence) from a link; BadSignature or SignatureExpired otherwise."""
     max_age = datetime.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS)

@@ -44,6 +44,7 @@ class DispatchStatus(models.TextChoices):
 
 
 NOTICE_KINDS = ("moved", "replanned", "cancelled", "course_cancelled", "added")  # scheduling.PlanChangeKind
+REPORT_KIND = "warning_report"  # to the session's clinician: a patient reported a problem (scheduling.WarningReport)
 
 
 class Dispatch(models.Model):
@@ -58,6 +59,10 @@ class Dispatch(models.Model):
     session = models.ForeignKey("scheduling.Session", on_delete=models.CASCADE, related_name="dispatches")
     change = models.ForeignKey(
         "scheduling.PlanChange", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
+    )
+    # A message to the session's clinician, not the patient: a patient reported a problem after the session.
+    report = models.ForeignKey(
+        "scheduling.WarningReport", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
     )
     kind = models.CharField(_("message"), max_length=20)  # "before_24h", "before_2h", "aftercare"
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
@@ -96,6 +101,12 @@ class Dispatch(models.Model):
                 name="dispatch_notice_once",
                 violation_error_message=_("This notice is already recorded for this channel."),
             ),
+            models.UniqueConstraint(
+                fields=["report", "channel"],
+                condition=Q(report__isnull=False),
+                name="dispatch_report_once",
+                violation_error_message=_("This warning report's notification is already recorded for this channel."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="dispatch_status_not_before")]
 
@@ -107,9 +118,15 @@ class Dispatch(models.Model):
         return self.kind in NOTICE_KINDS
 
     @property
+    def is_report(self) -> bool:
+        return self.kind == REPORT_KIND
+
+    @property
     def kind_display(self) -> str:
         if self.kind == "aftercare":
             return gettext("aftercare")
+        if self.is_report:
+            return gettext("to the clinician: a patient reported a problem")
         if self.is_notice:
             return {
                 "moved": gettext("notice: session moved"),

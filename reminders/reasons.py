@@ -13,3 +13,4 @@ SKIP_NO_SMS_CONSENT = gettext_noop("the patient no longer accepts SMS reminders"
 SKIP_HELD = gettext_noop("held: the session cannot happen as booked (see the warning on the course page)")
 SKIP_CHANGED_AGAIN = gettext_noop("the plan changed again since; the later notice replaces this one")
 SKIP_PASSED = gettext_noop("too late: the sessions it names have passed")
+SKIP_NO_CLINICIAN_EMAIL = gettext_noop("the clinician has no email address or no longer works here")

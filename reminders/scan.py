@@ -7,6 +7,9 @@
 - Each change of plan the clinic made (scheduling.PlanChange) becomes one notice per consented
   channel, filed under the change's first session; its own unique constraint (change, channel)
   makes re-scanning harmless in the same way.
+- Each warning report a patient sent (scheduling.WarningReport) becomes one email to the session's
+  clinician (the staff login has an email and no phone, so no SMS); (report, channel) is unique.
+  Its `sequence` is the report's id: two reports on one session stay apart under dispatch_once.
 - `enqueue(now)` hands due, unclaimed dispatches to workers in batches of ids.
 
 Booking, moving and cancelling never talk to the broker: they only write sessions.
@@ -22,12 +25,13 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Channel, Dispatch, DispatchStatus, ReminderOffset
+from .models import REPORT_KIND, Channel, Dispatch, DispatchStatus, ReminderOffset
 from .reasons import SKIP_BOOKED_LATE, SKIP_LATER_REMINDER, SKIP_STARTED
 
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
 AFTERCARE_WINDOW = datetime.timedelta(hours=24)
 NOTICE_WINDOW = datetime.timedelta(days=3)  # a change older than this (beat down for days) gets no notice
+REPORT_WINDOW = datetime.timedelta(days=3)  # an older report is on the worklist anyway
 
 
 SCAN_SQL = """
@@ -76,12 +80,24 @@ ON CONFLICT DO NOTHING
 """
 
 
+REPORT_SQL = """
+INSERT INTO scheduling_dispatch (session_id, report_id, kind, channel, sequence, due_at, not_before, status, attempts,
+                                 provider_message_id, detail, created_at)
+SELECT r.session_id, r.id, %(kind)s, 'email', r.id, r.created_at, %(now)s, 'pending', 0, '', '', %(now)s
+FROM scheduling_warningreport r
+JOIN scheduling_session s ON s.id = r.session_id
+JOIN accounts_user u ON u.id = s.clinician_id
+WHERE r.created_at > %(since)s AND r.created_at <= %(now)s AND u.is_active AND u.email <> ''
+ON CONFLICT DO NOTHING
+"""
+
+
 def reminder_kind(hours: int) -> str:
     return f"before_{hours}h"
 
 
 def scan(now: datetime.datetime | None = None) -> int:
-    """Record every due reminder, aftercare message and notice once; return how many rows were added."""
+    """Record every due reminder, aftercare message, notice and report notification once; return the rows added."""
     now = now or timezone.now()
     hours = list(
         ReminderOffset.objects.filter(active=True).order_by("-hours_before").values_list("hours_before", flat=True)
@@ -105,6 +121,8 @@ def scan(now: datetime.datetime | None = None) -> int:
         cursor.execute(AFTERCARE_SQL, {"now": now, "since": now - AFTERCARE_WINDOW})
         added += cursor.rowcount
         cursor.execute(NOTICE_SQL, {"now": now, "since": now - NOTICE_WINDOW})
+        added += cursor.rowcount
+        cursor.execute(REPORT_SQL, {"now": now, "since": now - REPORT_WINDOW, "kind": REPORT_KIND})
         added += cursor.rowcount
     return added
 

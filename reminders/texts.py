@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,11 +20,12 @@ from django.utils.translation import pgettext
 
 from core import dates, sms
 from core.branding import clinic
+from core.net import absolute_url
 from scheduling import progress
 
 from . import notices
 from .letters import Letter, letter
-from .links import session_link
+from .links import session_link, session_report_link
 from .models import Dispatch
 
 
@@ -34,6 +37,8 @@ def session_number(dispatch: Dispatch) -> tuple[int, int]:
 def compose(dispatch: Dispatch, now=None) -> Letter:
     """The email: subject, text and HTML in the patient's language, times in the location's time zone."""
     session = dispatch.session
+    if dispatch.is_report:
+        return _report_letter(dispatch, now)
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         body = notices.email_body(dispatch) if dispatch.is_notice else _email_body(dispatch.kind)(dispatch)
         return letter(name=session.patient.full_name, location=session.location, now=now, **body)
@@ -72,7 +77,28 @@ def _aftercare_email(dispatch: Dispatch) -> dict:
             session.course.procedure.aftercare,
             _("If anything worries you, call us: %(phone)s") % {"phone": session.location.phone},
         ],
+        # The session's signed link: the form opens without a password, for this session only.
+        "action": (_("Report a problem after the session"), session_report_link(session)),
     }
+
+
+def _report_letter(dispatch: Dispatch, now=None) -> Letter:
+    """To the session's clinician, in the clinic's language: a patient reported a problem, urgent or not,
+    and the link to the report. Email is not a secure channel: no name, no signs, no words of the
+    patient's; the report itself is read signed in (and that read is audited)."""
+    session, report = dispatch.session, dispatch.report
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(session.location.tz):
+        day = dates.long_date(timezone.localtime(session.start))
+        urgency = _("Urgent.") if report.urgent else _("Not urgent.")
+        return letter(
+            subject=(_("Urgent: a patient reported a problem") if report.urgent else _("A patient reported a problem")),
+            name=session.clinician.get_full_name(),
+            paragraphs=[_("A patient reported a problem after a session on %(day)s.") % {"day": day} + " " + urgency],
+            notes=[_("Open the worklist or the report to read it (sign-in needed).")],
+            action=(_("Open the report"), absolute_url(reverse("scheduling:warning-report", args=[report.pk]))),
+            location=session.location,
+            now=now,
+        )
 
 
 # A kind's email: subject, paragraphs, facts, notes, action (see reminders.letters.letter).

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from patients.data_protection import when
 
-from .models import BookingRequest, Course, PlanChange, Session, SessionNote, SessionStatus
+from .models import BookingRequest, Course, PlanChange, Session, SessionNote, SessionStatus, WarningReport
 
 
 def bookings_export(patient) -> dict:
@@ -62,6 +62,34 @@ def bookings_export(patient) -> dict:
                 "notes": n.notes,
             }
             for n in SessionNote.objects.filter(patient=patient).select_related("signed_by").order_by("id")
+        ],
+        "warning_reports": [_report_export(r) for r in _reports(patient)],
+    }
+
+
+def _reports(patient):
+    return WarningReport.objects.filter(patient=patient).prefetch_related("actions__recorded_by").order_by("id")
+
+
+def _report_export(report) -> dict:
+    """What the patient reported and what was done; the photo is named, not embedded (it is kept on file)."""
+    return {
+        "id": report.pk,
+        "session": report.session_id,
+        "created_at": when(report.created_at),
+        "signs": report.signs,
+        "text": report.text,
+        "urgent": report.urgent,
+        "via": report.via,
+        "photo": bool(report.photo),
+        "actions": [
+            {
+                "action": a.action,
+                "resolved": a.resolved,
+                "recorded_by": str(a.recorded_by),
+                "recorded_at": when(a.recorded_at),
+            }
+            for a in report.actions.all()
         ],
     }
 

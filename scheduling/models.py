@@ -1,8 +1,9 @@
 import datetime
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Deferrable, F, Func, Q
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core import dates
+from core.storage import PrivateStorage
 from procedures.models import VersionedRecord
 
 
@@ -609,3 +611,122 @@ class PlanChange(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.session_id}"
+
+
+class WarningSign(models.TextChoices):
+    """The warning signs after a session that need the clinic (DOMAIN.md, "After a session")."""
+
+    SWELLING = "swelling", _("strong swelling")
+    DARK_CIRCLES = "dark_circles", _("dark circles under the eyes")
+    IRRITATION = "irritation", _("itching, irritation, red spots")
+    FEVER = "fever", _("a raised temperature with no other cause")
+    SCARS = "scars", _("scars")
+    DRYNESS = "dryness", _("excessive dryness")
+    OTHER = "other", pgettext_lazy("a warning sign", "something else")
+
+
+# The signs that may mean a spreading reaction or an infection: the patient is shown the clinic's
+# phone at once and the clinician's list puts the report first. The rest can wait for a reply.
+URGENT_SIGNS = (WarningSign.SWELLING, WarningSign.DARK_CIRCLES, WarningSign.FEVER)
+
+
+class WarningReportVia(models.TextChoices):
+    PORTAL = "portal", _("the portal")
+    LINK = "link", _("the link in the aftercare message")
+
+
+def _report_photo_path(report, filename: str) -> str:
+    return f"warning-reports/{report.patient_id}/{uuid.uuid4().hex}.jpg"
+
+
+class WarningReport(models.Model):
+    """A problem a patient reports after a session: a medical record, never edited or deleted.
+
+    `urgent` is derived from the signs when the report is made (URGENT_SIGNS) and the database
+    holds it to that rule. The photo is re-encoded without its metadata and kept in the private
+    storage; what the clinic did about the report is appended as WarningReportAction rows.
+    """
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="warning_reports", verbose_name=_("session")
+    )
+    # Denormalised from the session, as on the other medical records: the patient's record reads it.
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    signs = ArrayField(models.CharField(max_length=20, choices=WarningSign.choices), verbose_name=_("signs"))
+    text = models.TextField(_("what the patient wrote"), blank=True, max_length=2000)
+    photo = models.ImageField(_("photo"), storage=PrivateStorage(), upload_to=_report_photo_path, blank=True)
+    urgent = models.BooleanField(_("urgent"))
+    via = models.CharField(_("sent from"), max_length=10, choices=WarningReportVia.choices)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("warning report")
+        verbose_name_plural = _("warning reports")
+        indexes = [models.Index(fields=["created_at"], name="warningreport_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(signs=[]) & Q(signs__contained_by=[s.value for s in WarningSign]),
+                name="warning_report_signs_known",
+                violation_error_message=_("Choose at least one of the signs listed."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(signs__contains=[WarningSign.OTHER.value]) | ~Q(text=""),
+                name="warning_report_other_described",
+                violation_error_message=_("Describe the problem in a few words."),
+            ),
+            models.CheckConstraint(
+                condition=Q(urgent=True, signs__overlap=[s.value for s in URGENT_SIGNS])
+                | (Q(urgent=False) & ~Q(signs__overlap=[s.value for s in URGENT_SIGNS])),
+                name="warning_report_urgent_from_signs",
+                violation_error_message=_("A report is urgent exactly when it names an urgent sign."),
+            ),
+            models.CheckConstraint(
+                condition=Q(via__in=[v.value for v in WarningReportVia]),
+                name="warning_report_via_known",
+                violation_error_message=_("Unknown way of sending a report."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session} · {', '.join(self.signs)}"
+
+    def get_absolute_url(self):
+        return reverse("scheduling:warning-report", args=[self.pk])
+
+    @property
+    def sign_labels(self) -> list[str]:
+        return [WarningSign(code).label for code in self.signs]
+
+
+class WarningReportAction(models.Model):
+    """What a clinician did about a warning report; appended, never edited. One of them may close it."""
+
+    report = models.ForeignKey(
+        WarningReport, on_delete=models.PROTECT, related_name="actions", verbose_name=_("warning report")
+    )
+    action = models.TextField(_("what was done"), max_length=2000)
+    resolved = models.BooleanField(_("the problem is resolved"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = _("action on a warning report")
+        verbose_name_plural = _("actions on warning reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action=""),
+                name="warning_report_action_given",
+                violation_error_message=_("Say what was done."),
+            ),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(resolved=True),
+                name="warning_report_resolved_once",
+                violation_error_message=_("This report is already marked resolved."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.report_id}: {self.action[:40]}"

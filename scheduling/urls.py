@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, calendar_views, inbox_views, note_views, views
+from . import booking_views, calendar_views, inbox_views, note_views, report_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("sessions/<int:pk>/note/", note_views.session_note_create_view, name="session-note-create"),
     path("notes/<int:pk>/", note_views.session_note_view, name="session-note"),
     path("notes/<int:pk>/amend/", note_views.session_note_amend_view, name="session-note-amend"),
+    path("reports/<int:pk>/", report_views.warning_report_view, name="warning-report"),
+    path("reports/<int:pk>/photo/", report_views.warning_report_photo_view, name="warning-report-photo"),
     path("calendar/", calendar_views.calendar_view, name="calendar"),
     path("calendar/print/", calendar_views.calendar_print_view, name="calendar-print"),
     path("calendar/book/", calendar_views.calendar_book_view, name="calendar-book"),

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.locations import locations_of, refuse_other_location
 from accounts.models import Location
-from audit.services import audit_sessions_read
+from audit.services import audit_list_read, audit_sessions_read
 from core.dates import query_date
 from core.forms import apply_service_error
 from core.net import client_ip
 from core.policy import allowed, permission_required
 
-from . import selectors, services
+from . import report_selectors, selectors, services
 from .forms import (
     BookingRequestForm,
     CorrectOutcomeForm,
@@ -48,6 +48,7 @@ def _locations_of(user) -> list[Location]:
 def course_view(request, pk: int):
     course, sessions = selectors.course_with_sessions(_course_for_user(request.user, pk).pk)
     _mark_recordable(sessions)
+    reports = _course_reports(request, course)
     with timezone.override(course.location.tz):
         return render(
             request,
@@ -60,10 +61,20 @@ def course_view(request, pk: int):
                 "can_manage": allowed(request.user, "booking.manage"),
                 "can_record": allowed(request.user, "session.record"),
                 "can_view_notes": allowed(request.user, "clinical.view"),
+                "warning_reports": reports,
                 "move_form": MoveForm(),
                 "reason_form": ReasonForm(),
             },
         )
+
+
+def _course_reports(request, course) -> list:
+    """The problems the patient reported after this course's sessions: for clinicians, read like a list."""
+    if not allowed(request.user, "clinical.view"):
+        return []
+    reports = report_selectors.course_reports(course)
+    audit_list_read(request=request, record_type="scheduling.warningreport", ids=[r.pk for r in reports])
+    return reports
 
 
 def _mark_recordable(sessions) -> None:
@@ -275,11 +286,13 @@ def worklist_view(request):
     sessions = selectors.worklist(clinician=request.user, day=day, tz=tz)
     _mark_recordable(sessions)
     audit_sessions_read(request=request, sessions=sessions)
+    reports = _open_reports(request)
     with timezone.override(tz):
         return render(
             request,
             "scheduling/worklist.html",
             {
+                "reports": reports,
                 "sessions": sessions,
                 "day": day,
                 "previous": day - datetime.timedelta(days=1),
@@ -289,6 +302,18 @@ def worklist_view(request):
             },
             status=400 if date_error else 200,
         )
+
+
+def _open_reports(request) -> list:
+    """The problems patients reported after this clinician's sessions, still open: read like a list."""
+    reports = report_selectors.open_reports_for_clinician(request.user)
+    audit_list_read(
+        request=request,
+        record_type="scheduling.warningreport",
+        ids=[r.pk for r in reports],
+        patient_ids=[r.patient_id for r in reports],
+    )
+    return reports
 
 
 @permission_required("booking.manage")

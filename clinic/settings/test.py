@@ -1,6 +1,7 @@
 """The test suite: fast hashing, in-memory email, same PostgreSQL and Redis as everywhere."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 
@@ -19,3 +20,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # The portal's links are sent within the request, so a test reads them from the outbox at once.
 PORTAL_LINK_DELIVERY = "inline"
+
+# Photos patients send: a folder of the test run's own (a test may point it at its tmp_path).
+PRIVATE_MEDIA_ROOT = Path(tempfile.gettempdir()) / f"clinic-test-private-media-{os.getpid()}"  # noqa: F405

@@ -10,6 +10,11 @@ from .common import BookingConflict, SessionSpec
 from .courses import active_course_problems, course_book, course_cancel, course_preview
 from .moves import MoveProposal, gap_problems, session_move, session_move_proposal
 from .notes import current_note, session_note_amend, session_note_sign
+from .reports import (
+    report_problems,
+    warning_report_create,
+    warning_report_record_action,
+)
 from .requests import booking_request_close, booking_request_submit
 from .sessions import (
     can_change_online,
@@ -47,6 +52,7 @@ __all__ = [
     "current_note",
     "fingerprint",
     "gap_problems",
+    "report_problems",
     "session_cancel",
     "session_cancel_by_patient",
     "session_confirm_by_patient",
@@ -57,4 +63,6 @@ __all__ = [
     "session_note_sign",
     "session_record_outcome",
     "session_replace",
+    "warning_report_create",
+    "warning_report_record_action",
 ]

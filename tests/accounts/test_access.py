@@ -56,6 +56,11 @@ MATRIX = {
     "scheduling:session-note": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:session-note-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:request-close": (DENIED, 405, DENIED, DENIED, LOGIN),
+    # a patient's warning report: clinicians read it (and its photo), the patient their own (tests/scheduling)
+    "scheduling:warning-report": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "scheduling:warning-report-photo": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "portal:warning-report": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
     # the patient portal: the patient's own session and course (other patients: tests/portal)
     "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
     "portal:session-move": (DENIED, DENIED, DENIED, OK, LOGIN),
@@ -134,6 +139,24 @@ def records(patient, clinician, cryo, all_absent, registrar):
     note = SessionNote.objects.create(
         session=session, patient=patient, signed_by=clinician, signed_at=timezone.now(), zones="whole head"
     )
+    held_at = timezone.now() - datetime.timedelta(days=2)
+    held = Session.objects.create(
+        course=course,
+        patient=patient,
+        location=patient.home_location,
+        clinician=clinician,
+        start=held_at,
+        end=held_at + datetime.timedelta(minutes=20),
+        status="completed",
+    )
+    from django.core.files.base import ContentFile
+
+    from scheduling.models import WarningReport
+
+    photo = ContentFile(b"\xff\xd8 a stored photo", name="p.jpg")
+    report = WarningReport.objects.create(
+        session=held, patient=patient, signs=["dryness"], urgent=False, via="portal", photo=photo
+    )
     from consents.models import ConsentTemplate, Method
     from consents.selectors import current_version
     from consents.services import personal_data_record
@@ -151,6 +174,8 @@ def records(patient, clinician, cryo, all_absent, registrar):
         "closure": closure.pk,
         "request": request.pk,
         "note": note.pk,
+        "held": held.pk,
+        "report": report.pk,
     }
 
 
@@ -166,6 +191,10 @@ def _url(name, records):
         "scheduling:request-register": "request",
         "scheduling:session-note": "note",
         "scheduling:session-note-amend": "note",
+        "scheduling:warning-report": "report",
+        "scheduling:warning-report-photo": "report",
+        "portal:warning-report": "report",
+        "portal:session-report": "held",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
@@ -283,6 +312,8 @@ NOT_IN_MATRIX = {
     "set_language": "POST only; test_the_language_switcher_changes_the_interface_language",
     "session-link": "reached by a signed token; tests/scheduling/test_reminders.py",
     "session-link-page": "the page after a reminder's link; tests/scheduling/test_reminders.py",
+    "session-link-report": "the aftercare message's signed link; tests/scheduling/test_warning_reports.py",
+    "session-link-report-page": "the form after the aftercare link; tests/scheduling/test_warning_reports.py",
     "portal:link-landing": "reached by a one-time link; tests/portal/test_access.py",
     "portal:link": "the page after a one-time link; tests/portal/test_access.py",
     "portal:welcome-landing": "reached by an invitation; tests/portal/test_access.py",
