@@ -119,6 +119,14 @@ class Procedure(Bilingual):
         blank=True,
         help_text=_("Without it the session cannot be marked completed; before booking: nor can it be booked."),
     )
+    nitrogen_litres_per_session = models.DecimalField(
+        _("liquid nitrogen a session, litres"),
+        max_digits=5,
+        decimal_places=3,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(20)],
+        help_text=_("As the clinic measured it; the dewar's forecast counts it for every booked session."),
+    )
     active = models.BooleanField(_("offered"), default=True)
 
     class Meta:

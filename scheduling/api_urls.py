@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, dewar_api
 
 urlpatterns = [
     path("courses/preview/", api.CoursePreviewApi.as_view(), name="api-course-preview"),
@@ -9,5 +9,7 @@ urlpatterns = [
     path("sessions/<int:pk>/move/", api.SessionMoveApi.as_view(), name="api-session-move"),
     path("sessions/<int:pk>/cancel/", api.SessionCancelApi.as_view(), name="api-session-cancel"),
     path("calendar/", api.CalendarApi.as_view(), name="api-calendar"),
+    path("dewars/", dewar_api.DewarListApi.as_view(), name="api-dewars"),
+    path("dewars/<int:pk>/readings/", dewar_api.DewarReadingApi.as_view(), name="api-dewar-readings"),
     path("booking-requests/", api.BookingRequestApi.as_view(), name="api-booking-requests"),
 ]
