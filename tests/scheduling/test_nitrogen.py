@@ -188,3 +188,11 @@ def test_the_api_lists_forecasts_and_takes_a_reading_with_json_errors(dewar, cli
     assert "more than the dewar holds" in str(too_much.json())
     assert api(patient_user).get("/api/v1/dewars/").status_code == 403
     assert dewar.readings.count() == 1
+
+
+def test_the_administrators_dashboard_names_the_dewar_to_refill(dewar, clinician, administrator):
+    client = login(administrator)
+    assert "nitrogen-alerts" not in client.get("/admin/").content.decode()
+    read(dewar, clinician, "5.5")
+    page = client.get("/admin/").content.decode()
+    assert "nitrogen-alerts" in page and "Dewar A" in page and "order a refill by" in page
