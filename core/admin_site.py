@@ -45,6 +45,7 @@ def guard_admin_site(site: AdminSite) -> None:
     # The clinic's own words, not "Django administration".
     site.site_header = site.site_title = _("Clinic administration")
     site.index_title = _("Catalogues, rooms, hours, staff")
+    site.index_template = "admin/clinic/index.html"  # with the dashboard's warnings (liquid nitrogen)
     site.has_permission = has_permission
     site.login = login
     site.admin_view = admin_view

@@ -38,6 +38,9 @@ RULES: dict[str, frozenset[str]] = {
     "session.record": frozenset({CLINICIAN}),
     "calendar.view": frozenset({REGISTRAR, CLINICIAN}),
     "requests.handle": frozenset({REGISTRAR}),
+    # liquid nitrogen: everyone on the staff sees the forecast and records a refill or a weighing
+    "nitrogen.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
+    "nitrogen.record": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens

@@ -151,6 +151,14 @@ class Procedure(Bilingual):
         blank=True,
         help_text=_("Patients of this phototype or darker are at higher risk of pigmentation: a warning is shown."),
     )
+    nitrogen_litres_per_session = models.DecimalField(
+        _("liquid nitrogen a session, litres"),
+        max_digits=5,
+        decimal_places=3,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(20)],
+        help_text=_("As the clinic measured it; the dewar's forecast counts it for every booked session."),
+    )
     active = models.BooleanField(_("offered"), default=True)
 
     class Meta:

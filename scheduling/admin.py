@@ -16,7 +16,7 @@ from core.admin_site import AdministratorAdmin
 from core.forms import apply_service_error
 
 from .forms import clinicians
-from .models import Certification, Closure, Leave, OpeningHours, Resource, StaffHours, Weekday
+from .models import Certification, Closure, Dewar, Leave, OpeningHours, Resource, StaffHours, Weekday
 from .services.week_hours import Day, location_week_set, staff_week_set
 
 
@@ -278,3 +278,16 @@ class LeaveAdmin(ClinicianChoiceMixin, AdministratorAdmin):
 class CertificationAdmin(ClinicianChoiceMixin, AdministratorAdmin):
     list_display = ("clinician", "procedure", "valid_until")
     list_filter = ("procedure",)
+
+
+@admin.register(Dewar)
+class DewarAdmin(AdministratorAdmin):
+    """A dewar's figures; its readings are recorded on the Nitrogen page, not here."""
+
+    list_display = ("resource", "capacity_litres", "daily_loss_litres", "reserve_litres", "refill_lead_days")
+    list_filter = ("resource__location",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "resource":
+            kwargs["queryset"] = Resource.objects.filter(kind__slug="nitrogen-dewar").select_related("location")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, report_api
+from . import api, dewar_api, report_api
 
 urlpatterns = [
     path("courses/preview/", api.CoursePreviewApi.as_view(), name="api-course-preview"),
@@ -11,5 +11,7 @@ urlpatterns = [
     path("calendar/", api.CalendarApi.as_view(), name="api-calendar"),
     path("warning-reports/", report_api.WarningReportListApi.as_view(), name="api-warning-reports"),
     path("warning-reports/<int:pk>/", report_api.WarningReportDetailApi.as_view(), name="api-warning-report"),
+    path("dewars/", dewar_api.DewarListApi.as_view(), name="api-dewars"),
+    path("dewars/<int:pk>/readings/", dewar_api.DewarReadingApi.as_view(), name="api-dewar-readings"),
     path("booking-requests/", api.BookingRequestApi.as_view(), name="api-booking-requests"),
 ]

@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Deferrable, F, Func, Q
@@ -730,3 +731,129 @@ class WarningReportAction(models.Model):
 
     def __str__(self):
         return f"#{self.report_id}: {self.action[:40]}"
+
+
+class Dewar(models.Model):
+    """What a dewar (a device of the nitrogen kind) holds and loses: the figures its forecast needs."""
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, related_name="dewar", verbose_name=_("dewar"))
+    capacity_litres = models.DecimalField(
+        _("capacity, litres"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0.5)]
+    )
+    daily_loss_litres = models.DecimalField(
+        _("measured loss a day, litres"),
+        max_digits=6,
+        decimal_places=3,
+        help_text=_("Weigh the dewar 24 hours apart with no session between (about 1.5-5% of the capacity)."),
+    )
+    first_cooldown_litres = models.DecimalField(
+        _("extra for the day's first cool-down, litres"), max_digits=6, decimal_places=3, default=0
+    )
+    reserve_litres = models.DecimalField(
+        _("reserve, litres"),
+        max_digits=6,
+        decimal_places=2,
+        default=0,
+        help_text=_("Order a refill before the forecast falls under this."),
+    )
+    refill_lead_days = models.PositiveSmallIntegerField(
+        _("days from order to refill"), default=2, validators=[MaxValueValidator(60)]
+    )
+    refuse_when_dry = models.BooleanField(
+        _("refuse bookings on days it is forecast to run dry"),
+        default=False,
+        help_text=_("Otherwise the registrar is warned and may book."),
+    )
+
+    class Meta:
+        verbose_name = _("dewar")
+        verbose_name_plural = _("dewars")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity_litres__gt=0),
+                name="dewar_capacity_positive",
+                violation_error_message=_("A dewar's capacity must be above zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_loss_litres__gte=0, daily_loss_litres__lt=F("capacity_litres")),
+                name="dewar_loss_sane",
+                violation_error_message=_("The loss a day must be at least zero and less than the capacity."),
+            ),
+            models.CheckConstraint(
+                condition=Q(first_cooldown_litres__gte=0),
+                name="dewar_cooldown_not_negative",
+                violation_error_message=_("The cool-down extra cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reserve_litres__gte=0, reserve_litres__lt=F("capacity_litres")),
+                name="dewar_reserve_sane",
+                violation_error_message=_("The reserve must be at least zero and less than the capacity."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.resource)
+
+    def clean(self):
+        if self.resource_id and self.resource.kind.slug != "nitrogen-dewar":
+            raise ValidationError({"resource": _("Choose a device of the dewar kind.")})
+
+
+class ReadingKind(models.TextChoices):
+    REFILL = "refill", _("refill")
+    WEIGHING = "weighing", _("weighing")
+
+
+class NitrogenReading(models.Model):
+    """The level of a dewar at a moment, after a refill or a weighing; never edited (a wrong one is
+    followed by a right one)."""
+
+    dewar = models.ForeignKey(Dewar, on_delete=models.CASCADE, related_name="readings", verbose_name=_("dewar"))
+    kind = models.CharField(_("reading"), max_length=10, choices=ReadingKind.choices)
+    measured_at = models.DateTimeField(_("measured at"))
+    litres = models.DecimalField(_("litres"), max_digits=6, decimal_places=2)
+    weight_kg = models.DecimalField(
+        _("weight of the nitrogen, kg"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-measured_at"]
+        verbose_name = _("nitrogen reading")
+        verbose_name_plural = _("nitrogen readings")
+        indexes = [models.Index(fields=["dewar", "-measured_at"], name="nitrogen_reading_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(litres__gte=0),
+                name="nitrogen_reading_not_negative",
+                violation_error_message=_("A level cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in ReadingKind]),
+                name="nitrogen_reading_kind_known",
+                violation_error_message=_("Unknown kind of reading."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dewar} · {self.litres} l"
+
+
+class NitrogenAlert(models.Model):
+    """A warning to the administrators that a dewar's forecast falls under its reserve: one per reading
+    (a new refill or weighing starts a new forecast), sent once."""
+
+    reading = models.OneToOneField(NitrogenReading, on_delete=models.CASCADE, related_name="alert")
+    under_reserve_on = models.DateField()
+    order_by = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("nitrogen warning")
+        verbose_name_plural = _("nitrogen warnings")
+
+    def __str__(self):
+        return f"{self.reading.dewar} · {self.order_by}"

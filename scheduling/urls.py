@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, calendar_views, inbox_views, note_views, report_views, views
+from . import booking_views, calendar_views, dewar_views, inbox_views, note_views, report_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -30,4 +30,6 @@ urlpatterns = [
     path("requests/<int:pk>/close/", inbox_views.request_close_view, name="request-close"),
     path("closures/", views.closures_view, name="closures"),
     path("closures/<int:pk>/", views.closure_impact_view, name="closure"),
+    path("nitrogen/", dewar_views.nitrogen_view, name="nitrogen"),
+    path("nitrogen/<int:pk>/", dewar_views.dewar_view, name="dewar"),
 ]

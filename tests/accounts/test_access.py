@@ -43,6 +43,8 @@ MATRIX = {
     "scheduling:request-register": (DENIED, OK, DENIED, DENIED, LOGIN),
     "scheduling:closures": (DENIED, OK, DENIED, DENIED, LOGIN),
     "scheduling:closure": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:nitrogen": (OK, OK, OK, DENIED, LOGIN),
+    "scheduling:dewar": (OK, OK, OK, DENIED, LOGIN),
     "public-request": (OK, OK, OK, OK, OK),
     # POST-only actions: a GET by an allowed role is 405, by anyone else 403
     "scheduling:course-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
@@ -163,7 +165,17 @@ def records(patient, clinician, cryo, all_absent, registrar):
 
     form = ConsentTemplate.objects.get(procedure=cryo)
     consent = personal_data_record(patient=patient, version=current_version(form), method=Method.REGISTRATION)
+    from decimal import Decimal
+
+    from procedures.models import ResourceKind
+    from scheduling.models import Dewar, Resource
+
+    dewar_device = Resource.objects.create(
+        location=patient.home_location, kind=ResourceKind.objects.get(slug="nitrogen-dewar"), name="Dewar"
+    )
+    dewar = Dewar.objects.create(resource=dewar_device, capacity_litres=35, daily_loss_litres=Decimal("0.3"))
     return {
+        "dewar": dewar.pk,
         "consent": consent.pk,
         "consent-form": form.pk,
         "patient": patient.pk,
@@ -186,6 +198,7 @@ def _url(name, records):
         "scheduling:course-print": "course",
         "scheduling:course-cancel": "course",
         "scheduling:closure": "closure",
+        "scheduling:dewar": "dewar",
         "scheduling:request-close": "request",
         "scheduling:request": "request",
         "scheduling:request-register": "request",
