@@ -28,6 +28,8 @@ API_MATRIX = {
     "api-session-cancel": ("post", "session", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-calendar": ("get", None, (DENIED, BAD, BAD, DENIED, ANON)),
     "api-warning-reports": ("get", None, (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-dewars": ("get", None, (OK, OK, OK, DENIED, ANON)),
+    "api-dewar-readings": ("post", "dewar", (BAD, BAD, BAD, DENIED, ANON)),
     "api-warning-report": ("get", "report", (DENIED, DENIED, OK, DENIED, ANON)),
     "api-booking-requests": ("post", None, (BAD, BAD, BAD, BAD, BAD)),  # the public website form
     "api-me-sessions": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
