@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A course's status appears in CourseOut and in CourseDetail (which adds its consents): one enum, its old name.
+    "ENUM_NAME_OVERRIDES": {"CourseOutStatusEnum": "scheduling.models.CourseStatus"},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
