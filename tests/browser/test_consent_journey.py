@@ -4,6 +4,7 @@ clinician witnesses it, and the session is completed with its note (the procedur
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from consents.models import Consent, Method
@@ -82,3 +83,8 @@ def test_a_patient_signs_a_consent_on_a_phone_in_the_clinic_witnessed_and_the_se
         row.get_by_role("link", name="Session note").click()
     assert shown(page.get_by_text("Whole head along the partings"))
     assert shown(page.get_by_text("Mild redness, gone in ten minutes"))
+    # And in the patient's record, with the consent signed.
+    page.goto(f"{live_server.url}{eligible_patient.get_absolute_url()}")
+    assert shown(page.get_by_role("heading", name="Session notes"))
+    assert shown(page.locator(f'a[href="{reverse("scheduling:session-note", args=[note.pk])}"]'))
+    assert page.locator('.consent-row[data-consent-state="signed"]').count() >= 1
