@@ -1,17 +1,24 @@
 """Administrators keep the consent forms: a change of text is a new version (services.version_publish),
-never an edit; a version that asks for a new signature lists the patients affected."""
+never an edit; a version that asks for a new signature lists the patients affected. The signed
+consents and refusals are a read-only list (evidence is append-only), filterable by form and state."""
+
+import hashlib
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_site import AdministratorAdmin
+from audit.models import Action
+from audit.services import audit_record
+from core.admin_site import AdministratorAdmin, ReadOnlyAdministratorAdmin
+from core.policy import allowed
 
 from . import services
-from .models import ConsentTemplate, ConsentTemplateVersion
-from .selectors import current_version, patients_to_resign
+from .models import Consent, ConsentTemplate, ConsentTemplateVersion, Decision
+from .selectors import MISSING, OUTDATED, REFUSED, SIGNED, WITHDRAWN, consent_state, current_version, patients_to_resign
 
 
 class ConsentTemplateForm(forms.ModelForm):
@@ -102,3 +109,107 @@ class ConsentTemplateAdmin(AdministratorAdmin):
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _("Version %(n)d of the text is published.") % {"n": version.number})
+
+
+# ---------------------------------------------------------------- signed consents: read only
+
+
+STATE_LABELS = {
+    SIGNED: _("signed"),
+    REFUSED: _("refused"),
+    WITHDRAWN: _("withdrawn"),
+    OUTDATED: _("a new signature is needed"),
+    MISSING: _("missing"),
+}
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The state consents.selectors.consent_state gives, as a query: in force, refused, withdrawn, outdated."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [(state, STATE_LABELS[state]) for state in (SIGNED, REFUSED, WITHDRAWN, OUTDATED)]
+
+    def queryset(self, request, queryset):
+        signed = Q(decision=Decision.SIGNED, withdrawal__isnull=True)
+        outdated = Q(version__number__lt=F("template__resign_from_version"))
+        states = {
+            SIGNED: signed & ~outdated,
+            REFUSED: Q(decision=Decision.REFUSED),
+            WITHDRAWN: Q(decision=Decision.SIGNED, withdrawal__isnull=False),
+            OUTDATED: signed & outdated,
+        }
+        return queryset.filter(states[self.value()]) if self.value() in states else queryset
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdministratorAdmin):
+    """Every signature and refusal as stored, for the clinic's administrators; nothing here edits one
+    (the database refuses that too). Opening one is audited like any read of a patient's record."""
+
+    list_display = ("signed_at", "patient", "title", "decision", "state", "method", "witness")
+    list_filter = ("template", StateFilter, "method")
+    list_select_related = ("patient", "template", "version", "withdrawal", "witness")
+    search_fields = ("patient__full_name",)
+    date_hierarchy = "signed_at"
+    fields = (
+        "patient",
+        "title",
+        "decision",
+        "state",
+        "method",
+        "signed_at",
+        "version",
+        "language",
+        "witness",
+        "recorded_by",
+        "typed_name",
+        "withdrawn",
+        "ip",
+        "user_agent",
+        "text_sha256",
+        "text_intact",
+        "signature_sha256",
+        "code_hash",
+        "text",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return allowed(request.user, "consent.evidence") and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return allowed(request.user, "consent.evidence") and super().has_view_permission(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related(*self.list_select_related, "recorded_by", "code")
+        return queryset.defer("signature_png") if request.resolver_match.url_name.endswith("changelist") else queryset
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        consent = self.get_object(request, object_id)
+        if consent is not None:
+            audit_record(request=request, action=Action.VIEW, patient=consent.patient, record=consent)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return STATE_LABELS[consent_state(obj)[0]]
+
+    @admin.display(description=_("withdrawn at"))
+    def withdrawn(self, obj):
+        withdrawal = getattr(obj, "withdrawal", None)
+        return f"{withdrawal.at:%Y-%m-%d %H:%M} {withdrawal.reason}".strip() if withdrawal else "—"
+
+    @admin.display(description=_("the stored text matches its hash"), boolean=True)
+    def text_intact(self, obj):
+        return obj.text_intact
+
+    @admin.display(description=_("SHA-256 of the drawn signature"))
+    def signature_sha256(self, obj):
+        return hashlib.sha256(bytes(obj.signature_png)).hexdigest() if obj.signature_png else "—"
+
+    @admin.display(description=_("signing code (hashed)"))
+    def code_hash(self, obj):
+        return obj.code.code_hash if obj.code_id else "—"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Max
@@ -116,13 +117,44 @@ def consent_get_for_staff(user, pk) -> Consent:
     """A consent of a patient the user sees (403 without the role, 404 otherwise)."""
     require(user, "consent.view")
     consent = (
-        Consent.objects.select_related("template", "version", "witness", "patient", "withdrawal")
+        Consent.objects.select_related("template", "version", "witness", "patient", "withdrawal", "code")
         .filter(pk=pk, patient__in=patients_visible_to(user))
         .first()
     )
     if consent is None:
         raise Http404
     return consent
+
+
+@dataclass
+class Evidence:
+    """What proves a signature, beyond the text: for clinicians and administrators only."""
+
+    ip: str | None
+    user_agent: str
+    text_sha256: str
+    text_intact: bool
+    signature_sha256: str
+    code_channel: str
+    code_hash: str
+    code_sent_at: datetime.datetime | None
+    code_used_at: datetime.datetime | None
+
+
+def consent_evidence(consent: Consent) -> Evidence:
+    image = bytes(consent.signature_png) if consent.signature_png else b""
+    code = consent.code
+    return Evidence(
+        ip=consent.ip,
+        user_agent=consent.user_agent,
+        text_sha256=consent.text_sha256,
+        text_intact=consent.text_intact,
+        signature_sha256=hashlib.sha256(image).hexdigest() if image else "",
+        code_channel=code.channel if code else "",
+        code_hash=code.code_hash if code else "",
+        code_sent_at=code.created_at if code else None,
+        code_used_at=code.used_at if code else None,
+    )
 
 
 def consent_get_for_patient(patient, pk) -> Consent:

@@ -14,11 +14,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+import uuid
 
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from audit.models import Action
 from audit.services import audit_record
+from core import letters, mail
 from core.limits import limit_key, over_limit
 from core.net import absolute_url, client_ip
 from core.policy import allowed, require
@@ -279,9 +280,21 @@ def code_send(code_id: int, raw: str) -> None:
             )
         text %= values
         if code.channel == EMAIL:
-            send_mail(_("Your signing code"), text, None, [patient.email])
+            _send_letter(
+                patient,
+                subject=_("Your signing code"),
+                paragraphs=[text],
+                notes=[_("If you did not ask for this code, ignore this letter: nothing is signed without it.")],
+                kind="consent-code",
+            )
         else:
             get_backend().send(to=patient.phone.as_e164, text=text, reference=f"consent-code-{code.pk}")
+
+
+def _send_letter(patient, *, subject: str, kind: str, **content) -> None:
+    """An email as a letter from the clinic (core.letters): greeting, signature, headers, both parts."""
+    letter = letters.letter(subject=subject, name=patient.full_name, location=patient.home_location, **content)
+    mail.message(letter, to=patient.email, message_id=letters.message_id(kind, uuid.uuid4().hex)).send()
 
 
 def _refused(message: str, code: str) -> ValidationError:
@@ -383,7 +396,13 @@ def link_send(link_id: int, raw: str) -> None:
             "url": url,
         }
         if link.channel == EMAIL:
-            send_mail(_("A consent form to sign"), text, None, [patient.email])
+            _send_letter(
+                patient,
+                subject=_("A consent form to sign"),
+                paragraphs=[_("Please read and sign «%(form)s».") % {"form": link.template.title}],
+                action=(_("Read and sign"), url),
+                kind="consent-link",
+            )
         else:
             get_backend().send(to=patient.phone.as_e164, text=text, reference=f"consent-link-{link.pk}")
 

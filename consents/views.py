@@ -22,7 +22,7 @@ from audit.services import audit_record
 from core.branding import clinic
 from core.forms import apply_service_error
 from core.http import no_referrer, no_store, token_landing
-from core.policy import permission_required
+from core.policy import allowed, permission_required
 from patients.selectors import patient_get_for_user
 
 from . import selectors, services
@@ -134,20 +134,17 @@ def send_link_view(request, patient_pk: int, template_pk: int):
 
 @permission_required("consent.view")
 def consent_detail_view(request, pk: int):
-    """A signed form as stored (text, hash, method, witness, signature). Reading it is audited."""
+    """A signed form as stored: its state and text for everyone who sees the patient; the evidence
+    (address, browser, hashes, the drawn signature, the code) for clinicians only. Audited."""
     consent = selectors.consent_get_for_staff(request.user, pk)
-    audit_record(request=request, action=Action.VIEW, patient=consent.patient, record=consent)
-    return no_store(
-        render(
-            request,
-            "consents/detail.html",
-            {
-                "consent": consent,
-                "paragraphs": _paragraphs(consent.text),
-                "signature": as_data_url(consent.signature_png),
-            },
-        )
+    evidence = allowed(request.user, "consent.evidence")
+    audit_record(
+        request=request, action=Action.VIEW, patient=consent.patient, record=consent, detail={"evidence": evidence}
     )
+    context = {"consent": consent, "paragraphs": _paragraphs(consent.text), "evidence": None, "signature": None}
+    if evidence:
+        context |= {"evidence": selectors.consent_evidence(consent), "signature": as_data_url(consent.signature_png)}
+    return no_store(render(request, "consents/detail.html", context))
 
 
 def pdf_response(request, consent) -> HttpResponse:
@@ -157,7 +154,7 @@ def pdf_response(request, consent) -> HttpResponse:
     return no_store(response)
 
 
-@permission_required("consent.view")
+@permission_required("consent.evidence")  # the PDF carries the signature and the evidence
 def consent_pdf_view(request, pk: int):
     return pdf_response(request, selectors.consent_get_for_staff(request.user, pk))
 

@@ -28,6 +28,9 @@ RULES: dict[str, frozenset[str]] = {
     "consent.view": frozenset({REGISTRAR, CLINICIAN}),
     "consent.send": frozenset({REGISTRAR, CLINICIAN}),
     "consent.witness": frozenset({CLINICIAN}),
+    # a signed form's evidence (address, browser, hashes of the text, the drawn signature and the
+    # code) and its PDF, which carries them: not the front desk, who need only the state and the text
+    "consent.evidence": frozenset({ADMIN, CLINICIAN}),
     # catalogues, rooms, staff: administrators
     "catalogue.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     "catalogue.edit": frozenset({ADMIN}),

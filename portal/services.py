@@ -30,7 +30,7 @@ from accounts.contacts import canonical_contact
 from accounts.models import User
 from audit.models import Action
 from audit.services import audit_record
-from core import sms
+from core import letters, mail, sms
 from core.branding import clinic
 from core.limits import limit_key, over_limit
 from core.net import absolute_url
@@ -38,7 +38,6 @@ from core.policy import require
 from core.roles import Role
 from core.sms import get_backend
 from patients.models import Patient
-from reminders import letters, mail
 from reminders.models import Channel
 from scheduling.models import BookingRequest, BookingRequestStatus, Session, SessionStatus, WarningReport
 from scheduling.services import can_change_online
@@ -283,7 +282,7 @@ def _sms_text(link, url: str) -> str:
 
 
 def _send_letter(patient: Patient, subject: str, text: str, kind: str) -> None:
-    """The link as a letter from the clinic (reminders.letters): greeting, signature, headers."""
+    """The link as a letter from the clinic (core.letters): greeting, signature, headers."""
     letter = letters.letter(subject=subject, name=patient.full_name, paragraphs=[text], location=patient.home_location)
     message_id = letters.message_id(kind, uuid.uuid4().hex)
     mail.message(letter, to=patient.email, message_id=message_id).send()

@@ -22,12 +22,13 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from core import letters, mail
 from core.sms import PermanentSendError, TransientSendError, get_backend
 from scheduling.models import Session, SessionStatus
 from scheduling.progress import with_session_number
 from scheduling.selectors import session_warnings
 
-from . import letters, mail, notices
+from . import notices
 from .models import Channel, Dispatch, DispatchStatus, ReminderOffset
 from .reasons import (
     SKIP_HELD,

@@ -1,6 +1,6 @@
 """What a reminder and an aftercare message say, in the patient's language and the location's time zone.
 
-`compose(dispatch)` is the email of any kind of dispatch (reminders.letters adds the greeting, the
+`compose(dispatch)` is the email of any kind of dispatch (core.letters adds the greeting, the
 signature and the headers): each kind has a function in EMAIL_BODIES giving what it says, the
 reminders ("before_<n>h") one of their own. `compose_sms(dispatch)` is the SMS, at most two parts
 (core.sms.fit shortens the procedure's name, then the clinic's, never the date, link or phone).
@@ -20,11 +20,11 @@ from django.utils.translation import pgettext
 
 from core import dates, sms
 from core.branding import clinic
+from core.letters import Letter, letter
 from core.net import absolute_url
 from scheduling import progress
 
 from . import notices
-from .letters import Letter, letter
 from .links import session_link, session_report_link
 from .models import Dispatch
 
@@ -101,7 +101,7 @@ def _report_letter(dispatch: Dispatch, now=None) -> Letter:
         )
 
 
-# A kind's email: subject, paragraphs, facts, notes, action (see reminders.letters.letter).
+# A kind's email: subject, paragraphs, facts, notes, action (see core.letters.letter).
 EMAIL_BODIES: dict[str, Callable[[Dispatch], dict]] = {"aftercare": _aftercare_email}
 
 

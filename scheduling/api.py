@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 from accounts.locations import user_works_at
 from accounts.models import Location
 from audit.services import audit_sessions_read
+from consents import services as consent_services
+from consents.selectors import SIGNED, patient_form_statuses
 from core import dates
 from core.api import Conflict
 from core.net import client_ip
@@ -27,8 +29,12 @@ from .api_serializers import (
     MOVE_ANSWER,
     BookingRequestReceivedSerializer,
     CalendarSerializer,
+    ConsentLinkInSerializer,
+    ConsentLinkSentSerializer,
+    CourseDetailSerializer,
     CourseOutSerializer,
     CoursePreviewSerializer,
+    course_consents,
 )
 from .models import BookingRequest, SkinTreatment
 from .planner import MOST_SESSIONS, course_price
@@ -248,10 +254,46 @@ class CourseBookApi(APIView):
 class CourseDetailApi(APIView):
     permission_classes = [api_permission("booking.view")]
 
-    @extend_schema(responses={200: CourseOutSerializer})
+    @extend_schema(responses={200: CourseDetailSerializer})
     def get(self, request, pk):
         selectors.course_get_for_user(request.user, pk)
-        return course_response(pk)
+        course, sessions = selectors.course_with_sessions(pk)
+        consents = course_consents(patient_form_statuses(course.patient, procedure_ids=[course.procedure_id]))
+        return Response(CourseDetailSerializer(course, context={"sessions": sessions, "consents": consents}).data)
+
+
+class CourseConsentLinkApi(APIView):
+    """Send the patient the link to sign the course's consent form at home, as the course page does."""
+
+    permission_classes = [api_permission("consent.send")]
+
+    @extend_schema(
+        request=ConsentLinkInSerializer,
+        responses={
+            202: ConsentLinkSentSerializer,
+            409: OpenApiResponse(
+                description="no_form: the procedure has no consent form; already_signed: the consent is in force."
+            ),
+        },
+    )
+    def post(self, request, pk):
+        course = selectors.course_get_for_user(request.user, pk, action="consent.send")
+        data = ConsentLinkInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = patient_form_statuses(course.patient, procedure_ids=[course.procedure_id])
+        if not rows:
+            raise Conflict(_("No consent form is set up for this procedure."), code="no_form")
+        if rows[0].state == SIGNED:
+            raise Conflict(_("The patient's consent to this procedure is already signed."), code="already_signed")
+        link = consent_services.signing_link_send(
+            actor=request.user,
+            patient=course.patient,
+            template=rows[0].template,
+            channel=data.validated_data["channel"],
+            request=request,
+        )
+        answer = {"form": rows[0].template.pk, "channel": link.channel, "expires_at": link.expires_at}
+        return Response(ConsentLinkSentSerializer(answer).data, status=status.HTTP_202_ACCEPTED)
 
 
 class MoveInSerializer(serializers.Serializer):

@@ -174,3 +174,64 @@ class CalendarSerializer(serializers.Serializer):
 class BookingRequestReceivedSerializer(serializers.Serializer):
     status = serializers.CharField()
     received_at = serializers.DateTimeField(required=False)
+
+
+# ---------------------------------------------------------------- consents (a block of its own)
+# The course detail adds the consent state of the forms its procedure needs (consents.selectors);
+# CourseDetailSerializer extends CourseOutSerializer so the course's own fields stay in one place.
+
+CONSENT_STATES = ["signed", "missing", "refused", "withdrawn", "outdated"]
+REQUIRED_BEFORE = {"booking": "booking", "session": "first_session"}  # Procedure.consent_required -> API
+
+
+class CourseConsentSerializer(serializers.Serializer):
+    form = serializers.IntegerField(help_text="The consent form's id.")
+    title = serializers.CharField(help_text="The form's title, in the request's language.")
+    state = serializers.ChoiceField(
+        choices=CONSENT_STATES,
+        help_text="The patient's latest decision: signed; missing (none yet); refused; withdrawn; "
+        "outdated (signed under a version that asked for a new signature).",
+    )
+    since = serializers.DateTimeField(allow_null=True, help_text="When that decision was made (null: missing).")
+    required_before = serializers.ChoiceField(
+        choices=list(REQUIRED_BEFORE.values()),
+        allow_null=True,
+        help_text="When the procedure needs it signed: before booking, before the first session; null: not needed.",
+    )
+    consent = serializers.IntegerField(allow_null=True, help_text="The latest signature or refusal (null: none).")
+
+
+def course_consents(rows) -> list[dict]:
+    """consents.selectors.FormStatus rows as CourseConsentSerializer's fields."""
+    return [
+        {
+            "form": row.template.pk,
+            "title": row.template.title,
+            "state": row.state,
+            "since": row.since,
+            "required_before": REQUIRED_BEFORE.get(row.required),
+            "consent": row.consent.pk if row.consent is not None else None,
+        }
+        for row in rows
+    ]
+
+
+class CourseDetailSerializer(CourseOutSerializer):
+    consents = serializers.SerializerMethodField()
+
+    class Meta(CourseOutSerializer.Meta):
+        fields = [*CourseOutSerializer.Meta.fields, "consents"]
+
+    @extend_schema_field(CourseConsentSerializer(many=True))
+    def get_consents(self, obj) -> list[dict]:
+        return CourseConsentSerializer(self.context["consents"], many=True).data
+
+
+class ConsentLinkInSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["sms", "email"], help_text="How the patient gets the link.")
+
+
+class ConsentLinkSentSerializer(serializers.Serializer):
+    form = serializers.IntegerField()
+    channel = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="Until when the link works.")

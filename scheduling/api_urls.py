@@ -6,6 +6,7 @@ urlpatterns = [
     path("courses/preview/", api.CoursePreviewApi.as_view(), name="api-course-preview"),
     path("courses/", api.CourseBookApi.as_view(), name="api-courses"),
     path("courses/<int:pk>/", api.CourseDetailApi.as_view(), name="api-course"),
+    path("courses/<int:pk>/consent-link/", api.CourseConsentLinkApi.as_view(), name="api-course-consent-link"),
     path("sessions/<int:pk>/move/", api.SessionMoveApi.as_view(), name="api-session-move"),
     path("sessions/<int:pk>/cancel/", api.SessionCancelApi.as_view(), name="api-session-cancel"),
     path("calendar/", api.CalendarApi.as_view(), name="api-calendar"),

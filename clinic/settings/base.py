@@ -207,7 +207,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A course's status appears in CourseOut and in CourseDetail (which adds its consents): one enum,
+    # its old name; two "kind" fields (a dewar's reading, the treatment a course follows) named apart.
     "ENUM_NAME_OVERRIDES": {
+        "CourseOutStatusEnum": "scheduling.models.CourseStatus",
         "NitrogenReadingKindEnum": "scheduling.models.ReadingKind",
         "SkinTreatmentKindEnum": "scheduling.models.SkinTreatment",
     },

@@ -82,7 +82,7 @@ MATRIX = {
     "consents:sign": (DENIED, DENIED, OK, DENIED, LOGIN),
     "consents:send": (DENIED, 405, 405, DENIED, LOGIN),
     "consents:detail": (DENIED, OK, OK, DENIED, LOGIN),
-    "consents:pdf": (DENIED, OK, OK, DENIED, LOGIN),
+    "consents:pdf": (DENIED, DENIED, OK, DENIED, LOGIN),  # the PDF carries the evidence: clinicians
     "consents:portal-list": (DENIED, DENIED, DENIED, OK, LOGIN),
     "consents:portal-form": (DENIED, DENIED, DENIED, OK, LOGIN),
     "consents:portal-pdf": (DENIED, DENIED, DENIED, OK, LOGIN),

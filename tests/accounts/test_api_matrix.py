@@ -24,6 +24,7 @@ API_MATRIX = {
     "api-course-preview": ("post", None, (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-courses": ("post", None, (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-course": ("get", "course", (DENIED, OK, OK, DENIED, ANON)),
+    "api-course-consent-link": ("post", "course", (DENIED, BAD, BAD, DENIED, ANON)),
     "api-session-move": ("post", "session", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-session-cancel": ("post", "session", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-calendar": ("get", None, (DENIED, BAD, BAD, DENIED, ANON)),

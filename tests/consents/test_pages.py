@@ -1,17 +1,21 @@
 """Consent pages: the tablet, the signing link, the portal's "My consents", the PDF, the privacy page,
 and the website request form's personal-data consent."""
 
+import hashlib
 import io
 import json
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import Action, AuditEvent
 from consents.models import Consent, Decision, Method, SigningLink, Withdrawal, text_hash
 from consents.selectors import current_version, personal_data_version
+from consents.services import code_request, code_sign
 from patients.models import Patient
 from scheduling.models import BookingRequest
 
@@ -65,12 +69,68 @@ def test_a_registrar_cannot_witness_and_a_stranger_clinician_does_not_find_the_p
     assert login(stranger).get(reverse("consents:sign", args=[patient.pk, cryo_form.pk])).status_code == 404
 
 
-def test_the_signed_form_page_and_its_pdf_are_audited_reads(as_registrar, patient, cryo_form, clinician, registrar):
+def test_the_signed_form_page_and_its_pdf_are_audited_reads(as_clinician, patient, cryo_form, clinician):
     consent = sign_in_clinic(clinician, patient, cryo_form)
-    assert as_registrar.get(reverse("consents:detail", args=[consent.pk])).status_code == 200
-    assert as_registrar.get(reverse("consents:pdf", args=[consent.pk])).status_code == 200
+    assert as_clinician.get(reverse("consents:detail", args=[consent.pk])).status_code == 200
+    assert as_clinician.get(reverse("consents:pdf", args=[consent.pk])).status_code == 200
     reads = AuditEvent.objects.filter(action=Action.VIEW, record_type="consents.consent", record_id=consent.pk)
-    assert reads.filter(actor=registrar).count() == 2
+    assert reads.filter(actor=clinician).count() == 2
+    assert reads.filter(actor=clinician, detail__evidence=True).count() == 1
+
+
+def _drawn_in_clinic(clinician, patient, cryo_form):
+    request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.44", HTTP_USER_AGENT="ClinicTablet/7.1")
+    request.user = clinician
+    return sign_in_clinic(clinician, patient, cryo_form, signature=drawn_png(), request=request)
+
+
+def test_the_clinician_sees_the_evidence_of_a_signature(as_clinician, patient, cryo_form, clinician):
+    consent = _drawn_in_clinic(clinician, patient, cryo_form)
+    page = as_clinician.get(reverse("consents:detail", args=[consent.pk])).content.decode()
+    image_hash = hashlib.sha256(bytes(consent.signature_png)).hexdigest()
+    for shown in ("192.0.2.44", "ClinicTablet/7.1", consent.text_sha256, image_hash, "data:image/png;base64,"):
+        assert shown in page
+    assert reverse("consents:pdf", args=[consent.pk]) in page
+
+
+def test_the_registrar_sees_the_state_and_the_text_but_no_evidence(
+    as_registrar, patient, cryo_form, clinician, registrar
+):
+    consent = _drawn_in_clinic(clinician, patient, cryo_form)
+    response = as_registrar.get(reverse("consents:detail", args=[consent.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "signed" in page and consent.text.split("\n\n")[0][:40] in page  # the state and the text
+    image_hash = hashlib.sha256(bytes(consent.signature_png)).hexdigest()
+    for hidden in ("192.0.2.44", "ClinicTablet", consent.text_sha256, image_hash, "data:image/png", "Evidence"):
+        assert hidden not in page
+    assert reverse("consents:pdf", args=[consent.pk]) not in page
+    assert as_registrar.get(reverse("consents:pdf", args=[consent.pk])).status_code == 403
+    read = AuditEvent.objects.get(action=Action.VIEW, record_id=consent.pk, actor=registrar)
+    assert read.detail["evidence"] is False
+
+
+def test_a_code_signature_shows_the_clinician_the_codes_hash_not_the_code(
+    as_clinician, as_registrar, patient, cryo_form, sms, django_capture_on_commit_callbacks
+):
+    request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.45")
+    request.user = AnonymousUser()
+    with django_capture_on_commit_callbacks(execute=True):
+        code = code_request(patient=patient, template=cryo_form, decision="signed", channel="sms", request=request)
+    raw = re.search(r"\b(\d{6})\b", _sent(sms)[-1]).group(1)
+    consent = code_sign(patient=patient, code_id=code.pk, raw=raw, language="ru", request=request)
+    code.refresh_from_db()
+    clinician_page = as_clinician.get(reverse("consents:detail", args=[consent.pk])).content.decode()
+    assert code.code_hash in clinician_page and raw not in clinician_page.replace(code.code_hash, "")
+    registrar_page = as_registrar.get(reverse("consents:detail", args=[consent.pk])).content.decode()
+    assert code.code_hash not in registrar_page and "192.0.2.45" not in registrar_page
+
+
+def test_a_clinician_of_another_location_finds_no_signed_form(patient, cryo_form, clinician):
+    consent = sign_in_clinic(clinician, patient, cryo_form)
+    stranger = login(UserFactory(username="far-doc", role="clinician", locations=[LocationFactory(name="Far")]))
+    assert stranger.get(reverse("consents:detail", args=[consent.pk])).status_code == 404
+    assert stranger.get(reverse("consents:pdf", args=[consent.pk])).status_code == 404
 
 
 # ---------------------------------------------------------------- the PDF

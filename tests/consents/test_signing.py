@@ -12,8 +12,9 @@ from django.test import RequestFactory
 
 from consents.models import Consent, Decision, Method, SigningCode, text_hash
 from consents.selectors import current_version
-from consents.services import code_request, code_sign, consent_record_in_clinic, version_publish
+from consents.services import code_request, code_sign, consent_record_in_clinic, signing_link_send, version_publish
 from consents.signature import signature_png
+from patients.models import Patient
 
 from .conftest import drawn_png, sign_in_clinic
 
@@ -207,3 +208,27 @@ def test_a_code_by_email_reaches_the_patients_address(patient, cryo_form):
         code_request(patient=patient, template=cryo_form, decision="signed", channel="email", request=_request())
     assert mail.outbox[-1].to == [patient.email]
     assert re.search(r"\b\d{6}\b", mail.outbox[-1].body)
+
+
+def test_a_code_by_email_is_a_letter_from_the_clinic(patient, cryo_form):
+    """Like every email to a patient (core.letters): a greeting by name, a signature, both parts, our headers."""
+    Patient.objects.filter(pk=patient.pk).update(full_name="Maria Petrovna Ivanova", preferred_language="en")
+    patient.refresh_from_db()
+    with _commit(execute=True):
+        code_request(patient=patient, template=cryo_form, decision="signed", channel="email", request=_request())
+    email = mail.outbox[-1]
+    assert email.body.startswith("Dear Maria Petrovna,\n")
+    assert "Do not tell anyone." in email.body and "\n-- \n" in email.body  # the signature follows
+    assert email.alternatives[0].mimetype == "text/html" and "Maria Petrovna" in email.alternatives[0].content
+    assert email.subject.startswith("Your signing code — ") and email.from_email.startswith("Tricho Clinic <")
+    assert email.extra_headers["Message-ID"].startswith("<consent-code.")
+    assert email.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_signing_link_by_email_is_a_letter_with_the_link_as_its_action(patient, cryo_form, registrar):
+    with _commit(execute=True):
+        signing_link_send(actor=registrar, patient=patient, template=cryo_form, channel="email", request=_request())
+    email = mail.outbox[-1]
+    assert re.search(r"https?://\S+/consent/\S+", email.body)
+    assert email.alternatives[0].mimetype == "text/html" and "/consent/" in email.alternatives[0].content
+    assert email.extra_headers["Message-ID"].startswith("<consent-link.")

@@ -55,6 +55,7 @@ def test_every_operation_documents_its_errors_with_the_error_schema(schema):
     "name, codes",
     [
         ("POST /api/v1/courses/", {"409"}),
+        ("POST /api/v1/courses/{id}/consent-link/", {"409"}),
         ("POST /api/v1/sessions/{id}/move/", {"409"}),
         ("POST /api/v1/me/sessions/{id}/cancel/", {"409"}),
         ("POST /api/v1/booking-requests/", {"429"}),

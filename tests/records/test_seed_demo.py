@@ -1,6 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from patients.models import Patient
@@ -47,3 +47,37 @@ def test_the_demo_staff_work_at_the_demo_clinic(db, settings):
     from patients.selectors import patient_list
 
     assert len(list(patient_list(query="", limit=100, user=registrar))) == Patient.objects.count()
+
+
+def test_the_demo_has_consents_a_missing_one_and_a_session_under_way_to_complete_with_a_note(db, settings):
+    from consents.models import Consent, ConsentTemplate, Kind, Method
+    from scheduling.models import SessionStatus
+    from scheduling.selectors import worklist
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # again: nothing doubles
+    translation.activate("en")
+    cryo = Procedure.objects.get(slug="cryomassage-contact")
+    assert (cryo.consent_required, cryo.requires_session_note) == ("session", True)
+    form = ConsentTemplate.objects.get(procedure=cryo)
+    signed = Consent.objects.filter(template=form)
+    assert signed.count() == signed.values("patient").distinct().count() > Patient.objects.count() / 2
+    assert not signed.exclude(method__in=[Method.DRAWN, Method.TYPED]).exists()
+    assert not signed.filter(witness__isnull=True).exists()
+    cleared = Patient.objects.get(user__username="patient")
+    assert signed.get(patient=cleared).method == Method.DRAWN
+    personal_data = Consent.objects.filter(template__kind=Kind.PERSONAL_DATA)
+    assert personal_data.count() == Patient.objects.count()
+
+    doctor = User.objects.get(username="doctor")
+    tz = doctor.locations.get().tz
+    now = timezone.now()
+    day = worklist(clinician=doctor, day=timezone.localdate(now, tz), tz=tz)
+    under_way = [s for s in day if s.patient_id == cleared.pk]
+    assert len(under_way) == 1 and under_way[0].status == SessionStatus.SCHEDULED
+    assert under_way[0].start <= now < under_way[0].end and under_way[0].flags == []
+    unsigned = [s for s in day if s.patient_id != cleared.pk]
+    assert unsigned and not signed.filter(patient=unsigned[0].patient).exists()
+    assert [f.text for f in unsigned[0].flags] == ["Consent missing: Scalp cryomassage, contact"]
+    assert eligibility(patient=cleared, procedure=cryo, when=now).eligible is True

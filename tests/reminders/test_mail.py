@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from accounts.models import Location
+from core import letters, mail
 from patients.models import Patient
-from reminders import letters, mail
 from reminders import services as reminders
 from reminders.models import Dispatch, DispatchStatus
 from scheduling.models import Session, SessionStatus

@@ -1,22 +1,38 @@
-"""Demo data for a laptop: one location, staff of every role, patients. Safe to run again."""
+"""Demo data for a laptop: one location, staff of every role, patients, their consents, a course
+with a session under way. Safe to run again."""
 
+import base64
 import datetime
+import io
 import random
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import Location, User
+from consents.models import Consent, ConsentTemplate, Decision, Method, text_hash
+from consents.selectors import current_version, personal_data_version
+from consents.services import consent_record_in_clinic, personal_data_record
 from core.roles import Role
 from patients.models import Patient, Sex
 from patients.services import patient_register
 from procedures.models import Contraindication, Procedure, ResourceKind, Screening
 from procedures.services import ice_test_record, screening_sign
-from scheduling.models import Certification, Course, OpeningHours, Resource, StaffHours
+from scheduling.models import (
+    Certification,
+    Course,
+    OpeningHours,
+    Resource,
+    ResourceBooking,
+    Session,
+    SessionStatus,
+    StaffHours,
+)
 from scheduling.services import SessionSpec, course_book, course_preview
 
 PASSWORD = "demo-pass-2026"
@@ -49,7 +65,11 @@ class Command(BaseCommand):
             self._more_patients(location, staff["registrar"])
             self._clinical_records(staff["doctor"])
             self._resources(location, [staff["doctor"], staff["doctor2"]])
+            self._clinic_rules()
             self._course(location, staff["registrar"])
+            self._unsigned_course(location, staff["registrar"], staff["doctor"])
+            self._consents(staff["registrar"], staff["doctor"])
+            self._today(staff["doctor"])
             codes = self._admin_recovery_codes(staff["admin"])
         self.stdout.write(
             self.style.SUCCESS(
@@ -178,9 +198,16 @@ class Command(BaseCommand):
                     clinician=doctor, procedure=procedure, defaults={"valid_until": until}
                 )
 
-    def _course(self, location, registrar):
+    def _clinic_rules(self):
+        """The demo clinic asks for a signed consent before the first cryomassage and a note for each
+        session (each clinic chooses; the catalogue ships with neither)."""
+        Procedure.objects.filter(slug="cryomassage-contact").update(
+            consent_required="session", requires_session_note=True
+        )
+
+    def _course(self, location, registrar, patient=None):
         """The first portal patient has a cryomassage course booked from tomorrow."""
-        patient = Patient.objects.select_related("home_location").get(user__username="patient")
+        patient = patient or Patient.objects.select_related("home_location").get(user__username="patient")
         if Course.objects.filter(patient=patient).exists():
             return
         cryo = Procedure.objects.get(slug="cryomassage-contact")
@@ -202,3 +229,109 @@ class Command(BaseCommand):
             )
         else:
             self.stderr.write("Demo course not booked: " + "; ".join(plan.problems))
+
+    def _unsigned_course(self, location, registrar, doctor):
+        """A cleared patient with a course and no consent yet: the worklist says "consent missing"."""
+        patient = Patient.objects.select_related("home_location").get(phone=UNSIGNED_PHONE)
+        cryo = Procedure.objects.get(slug="cryomassage-contact")
+        if not Screening.objects.filter(patient=patient).exists():
+            when = timezone.now() - datetime.timedelta(days=1)
+            answers = {c.id: (False, "") for c in Contraindication.objects.filter(procedures=cryo, active=True)}
+            screening_sign(
+                actor=doctor,
+                patient=patient,
+                procedures=[cryo],
+                answers=answers,
+                fitzpatrick=3,
+                complaints="Перхоть, зуд кожи головы",
+                examined_at=when,
+            )
+            ice_test_record(
+                actor=doctor, patient=patient, area="Затылочная область", exposure_seconds=10, performed_at=when
+            )
+        self._course(location, registrar, patient)
+
+    def _consents(self, registrar, doctor):
+        """Every demo patient gave the personal-data consent at registration; most signed the
+        cryomassage consent in the clinic, the doctor witnessing (the first portal patient by hand on
+        the screen); the patient of _unsigned_course has not."""
+        pd_version = personal_data_version()
+        cryo_form = ConsentTemplate.objects.filter(procedure__slug="cryomassage-contact").first()
+        signed = set(Consent.objects.values_list("patient_id", "template_id"))
+        for patient in Patient.objects.order_by("pk"):
+            if pd_version is not None and (patient.pk, pd_version.template_id) not in signed:
+                personal_data_record(patient=patient, version=pd_version, method=Method.REGISTRATION, actor=registrar)
+            if cryo_form is None or patient.phone == UNSIGNED_PHONE or (patient.pk, cryo_form.pk) in signed:
+                continue
+            if patient.phone.as_e164.startswith("+7903") and patient.pk % 3 == 0:
+                continue  # a few have not come in yet
+            self._sign_in_clinic(doctor, patient, cryo_form, drawn=patient.user_id is not None)
+
+    def _sign_in_clinic(self, doctor, patient, form, *, drawn: bool):
+        version = current_version(form)
+        signature = {"signature": _drawn_signature()} if drawn else {"typed_name": patient.full_name, "ticked": True}
+        consent_record_in_clinic(
+            actor=doctor,
+            patient=patient,
+            template=form,
+            version_id=version.pk,
+            shown_hash=text_hash(version.text("ru")),
+            language="ru",
+            decision=Decision.SIGNED,
+            witnessed=True,
+            **signature,
+        )
+
+    def _today(self, doctor):
+        """The doctor's day: the first portal patient's session started ten minutes ago (to complete,
+        with its note), then the unsigned patient's. No service writes a session into the past, so
+        the demo moves the next booked ones there (the database still refuses any clash)."""
+        now, tz = timezone.now(), doctor.locations.first().tz
+        today = timezone.localdate(now, tz)
+        starts = [
+            (Q(user__username="patient"), max(now - datetime.timedelta(minutes=10), _midnight(today, tz))),
+            (Q(phone=UNSIGNED_PHONE), _later_today(now, tz, datetime.timedelta(minutes=40))),
+        ]
+        for who, start in starts:
+            sessions = Session.objects.filter(patient__in=Patient.objects.filter(who), status=SessionStatus.SCHEDULED)
+            if sessions.on_local_day(today, tz).exists():
+                continue
+            session = sessions.filter(start__gt=now).order_by("start").first()
+            if session is not None:
+                self._move(session, start, doctor)
+
+    def _move(self, session, start, doctor):
+        shift = start - session.start
+        try:
+            with transaction.atomic():
+                ResourceBooking.objects.filter(session=session).update(start=F("start") + shift, end=F("end") + shift)
+                Session.objects.filter(pk=session.pk).update(
+                    start=F("start") + shift, end=F("end") + shift, clinician=doctor
+                )
+        except IntegrityError:
+            self.stderr.write(f"Demo session {session.pk} not moved to today: it would clash.")
+
+
+UNSIGNED_PHONE = "+79030000001"
+
+
+def _midnight(day, tz):
+    return datetime.datetime.combine(day, datetime.time(0, 1), tzinfo=tz)
+
+
+def _later_today(now, tz, gap):
+    """`gap` after now, or before it when that would be tomorrow (a demo run late at night)."""
+    later = now + gap
+    return later if timezone.localdate(later, tz) == timezone.localdate(now, tz) else now - gap
+
+
+def _drawn_signature() -> str:
+    """A hand-drawn-looking stroke as the tablet page sends it (a PNG data URL)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    points = [(30, 140), (90, 60), (140, 150), (200, 70), (260, 140), (330, 80), (400, 150), (480, 60), (560, 120)]
+    ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=5)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()

@@ -2,7 +2,7 @@
 
 Django's EmailMessage builds a general MIME tree and folds every header through the standard
 library's `email.header` machinery: about 0.6 ms of CPU per message, a third of a reminder's cost in
-the worker. A letter (reminders.letters) is always the same shape (multipart/alternative: a UTF-8
+the worker. A letter (core.letters) is always the same shape (multipart/alternative: a UTF-8
 text part and a UTF-8 HTML part, one recipient), so for Django's SMTP backend it is written here
 directly, with the standard library encoding the headers that need it (subject, From, Reply-To).
 Anything outside that shape (a non-ASCII address, a line too long for 8bit) returns None and goes

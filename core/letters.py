@@ -4,7 +4,7 @@ Every email to a patient goes through `letter()`: reminders, aftercare, change n
 The caller gives what the message says (paragraphs, facts, one link), in the reader's language (under
 `translation.override`); `letter()` adds the greeting, the signature with the branch's address and
 phone, and the headers that say who wrote it and when: From with the clinic's name, Reply-To the
-clinic's e-mail, a Date in the branch's time zone. Both parts come from templates/reminders/; the
+clinic's e-mail, a Date in the branch's time zone. Both parts come from templates/core/; the
 HTML one escapes everything it is given.
 """
 
@@ -93,8 +93,8 @@ def letter(
     }
     return Letter(
         subject=subject,
-        text=_tidy(render_to_string("reminders/letter.txt", context)),
-        html=render_to_string("reminders/letter.html", context),
+        text=_tidy(render_to_string("core/letter.txt", context)),
+        html=render_to_string("core/letter.html", context),
         sender=sender(),
         reply_to=(brand.name, brand.email) if brand.email else None,
         date=timezone.localtime(now or timezone.now(), tz),
