@@ -113,18 +113,23 @@ def dewar_history(dewar: Dewar, *, limit: int = 20) -> tuple[list[NitrogenReadin
     return readings, list(reversed(periods))
 
 
-def dry_days_for(location_id: int, days: set[datetime.date]) -> dict[datetime.date, list[Dewar]]:
-    """Which of these days a dewar of the location is forecast to run dry on (for the planner)."""
-    dewars = Dewar.objects.filter(resource__location_id=location_id, resource__active=True).select_related(
-        "resource__location"
+def dry_days_for(procedure, location, days: set[datetime.date]) -> tuple[dict[datetime.date, list[Dewar]], bool]:
+    """The days among `days` on which every dewar the procedure could use at the location is forecast
+    to run dry, with those dewars; and whether the clinic refuses bookings then (a dewar so set).
+
+    One query when the location has no such dewar (most procedures need none), three when it has.
+    """
+    dewars = list(
+        Dewar.objects.filter(
+            resource__location=location, resource__active=True, resource__kind__procedures=procedure
+        ).select_related("resource__location")
     )
-    if not days:
-        return {}
-    out: dict[datetime.date, list[Dewar]] = {}
-    for state in dewar_states(dewars, until=max(days)):
-        if state.forecast is None:
-            continue
-        for day in state.forecast.days:
-            if day.dry and day.day in days:
-                out.setdefault(day.day, []).append(state.dewar)
-    return out
+    if not dewars or not days:
+        return {}, False
+    dry: dict[datetime.date, list[Dewar]] = {}
+    states = dewar_states(dewars, until=max(days))
+    for day in sorted(days):
+        out = [s.dewar for s in states if s.forecast and any(d.dry and d.day == day for d in s.forecast.days)]
+        if len(out) == len(states):
+            dry[day] = out
+    return dry, any(d.refuse_when_dry for d in dewars)

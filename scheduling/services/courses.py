@@ -39,6 +39,7 @@ from .common import (
     slot_problems,
 )
 from .coverage import coverage_problems
+from .dewars import nitrogen_booking_check
 from .skin_treatment import (
     PrecedingTreatment,
     check_skin_treatment,
@@ -128,12 +129,13 @@ def course_preview(
     plan.problems = problems + plan.problems
     if plan.sessions:
         plan.problems += coverage_problems(patient, procedure, plan, location.tz)
-        _preview_skin_treatment(plan, facts, procedure, combined_procedure, location.tz, preceding_treatment)
+        _preview_checks(plan, facts, procedure, combined_procedure, location, preceding_treatment)
     return plan
 
 
-def _preview_skin_treatment(plan, facts, procedure, combined_procedure, tz, treatment) -> None:
-    """The treatment's problems (these block) and the warnings that do not, once each."""
+def _preview_checks(plan, facts, procedure, combined_procedure, location, treatment) -> None:
+    """The treatment's and the nitrogen's problems (these block) and the warnings that do not, once each."""
+    tz = location.tz
     courses = [(procedure, [s.start for s in plan.sessions])]
     if combined_procedure is not None:
         shared = [s.companion.start for s in plan.sessions if s.companion] + [s.start for s in plan.companion_rest]
@@ -148,6 +150,11 @@ def _preview_skin_treatment(plan, facts, procedure, combined_procedure, tz, trea
         if starts:
             decision = eligibility(patient=None, procedure=booked, when=min(starts), facts=facts, tz=tz)
             plan.warnings += [w.message for w in decision.warnings if w.message not in plan.warnings]
+
+    for booked, starts in courses:
+        refused, warned = nitrogen_booking_check(procedure=booked, location=location, starts=starts)
+        plan.problems += refused
+        plan.warnings += warned
 
 
 def _create_course(
@@ -200,12 +207,16 @@ def _booking_problems(*, patient, procedure, location, specs, combined_procedure
     problems += spacing_problems(location.tz, rules, [s.start for s in specs])
     found, resources = slot_problems(patient=patient, procedure=procedure, location=location, specs=specs)
     problems += found
+    problems += nitrogen_booking_check(procedure=procedure, location=location, starts=[s.start for s in specs])[0]
     other_resources = []
     if companions:
         other_found, other_resources = slot_problems(
             patient=patient, procedure=combined_procedure, location=location, specs=companions
         )
         other_found += spacing_problems(location.tz, Rules.of(combined_procedure), [c.start for c in companions])
+        other_found += nitrogen_booking_check(
+            procedure=combined_procedure, location=location, starts=[c.start for c in companions]
+        )[0]
         other_found = active_course_problems(patient, combined_procedure) + other_found
         problems += [
             _("%(procedure)s: %(problem)s") % {"procedure": combined_procedure.name, "problem": p} for p in other_found

@@ -19,10 +19,10 @@ from django.utils.translation import ngettext
 
 from audit.models import Action
 from audit.services import audit_record
-from core.dates import long_date
+from core.dates import long_date, short_date
 from core.roles import Role
 
-from ..dewars import dewar_states
+from ..dewars import dewar_states, dry_days_for
 from ..models import Dewar, NitrogenAlert, NitrogenReading, ReadingKind
 from ..nitrogen import litres_from_kg
 
@@ -181,3 +181,27 @@ def _alert_text(alert: NitrogenAlert) -> tuple[str, str]:
             ]
         )
     return subject, body
+
+
+def nitrogen_booking_check(*, procedure, location, starts) -> tuple[list[str], list[str]]:
+    """For sessions planned at `starts`: (problems, warnings) of days every usable dewar is forecast
+    to run dry on. A problem (the booking is refused) where the clinic set a dewar so; else a warning."""
+    tz = location.tz
+    days = {start.astimezone(tz).date() for start in starts}
+    dry, refuse = dry_days_for(procedure, location, days)
+    if not dry:
+        return [], []
+    names = ", ".join(sorted({str(d) for dewars in dry.values() for d in dewars}))
+    listed = ", ".join(short_date(day) for day in sorted(dry))
+    if refuse:
+        return [
+            _(
+                "Liquid nitrogen: %(dewar)s is forecast to run dry on %(days)s. Record a refill on the Nitrogen "
+                "page, or plan these sessions later."
+            )
+            % {"dewar": names, "days": listed}
+        ], []
+    return [], [
+        _("Liquid nitrogen: %(dewar)s is forecast to run dry on %(days)s; order a refill before then.")
+        % {"dewar": names, "days": listed}
+    ]

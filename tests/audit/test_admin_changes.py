@@ -28,7 +28,7 @@ def form_data(response) -> dict:
             data[bound.html_name] = [str(v) for v in value]
         elif value is True:
             data[bound.html_name] = "on"
-        elif value not in (None, False):
+        elif value is not None and value is not False:  # a 0 (Decimal("0.000") == False) is posted too
             data[bound.html_name] = str(value)
     return data
 

@@ -196,3 +196,71 @@ def test_the_administrators_dashboard_names_the_dewar_to_refill(dewar, clinician
     read(dewar, clinician, "5.5")
     page = client.get("/admin/").content.decode()
     assert "nitrogen-alerts" in page and "Dewar A" in page and "order a refill by" in page
+
+
+def _dry_in_a_few_days(dewar, clinician):
+    # 3 l losing 0.22 a day plus half a litre a session: dry within the first days of a course.
+    read(dewar, clinician, "3")
+
+
+def test_booking_on_days_the_dewar_runs_dry_is_a_warning_by_default(
+    dewar, registrar, clinician, eligible_patient, cryo, location
+):
+    from scheduling.services import course_preview
+
+    from .conftest import next_weekday
+
+    Procedure.objects.filter(pk=cryo.pk).update(nitrogen_litres_per_session=Decimal("0.5"))
+    cryo.refresh_from_db()
+    _dry_in_a_few_days(dewar, clinician)
+    plan = course_preview(
+        patient=eligible_patient, procedure=cryo, location=location, count=10,
+        first_day=next_weekday(0, location.tz), preferred_time=datetime.time(10),
+    )
+    assert plan.bookable
+    assert any("Dewar A is forecast to run dry" in w for w in plan.warnings)
+    course = book_course(registrar, eligible_patient, cryo, location)  # a warning does not stop the booking
+    assert course.sessions.count() == 10
+
+
+def test_booking_on_days_the_dewar_runs_dry_is_refused_where_the_clinic_says_so(
+    dewar, registrar, clinician, eligible_patient, cryo, location
+):
+    from scheduling.models import Course
+    from scheduling.services import SessionSpec, course_book, course_preview
+
+    from .conftest import next_weekday
+
+    Procedure.objects.filter(pk=cryo.pk).update(nitrogen_litres_per_session=Decimal("0.5"))
+    cryo.refresh_from_db()
+    Dewar.objects.filter(pk=dewar.pk).update(refuse_when_dry=True)
+    _dry_in_a_few_days(dewar, clinician)
+    plan = course_preview(
+        patient=eligible_patient, procedure=cryo, location=location, count=10,
+        first_day=next_weekday(0, location.tz), preferred_time=datetime.time(10),
+    )
+    assert not plan.bookable
+    assert any("Record a refill on the Nitrogen page" in p for p in plan.problems)
+    with pytest.raises(Exception) as refused:
+        course_book(
+            actor=registrar, patient=eligible_patient, procedure=cryo, location=location,
+            specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
+        )
+    assert "forecast to run dry" in str(refused.value)
+    assert not Course.objects.filter(patient=eligible_patient).exists()
+    # A refill recorded: the same booking goes ahead.
+    read(dewar, clinician, "30", hours_ago=0)
+    assert course_preview(
+        patient=eligible_patient, procedure=cryo, location=location, count=10,
+        first_day=next_weekday(0, location.tz), preferred_time=datetime.time(10),
+    ).bookable
+
+
+def test_a_procedure_that_needs_no_dewar_costs_one_query_for_the_nitrogen_check(dewar, clinician, location):
+    from scheduling.services.dewars import nitrogen_booking_check
+
+    prp = Procedure.objects.get(slug="plasmolifting")
+    _dry_in_a_few_days(dewar, clinician)
+    with CaptureQueriesContext(connection) as queries:
+        found = nitrogen_booking_check(procedure=prp, location=location, starts=[timezone.now()])
+    assert found == ([], []) and len(queries) == 1
