@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
     path("", include("portal.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("s/", session_links.session_link_page_view, name="session-link-page"),
     path("s/<str:token>/", session_links.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("consents.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),

@@ -38,6 +38,8 @@ RULES: dict[str, frozenset[str]] = {
     "session.record": frozenset({CLINICIAN}),
     "calendar.view": frozenset({REGISTRAR, CLINICIAN}),
     "requests.handle": frozenset({REGISTRAR}),
+    # the clinic's figures (aggregates, no patient named): administrators everywhere, registrars at theirs
+    "reports.view": frozenset({ADMIN, REGISTRAR}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens
