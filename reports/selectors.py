@@ -186,7 +186,7 @@ def utilisation(f: ReportFilter) -> Report:
         "utilisation",
         _("Utilisation"),
         _(
-            "Booked minutes (sessions scheduled, done or missed) over available minutes: a clinician's working "
+            "Booked minutes (sessions scheduled or done) over available minutes: a clinician's working "
             "hours within the opening hours, less leave and closures; a room or device: the opening hours, "
             "less closures."
         ),

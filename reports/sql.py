@@ -16,20 +16,22 @@ loc AS (
 )"""
 
 # The sessions that start in the range at the asked locations, of the asked clinician and procedure.
+# Without a procedure the course is not read (the EXISTS folds away when the parameter is NULL).
 SCOPED = """
-scoped AS (
+scoped AS NOT MATERIALIZED (
   SELECT s.id, s.course_id, s.patient_id, s.location_id, s.clinician_id, s.start, s."end", s.status,
-         s.updated_at, (s.start AT TIME ZONE loc.time_zone)::date AS day, c.procedure_id, c.total_price,
-         c.session_count
+         s.updated_at, (s.start AT TIME ZONE loc.time_zone)::date AS day
   FROM loc
   JOIN scheduling_session s ON s.location_id = loc.id AND s.start >= loc.begin_at AND s.start < loc.end_at
-  JOIN scheduling_course c ON c.id = s.course_id
   WHERE (%(clinician)s::int IS NULL OR s.clinician_id = %(clinician)s::int)
-    AND (%(procedure)s::int IS NULL OR c.procedure_id = %(procedure)s::int)
+    AND (%(procedure)s::int IS NULL OR EXISTS (
+      SELECT 1 FROM scheduling_course c WHERE c.id = s.course_id AND c.procedure_id = %(procedure)s::int
+    ))
 )"""
 
-# Booked time: what was booked for a patient and not cancelled (a no-show's time was booked too).
-BOOKED_STATUSES = "('scheduled', 'completed', 'no_show')"
+# Booked time: what the sessions hold, scheduled or done (scheduling.models.ACTIVE_STATUSES); a
+# cancelled or missed session frees its clinician and rooms, as the calendar shows it.
+BOOKED_STATUSES = "('scheduled', 'completed')"
 
 USER_NAME = "COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.username)"
 
@@ -70,9 +72,15 @@ booked AS (
          SUM(EXTRACT(EPOCH FROM (s."end" - s.start))) / 60 AS minutes
   FROM scoped s WHERE s.status IN {BOOKED_STATUSES} GROUP BY 2, 3, 4
   UNION ALL
-  SELECT 'resource', b.resource_id, s.location_id, s.day, SUM(EXTRACT(EPOCH FROM (b."end" - b.start))) / 60
-  FROM scoped s JOIN scheduling_resourcebooking b ON b.session_id = s.id
-  WHERE s.status IN {BOOKED_STATUSES} GROUP BY 2, 3, 4
+  -- A room's active bookings are its holds (a cancelled or missed session's are released).
+  SELECT 'resource', b.resource_id, r.location_id, (b.start AT TIME ZONE loc.time_zone)::date,
+         SUM(EXTRACT(EPOCH FROM (b."end" - b.start))) / 60
+  FROM loc JOIN scheduling_resource r ON r.location_id = loc.id
+  JOIN scheduling_resourcebooking b
+    ON b.resource_id = r.id AND b.active AND b.start >= loc.begin_at AND b.start < loc.end_at
+  WHERE (%(clinician)s::int IS NULL AND %(procedure)s::int IS NULL)
+     OR b.session_id IN (SELECT id FROM scoped)
+  GROUP BY 2, 3, 4
 ),
 together AS (
   SELECT kind, entity_id, location_id, day, minutes AS available, 0 AS booked FROM available
@@ -165,10 +173,10 @@ booked_courses AS (
   GROUP BY 1, 2
 ),
 session_value AS (
-  SELECT location_id, procedure_id,
-         SUM(total_price / session_count) FILTER (WHERE status = 'completed') AS delivered_value,
-         SUM(total_price / session_count) FILTER (WHERE status = 'scheduled') AS scheduled_value
-  FROM scoped GROUP BY 1, 2
+  SELECT s.location_id, c.procedure_id,
+         SUM(c.total_price / c.session_count) FILTER (WHERE s.status = 'completed') AS delivered_value,
+         SUM(c.total_price / c.session_count) FILTER (WHERE s.status = 'scheduled') AS scheduled_value
+  FROM scoped s JOIN scheduling_course c ON c.id = s.course_id GROUP BY 1, 2
 )
 SELECT COALESCE(b.location_id, v.location_id) AS location_id, COALESCE(b.procedure_id, v.procedure_id) AS procedure_id,
        COALESCE(b.courses, 0) AS courses, COALESCE(b.booked_value, 0) AS booked_value,

@@ -22,8 +22,8 @@ def build(name, week, **kwargs):
 
 def test_utilisation_is_booked_over_available_minutes_per_clinician_and_room(week):
     totals = rows_by(build("utilisation", week)["totals"], "name")
-    assert (totals["Anna Alpha"]["booked_minutes"], totals["Anna Alpha"]["available_minutes"]) == (60, 1140)
-    assert totals["Anna Alpha"]["utilisation"] == 5.3
+    assert (totals["Anna Alpha"]["booked_minutes"], totals["Anna Alpha"]["available_minutes"]) == (30, 1140)
+    assert totals["Anna Alpha"]["utilisation"] == 2.6  # her no-show on Tuesday held no time
     assert (totals["Boris Beta"]["booked_minutes"], totals["Boris Beta"]["available_minutes"]) == (45, 240)
     assert totals["Boris Beta"]["utilisation"] == 18.8
     assert (totals["Room 1"]["booked_minutes"], totals["Room 1"]["available_minutes"]) == (75, 1320)
@@ -33,7 +33,7 @@ def test_utilisation_is_booked_over_available_minutes_per_clinician_and_room(wee
 def test_utilisation_by_day_clips_working_hours_to_the_opening_hours(week):
     rows = build("utilisation", week, period="day")["periods"]
     anna = {r["period"]: (r["booked_minutes"], r["available_minutes"]) for r in rows if r["name"] == "Anna Alpha"}
-    assert anna == {datetime.date(2026, 11, 2): (30, 540), datetime.date(2026, 11, 3): (30, 600)}
+    assert anna == {datetime.date(2026, 11, 2): (30, 540), datetime.date(2026, 11, 3): (0, 600)}
     boris = {r["period"]: r["available_minutes"] for r in rows if r["name"] == "Boris Beta"}
     assert boris == {datetime.date(2026, 11, 2): 240}  # on leave on Tuesday
 
@@ -155,3 +155,15 @@ def test_sessions_of_another_location_are_not_counted(week):
     f = ReportFilter(first=FIRST, last=LAST, locations=(other,))
     assert all(not t.rows for t in report_build("attendance", f).tables)
     assert all(not t.rows for t in report_build("utilisation", f).tables)
+
+
+def test_the_procedure_filter_counts_only_its_courses(week):
+    from procedures.models import Procedure
+
+    prp = Procedure.objects.get(slug="plasmolifting")
+    assert build("attendance", week, procedure_id=prp.pk)["clinicians"] == []
+    totals = rows_by(build("utilisation", week, procedure_id=prp.pk)["totals"], "name")
+    assert totals["Room 1"]["booked_minutes"] == 0 and totals["Anna Alpha"]["available_minutes"] == 1140
+    assert (
+        rows_by(build("attendance", week, procedure_id=week.cryo.pk)["clinicians"], "name")["Anna Alpha"]["booked"] == 3
+    )

@@ -169,7 +169,7 @@ def test_the_xlsx_opens_with_the_same_numbers(week, as_registrar):
     assert rows["Boris Beta"]["Utilisation, %"] == 18.8
     days = list(book["By day"].iter_rows(values_only=True))
     anna_days = {row[3].date(): row[4] for row in days[1:] if row[1] == "Anna Alpha"}
-    assert anna_days == {datetime.date(2026, 11, 2): 30, datetime.date(2026, 11, 3): 30}
+    assert anna_days == {datetime.date(2026, 11, 2): 30, datetime.date(2026, 11, 3): 0}
 
 
 def test_the_xlsx_keeps_money_as_numbers(week, as_registrar):
