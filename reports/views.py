@@ -16,6 +16,8 @@ from .exports import XLSX_TYPE, report_csv, report_xlsx
 from .filters import ReportFilter, ReportFilterForm
 from .selectors import REPORTS, report_build
 
+PAGE_ROWS = 200  # a table's rows on the page; its download has every row
+
 
 def audit_report_read(request, names, f: ReportFilter) -> None:
     """One event per page, download or API answer: which reports, over which range and locations."""
@@ -57,7 +59,11 @@ def reports_view(request):
             )
     audit_report_read(request, REPORTS, f)
     query = request.GET.urlencode()
-    return render(request, "reports/index.html", {"form": form, "filter": f, "reports": reports, "query": query})
+    return render(
+        request,
+        "reports/index.html",
+        {"form": form, "filter": f, "reports": reports, "query": query, "page_rows": PAGE_ROWS},
+    )
 
 
 @permission_required("reports.view")
