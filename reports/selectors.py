@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Procedure
@@ -92,9 +92,9 @@ COLUMNS: dict[str, dict[str, list[Column]]] = {
             Column("name", _("Clinician"), "text"),
             Column("location", _("Location"), "text"),
             Column("booked", _("Sessions booked"), "int"),
-            Column("completed", _("Done"), "int"),
+            Column("completed", pgettext_lazy("report column", "Done"), "int"),
             Column("no_show", _("No-shows"), "int"),
-            Column("cancelled", _("Cancelled"), "int"),
+            Column("cancelled", pgettext_lazy("report column", "Cancelled"), "int"),
             Column("late_cancelled", _("Cancelled late"), "int"),
             Column("scheduled", _("Still scheduled"), "int"),
             Column("no_show_rate", _("No-show rate, %"), "percent"),
@@ -107,7 +107,7 @@ COLUMNS: dict[str, dict[str, list[Column]]] = {
             Column("procedure", _("Procedure"), "text"),
             Column("started", _("Started"), "int"),
             Column("active", _("Still going"), "int"),
-            Column("completed", _("Completed"), "int"),
+            Column("completed", pgettext_lazy("report column", "Completed"), "int"),
             Column("abandoned", _("Abandoned"), "int"),
             Column("cancelled_unstarted", _("Cancelled before the first session was done"), "int"),
             Column("completion_rate", _("Completed, %"), "percent"),

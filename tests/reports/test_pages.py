@@ -235,3 +235,9 @@ def test_the_page_s_queries_do_not_grow_with_the_sessions(week, as_registrar):
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_each_api_report_costs_a_fixed_number_of_queries(week, as_registrar, name):
     assert _count(as_registrar, api(name), RANGE) <= 8
+
+
+def test_the_page_reads_russian(week, as_registrar):
+    page = as_registrar.get(INDEX, RANGE, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Отчёты" in page and "Загрузка" in page and "Неявки и поздние отмены" in page
+    assert "Доля неявок, %" in page and "врач" in page
