@@ -47,7 +47,7 @@ def _row_serializer(report: str, table: str, columns) -> type[serializers.Serial
 def _report_serializer(name: str) -> type[serializers.Serializer]:
     tables = {key: _row_serializer(name, key, columns)(many=True) for key, columns in COLUMNS[name].items()}
     fields = {
-        "report": serializers.CharField(),
+        "report": serializers.ChoiceField(choices=[name]),
         "first_day": serializers.DateField(),
         "last_day": serializers.DateField(help_text="Included."),
         "locations": serializers.ListField(child=serializers.IntegerField()),
@@ -76,7 +76,7 @@ class ReportApi(APIView):
         ],
         responses={
             200: PolymorphicProxySerializer(
-                component_name="Report", serializers=list(SERIALIZERS.values()), resource_type_field_name="report"
+                component_name="Report", serializers=SERIALIZERS, resource_type_field_name="report"
             )
         },
     )

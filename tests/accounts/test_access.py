@@ -154,6 +154,7 @@ def records(patient, clinician, cryo, all_absent, registrar):
         "closure": closure.pk,
         "request": request.pk,
         "note": note.pk,
+        "report": "attendance",  # a report's name (reports.selectors.REPORTS)
     }
 
 
