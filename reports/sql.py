@@ -146,7 +146,7 @@ FROM started GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 # New: the patient's first course (no session of an earlier course anywhere in the clinic).
 PATIENTS = f"""
 WITH {STARTED},
-flagged AS (
+flagged AS MATERIALIZED (  -- once per course, not once per count below
   SELECT st.location_id, st.patient_id, EXISTS (
     SELECT 1 FROM scheduling_session e WHERE e.patient_id = st.patient_id AND e.start < st.begin_at
   ) AS is_returning
