@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MOST_BARS = 25
-ROW, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 210, 260, 70
+ROW, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 180, 220, 70
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Chart:
     bars: list[Bar]
     height: int
     left_out: int  # rows not drawn (the table has them all)
+    caption: str = ""  # what a bar's length is: the value column's label
     width: int = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     bar_x: int = LABEL_WIDTH
 
@@ -35,11 +36,11 @@ class Chart:
         return self.bar_x + bar.width + 6
 
 
-def _short(text: str, most: int = 30) -> str:
+def _short(text: str, most: int = 26) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
-def bar_chart(rows: list[dict], *, label: str, value: str) -> Chart | None:
+def bar_chart(rows: list[dict], *, label: str, value: str, caption: str = "") -> Chart | None:
     """One bar per row (the first MOST_BARS), as long as its `value` against the largest; None when empty."""
     drawn = [r for r in rows if r.get(value) is not None][:MOST_BARS]
     if not drawn:
@@ -54,4 +55,4 @@ def bar_chart(rows: list[dict], *, label: str, value: str) -> Chart | None:
         )
         for n, r in enumerate(drawn)
     ]
-    return Chart(bars=bars, height=len(bars) * ROW, left_out=len(rows) - len(drawn))
+    return Chart(bars=bars, height=len(bars) * ROW, left_out=len(rows) - len(drawn), caption=caption)

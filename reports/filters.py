@@ -110,6 +110,12 @@ class ReportFilterForm(forms.Form):
         data["date_from"], data["date_to"] = first, last
         return data
 
+    def show_range(self) -> None:
+        """Draw the range the report used in the date fields, the default one too."""
+        data = self.data.copy()
+        data["date_from"], data["date_to"] = self.cleaned_data["date_from"], self.cleaned_data["date_to"]
+        self.data = data
+
     def _chosen(self) -> list[Location]:
         wanted = self.cleaned_data.get("location")
         return [loc for loc in self.locations if loc.pk == wanted] or self.locations

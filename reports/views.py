@@ -43,6 +43,13 @@ def _form(request) -> ReportFilterForm:
     return ReportFilterForm(request.GET, locations=locations)
 
 
+def _chart(table):
+    if not table.chart_value:
+        return None
+    caption = next(str(c.label) for c in table.columns if c.key == table.chart_value)
+    return bar_chart(table.rows, label=table.chart_label, value=table.chart_value, caption=caption)
+
+
 @permission_required("reports.view")
 def reports_view(request):
     form = _form(request)
@@ -51,12 +58,11 @@ def reports_view(request):
     if not form.is_valid():
         return render(request, "reports/index.html", {"form": form}, status=400)
     f = form.report_filter()
+    form.show_range()
     reports = [report_build(name, f) for name in REPORTS]
     for report in reports:
         for table in report.tables:
-            table.chart = (
-                bar_chart(table.rows, label=table.chart_label, value=table.chart_value) if table.chart_value else None
-            )
+            table.chart = _chart(table)
     audit_report_read(request, REPORTS, f)
     query = request.GET.urlencode()
     return render(

@@ -48,6 +48,7 @@ def test_the_page_defaults_to_the_current_month_of_the_location(week, as_registr
     assert response.status_code == 200
     assert response.context["filter"].first == today.replace(day=1)
     assert response.context["filter"].last.month == today.month
+    assert f'value="{today.replace(day=1).isoformat()}"' in response.content.decode()  # drawn in the form
 
 
 def test_an_administrator_sees_all_locations(week, administrator):
