@@ -233,12 +233,16 @@ def test_the_page_s_queries_do_not_grow_with_the_sessions(week, as_registrar):
     assert first == 13
 
 
+# the user, her locations, the report's statement, the procedures' names (reports that name them,
+# when there are rows), the audit event
+API_QUERIES = {"utilisation": 4, "attendance": 4, "completion": 5, "patients": 4, "revenue": 5, "requests": 4}
+
+
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_each_api_report_costs_a_fixed_number_of_queries(week, as_registrar, name):
-    assert _count(as_registrar, api(name), RANGE) <= 8
-
-
-def test_the_page_reads_russian(week, as_registrar):
-    page = as_registrar.get(INDEX, RANGE, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert "Отчёты" in page and "Загрузка" in page and "Неявки и поздние отмены" in page
-    assert "Доля неявок, %" in page and "врач" in page
+    as_registrar.get(api(name), RANGE)
+    first = _count(as_registrar, api(name), RANGE)
+    for day in (4, 5):
+        course = week.course(PatientFactory(home_location=week.location))
+        week.session(course, week.doc_b, at(day, 10, 0, week.tz), status=SessionStatus.COMPLETED, room=week.room)
+    assert _count(as_registrar, api(name), RANGE) == first == API_QUERIES[name]
