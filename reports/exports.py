@@ -13,8 +13,16 @@ from .selectors import Report
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell(value):
-    return "" if value is None else value
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value, kind: str):
+    """A CSV cell; a text that a spreadsheet would run as a formula is quoted with an apostrophe."""
+    if value is None:
+        return ""
+    if kind == "text" and str(value).startswith(FORMULA_STARTS):
+        return "'" + str(value)
+    return value
 
 
 def report_csv(report: Report) -> str:
@@ -26,7 +34,7 @@ def report_csv(report: Report) -> str:
         writer.writerow([str(table.title)])
         writer.writerow([str(c.label) for c in table.columns])
         for row in table.rows:
-            writer.writerow([_cell(row[c.key]) for c in table.columns])
+            writer.writerow([_cell(row[c.key], c.kind) for c in table.columns])
     return out.getvalue()
 
 
@@ -38,6 +46,9 @@ def report_xlsx(report: Report) -> bytes:
         sheet.append([str(c.label) for c in table.columns])
         for row in table.rows:
             sheet.append([row[c.key] for c in table.columns])
+            for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
+                if column.kind == "text" and cell.data_type == "f":  # a name, never a formula
+                    cell.data_type = "s"
         for n, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(n)].width = max(10, min(40, len(str(column.label)) + 2))
             if column.kind == "money":

@@ -246,3 +246,14 @@ def test_each_api_report_costs_a_fixed_number_of_queries(week, as_registrar, nam
         course = week.course(PatientFactory(home_location=week.location))
         week.session(course, week.doc_b, at(day, 10, 0, week.tz), status=SessionStatus.COMPLETED, room=week.room)
     assert _count(as_registrar, api(name), RANGE) == first == API_QUERIES[name]
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_both_downloads(week, as_registrar):
+    week.room.name = '=HYPERLINK("http://evil.example")'
+    week.room.save(update_fields=["name"])
+    lines = as_registrar.get(export("utilisation", "csv"), RANGE).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in lines
+    book = load_workbook(io.BytesIO(as_registrar.get(export("utilisation", "xlsx"), RANGE).content))
+    names = [row[1] for row in book.worksheets[0].iter_rows(min_row=2)]
+    cell = next(c for c in names if str(c.value).startswith("=HYPERLINK"))
+    assert cell.data_type == "s"
