@@ -40,7 +40,10 @@ def _camel(text: str) -> str:
 
 
 def _row_serializer(report: str, table: str, columns) -> type[serializers.Serializer]:
-    fields = {c.key: FIELDS[c.kind]() for c in columns}
+    fields = {
+        c.key: serializers.ChoiceField(choices=list(c.choices)) if c.kind == "choice" else FIELDS[c.kind]()
+        for c in columns
+    }
     return type(f"Report{_camel(report)}{_camel(table)}Row", (serializers.Serializer,), fields)
 
 

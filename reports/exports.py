@@ -16,11 +16,12 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value, kind: str):
+def _cell(value, column):
     """A CSV cell; a text that a spreadsheet would run as a formula is quoted with an apostrophe."""
+    value = column.shown(value)
     if value is None:
         return ""
-    if kind == "text" and str(value).startswith(FORMULA_STARTS):
+    if column.kind == "text" and str(value).startswith(FORMULA_STARTS):
         return "'" + str(value)
     return value
 
@@ -34,7 +35,7 @@ def report_csv(report: Report) -> str:
         writer.writerow([str(table.title)])
         writer.writerow([str(c.label) for c in table.columns])
         for row in table.rows:
-            writer.writerow([_cell(row[c.key], c.kind) for c in table.columns])
+            writer.writerow([_cell(row[c.key], c) for c in table.columns])
     return out.getvalue()
 
 
@@ -45,7 +46,7 @@ def report_xlsx(report: Report) -> bytes:
         sheet = book.create_sheet(_sheet_name(str(table.title), book.sheetnames))
         sheet.append([str(c.label) for c in table.columns])
         for row in table.rows:
-            sheet.append([row[c.key] for c in table.columns])
+            sheet.append([c.shown(row[c.key]) for c in table.columns])
             for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
                 if column.kind == "text" and cell.data_type == "f":  # a name, never a formula
                     cell.data_type = "s"

@@ -29,7 +29,12 @@ CENT = Decimal("0.01")
 class Column:
     key: str
     label: str
-    kind: str = "int"  # text, int, date, percent, money
+    kind: str = "int"  # text, int, date, percent, money, choice (a code, shown by its label)
+    choices: dict | None = None  # choice: code -> label
+
+    def shown(self, value):
+        """The value as a person reads it (a choice's label); the API keeps the code."""
+        return str(self.choices[value]) if self.kind == "choice" and value in self.choices else value
 
 
 @dataclass
@@ -71,9 +76,11 @@ def _procedure_names(ids) -> dict:
     return {p.pk: p.name_for(language) for p in Procedure.objects.filter(pk__in=[i for i in ids if i])}
 
 
+KIND_LABELS = {"clinician": _("clinician"), "resource": _("room or device")}
+
 # Each report's tables and their columns (key, label, kind): the page, the exports and the API schema.
 PERIOD_HEAD = [
-    Column("kind", _("Who or what"), "text"),
+    Column("kind", _("Who or what"), "choice", KIND_LABELS),
     Column("name", _("Name"), "text"),
     Column("location", _("Location"), "text"),
 ]
@@ -152,8 +159,6 @@ COLUMNS: dict[str, dict[str, list[Column]]] = {
 
 # --- 1. Utilisation ---------------------------------------------------------------------------------
 
-KIND_LABELS = {"clinician": _("clinician"), "resource": _("room or device")}
-
 
 def utilisation(f: ReportFilter) -> Report:
     statement = sql.UTILISATION.replace("{period}", sql.PERIODS[f.period])
@@ -162,7 +167,7 @@ def utilisation(f: ReportFilter) -> Report:
     totals: dict[tuple, dict] = {}
     periods = []
     for r in rows:
-        base = {"kind": str(KIND_LABELS[r["kind"]]), "name": r["name"], "location": names[r["location_id"]]}
+        base = {"kind": r["kind"], "name": r["name"], "location": names[r["location_id"]]}
         periods.append(
             base | {"period": r["period"], "booked_minutes": r["booked"], "available_minutes": r["available"]}
         )

@@ -9,7 +9,7 @@ register = template.Library()
 @register.filter
 def report_cell(row: dict, column) -> str:
     """A table cell as the page shows it: by the column's kind, in the reader's language."""
-    value = row.get(column.key)
+    value = column.shown(row.get(column.key))
     if value is None or value == "":
         return "—" if column.kind != "text" else ""
     if column.kind == "date":
@@ -20,4 +20,4 @@ def report_cell(row: dict, column) -> str:
         return floatformat(value, 1)
     if column.kind == "int":
         return floatformat(value, "0g")
-    return str(value)
+    return str(value)  # text, and a choice's label

@@ -168,6 +168,7 @@ def test_the_xlsx_opens_with_the_same_numbers(week, as_registrar):
     assert rows["Boris Beta"]["Booked, min"] == 45
     assert rows["Boris Beta"]["Available, min"] == 240
     assert rows["Boris Beta"]["Utilisation, %"] == 18.8
+    assert (rows["Boris Beta"]["Who or what"], rows["Room 1"]["Who or what"]) == ("clinician", "room or device")
     days = list(book["By day"].iter_rows(values_only=True))
     anna_days = {row[3].date(): row[4] for row in days[1:] if row[1] == "Anna Alpha"}
     assert anna_days == {datetime.date(2026, 11, 2): 30, datetime.date(2026, 11, 3): 0}
@@ -195,6 +196,7 @@ def test_the_api_answers_with_typed_rows(week, as_registrar):
     assert row["delivered_value"] == "900.00"
     data = as_registrar.get(api("utilisation"), RANGE | {"period": "day"}).json()
     assert {r["period"] for r in data["tables"]["periods"]} == {"2026-11-02", "2026-11-03"}
+    assert {r["kind"] for r in data["tables"]["totals"]} == {"clinician", "resource"}  # codes, not words
 
 
 def test_the_openapi_schema_names_every_report(as_registrar):
