@@ -38,6 +38,9 @@ def test_the_registrar_sees_every_report_of_her_location(week, as_registrar):
         assert f'id="{name}"' in page
     assert page.count("<svg") == 5  # a chart beside each table with rows (no website requests this week)
     assert "Anna Alpha" in page and "Room 1" in page
+    reports = page[page.index('<section id="utilisation"') : page.index("</main>")]
+    assert "style=" not in reports and "<script" not in reports  # the CSP allows neither inline
+    assert '<rect class="report-chart-bar"' in reports
 
 
 def test_the_page_defaults_to_the_current_month_of_the_location(week, as_registrar):
