@@ -12,6 +12,7 @@ NAVIGATION = [
     (_("Requests"), "scheduling:requests", "requests.handle"),
     (_("Closures"), "scheduling:closures", "booking.manage"),
     (_("Nitrogen"), "scheduling:nitrogen", "nitrogen.view"),
+    (_("Reports"), "reports:index", "reports.view"),
     (_("Procedures"), "procedures:catalogue", "catalogue.view"),
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),

@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
     path("", include("portal.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -56,6 +57,7 @@ urlpatterns = [
     path("s/<str:token>/report/", portal_report_views.session_link_report_landing_view, name="session-link-report"),
     path("s/<str:token>/", session_links.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("consents.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),

@@ -44,6 +44,8 @@ RULES: dict[str, frozenset[str]] = {
     # liquid nitrogen: everyone on the staff sees the forecast and records a refill or a weighing
     "nitrogen.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     "nitrogen.record": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
+    # the clinic's figures (aggregates, no patient named): administrators everywhere, registrars at theirs
+    "reports.view": frozenset({ADMIN, REGISTRAR}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens

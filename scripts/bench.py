@@ -5,6 +5,8 @@
 Data (built once, in the database `clinic_bench` beside DATABASE_URL's): 50 locations,
 500 clinicians, 100,000 patients, 100,000 ten-session courses = 1,000,000 sessions with their
 room bookings. Location "Bench 0" has 200 sessions on every one of the 100 filled days.
+
+    python scripts/bench.py reports   # just the reports: each for a month, one location and all 50
 """
 
 from __future__ import annotations
@@ -394,6 +396,39 @@ def bench_portal():
         return timed(lambda i: client.get("/portal/"), 50)
 
 
+def bench_reports():
+    """Each report for a month of the filled days: one location ("Bench 0") and all 50, through the API.
+
+    A registrar attached to every bench location asks (an administrator's pages want a second factor);
+    her locations are all the bench's, so "all" is the same set of locations an administrator sees.
+    """
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from accounts.models import Location, User
+    from reports.selectors import REPORTS
+
+    locations = list(Location.objects.filter(name__startswith="Bench "))
+    one = next(loc for loc in locations if loc.name == "Bench 0")
+    user, _ = User.objects.get_or_create(username="bench_reports_registrar")
+    user.groups.add(Group.objects.get(name="registrar"))
+    user.locations.add(*locations)
+    client = Client()
+    client.force_login(user)
+    first = first_day()
+    month = {"date_from": first.isoformat(), "date_to": (first + datetime.timedelta(days=30)).isoformat()}
+    results = {}
+    with override_settings(**PRODUCTION_LIKE):
+        for scope, params, runs in (("one location", month | {"location": one.pk}, 10), ("all locations", month, 5)):
+            for name in REPORTS:
+                url = f"/api/v1/reports/{name}/"
+                assert client.get(url, params).status_code == 200  # warm
+                results[(name, scope)] = timed(lambda i, url=url, params=params: client.get(url, params), runs)
+            results[("page", scope)] = timed(lambda i, params=params: client.get("/reports/", params), 3)
+    return results
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -551,6 +586,9 @@ def main() -> int:
         queries, median, p95 = bench_portal()
         print(f"portal home: queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
         return 0
+    if sys.argv[1:] == ["reports"]:  # just the reports' figures
+        _print_reports(bench_reports())
+        return 0
     if sys.argv[1:] == ["reminders"]:  # just the reminder figures, for working on the send path
         added, scan_ms, due, received, send_rate, noop_rates = bench_reminders()
         print(
@@ -567,6 +605,7 @@ def main() -> int:
     book_q, book_med, book_p95, book_rate = bench_booking()
     search_q, search_med, search_p95 = bench_search()
     portal_q, portal_med, portal_p95 = bench_portal()
+    reports = bench_reports()
     added, scan_ms, due, received, send_rate, noop_rates = bench_reminders()
     noop_rate = max(noop_rates)
     rows = [
@@ -624,7 +663,17 @@ def main() -> int:
     print(f"{'benchmark':<52} {'queries':>7} {'median ms':>9} {'p95 ms':>7} {'rate':>16}  target")
     for name, q, med, p95, rate, target in rows:
         print(f"{name:<52} {q:>7} {med:>9} {p95:>7} {rate:>16}  {target}")
+    _print_reports(reports)
     return 0
+
+
+def _print_reports(results) -> None:
+    print(
+        f"\n{'report, a month of 1M sessions (API; page: all six)':<52} {'queries':>7} {'median ms':>9} {'p95 ms':>7}  target"
+    )
+    for (name, scope), (queries, median, p95) in results.items():
+        target = "" if name == "page" else ("< 1000 ms" if scope == "one location" else "< 3000 ms")
+        print(f"{name + ', ' + scope:<52} {queries:>7} {median:>9.1f} {p95:>7.1f}  {target}")
 
 
 if __name__ == "__main__":

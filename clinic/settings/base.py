@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "reminders",
     "portal",
     "records",
+    "reports",
 ]
 
 MIDDLEWARE = [

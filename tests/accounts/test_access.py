@@ -88,6 +88,9 @@ MATRIX = {
     "consents:portal-pdf": (DENIED, DENIED, DENIED, OK, LOGIN),
     "consents:portal-withdraw": (DENIED, DENIED, DENIED, 405, LOGIN),
     "consents:privacy": (OK, OK, OK, OK, OK),
+    # reports: administrators (all locations) and registrars (theirs); a report's CSV download
+    "reports:index": (OK, OK, DENIED, DENIED, LOGIN),
+    "reports:export": (OK, OK, DENIED, DENIED, LOGIN),
     # health endpoints for load balancers: anyone, no login (tests/core/test_outages.py)
     "healthz": (OK, OK, OK, OK, OK),
     "readyz": (OK, OK, OK, OK, OK),
@@ -188,6 +191,7 @@ def records(patient, clinician, cryo, all_absent, registrar):
         "note": note.pk,
         "held": held.pk,
         "report": report.pk,
+        "report-name": "attendance",  # a report's name (reports.selectors.REPORTS)
     }
 
 
@@ -211,6 +215,8 @@ def _url(name, records):
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
+    if name == "reports:export":
+        return reverse(name, args=["attendance", "csv"])
     if name in {"portal:session-cancel", "portal:session-move", "portal:session-confirm"}:
         return reverse(name, args=[records["session"]])
     if name == "portal:course-ics":

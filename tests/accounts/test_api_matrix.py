@@ -37,6 +37,7 @@ API_MATRIX = {
     "api-me-courses": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
     "api-me-session-confirm": ("post", "session", (DENIED, DENIED, DENIED, OK, ANON)),
     "api-me-session-cancel": ("post", "session", (DENIED, DENIED, DENIED, OK, ANON)),
+    "api-report": ("get", "report-name", (OK, OK, DENIED, DENIED, ANON)),  # the current month by default
 }
 
 
