@@ -35,8 +35,12 @@ def course_balance(course: Course, *, sessions=None, payments=None, refunds=None
         total_price=course.total_price,
         price_per_session=course.price_per_session,
         session_count=course.session_count,
-        paid=_sum(Payment.objects.filter(course=course)) if payments is None else sum(p.amount for p in payments),
-        refunded=_sum(Refund.objects.filter(course=course)) if refunds is None else sum(r.amount for r in refunds),
+        paid=_sum(Payment.objects.filter(course=course))
+        if payments is None
+        else sum((p.amount for p in payments), Decimal(0)),
+        refunded=_sum(Refund.objects.filter(course=course))
+        if refunds is None
+        else sum((r.amount for r in refunds), Decimal(0)),
         cancelled=course.status == CourseStatus.CANCELLED,
         keep_discount=settings.BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE,
         no_show_counts=settings.BILLING_NO_SHOW_COUNTS_AS_USED,

@@ -49,6 +49,7 @@ urlpatterns = [
     path("patients/<int:pk>/", records_views.patient_record_view, name="patient-detail"),
     path("procedures/", include("procedures.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("billing/", include("billing.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),
     path("s/", session_links.session_link_page_view, name="session-link-page"),
     path("s/<str:token>/", session_links.session_link_view, name="session-link"),

@@ -38,6 +38,9 @@ RULES: dict[str, frozenset[str]] = {
     "session.record": frozenset({CLINICIAN}),
     "calendar.view": frozenset({REGISTRAR, CLINICIAN}),
     "requests.handle": frozenset({REGISTRAR}),
+    # money: the front desk takes payments and makes refunds; clinicians see nothing financial
+    "billing.view": frozenset({REGISTRAR}),
+    "billing.manage": frozenset({REGISTRAR}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens

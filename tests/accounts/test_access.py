@@ -81,6 +81,9 @@ MATRIX = {
     "consents:portal-pdf": (DENIED, DENIED, DENIED, OK, LOGIN),
     "consents:portal-withdraw": (DENIED, DENIED, DENIED, 405, LOGIN),
     "consents:privacy": (OK, OK, OK, OK, OK),
+    # money: the front desk takes payments and makes refunds on the course page (POST only)
+    "billing:payment-take": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "billing:refund-make": (DENIED, 405, DENIED, DENIED, LOGIN),
     # health endpoints for load balancers: anyone, no login (tests/core/test_outages.py)
     "healthz": (OK, OK, OK, OK, OK),
     "readyz": (OK, OK, OK, OK, OK),
@@ -160,6 +163,8 @@ def _url(name, records):
         "scheduling:course": "course",
         "scheduling:course-print": "course",
         "scheduling:course-cancel": "course",
+        "billing:payment-take": "course",
+        "billing:refund-make": "course",
         "scheduling:closure": "closure",
         "scheduling:request-close": "request",
         "scheduling:request": "request",

@@ -1,0 +1,45 @@
+"""{% course_money %} on the course page: the balance, payments, refunds, receipts and the forms,
+for those who handle money; nothing at all for anyone else. {{ amount|rub }}: "4 500,00 ₽"."""
+
+import secrets
+
+from django import template
+
+from core.policy import allowed
+from scheduling.models import CourseStatus
+
+from ..forms import PaymentForm, RefundForm
+from ..money import rub as rub_text
+from ..selectors import course_balance, course_payments, course_refunds
+
+register = template.Library()
+
+
+@register.filter
+def rub(amount) -> str:
+    return rub_text(amount) if amount is not None else ""
+
+
+@register.inclusion_tag("billing/_course_money.html", takes_context=True)
+def course_money(context, course, sessions=None):
+    """Two queries (payments, refunds) whatever the course holds; the sessions come from the page."""
+    user = context["request"].user
+    if not allowed(user, "billing.view"):
+        return {"show": False}
+    payments, refunds = course_payments(course), course_refunds(course)
+    balance = course_balance(course, sessions=sessions, payments=payments, refunds=refunds)
+    can_manage = allowed(user, "billing.manage")
+    return {
+        "show": True,
+        "course": course,
+        "balance": balance,
+        "payments": payments,
+        "refunds": refunds,
+        "can_pay": can_manage and course.status != CourseStatus.CANCELLED and balance.due > 0,
+        "can_refund": can_manage and balance.refundable > 0,
+        "payment_form": PaymentForm(
+            initial={"amount": f"{balance.due:.2f}", "idempotency_key": secrets.token_urlsafe(24)}
+        ),
+        "refund_form": RefundForm(initial={"amount": f"{balance.refundable:.2f}"}),
+        "csrf_token": context.get("csrf_token"),
+    }
