@@ -28,8 +28,10 @@ class Outcome:
 
 
 def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with full jitter: up to 30 s, 60 s, 120 s ... an hour at most."""
-    return random.uniform(1, min(30 * 2 ** max(attempt - 1, 0), 3600))
+    """Exponential backoff with full jitter: up to 30 s, 60 s, 120 s ... an hour at most (30 s: the
+    BILLING_FISCAL_BACKOFF_SECONDS setting)."""
+    ceiling = min(settings.BILLING_FISCAL_BACKOFF_SECONDS * 2 ** max(attempt - 1, 0), 3600)
+    return random.uniform(min(1, ceiling / 2), ceiling)
 
 
 def _claimable(now) -> Q:

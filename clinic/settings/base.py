@@ -241,6 +241,7 @@ BILLING_FISCAL_TOKEN = env_str("BILLING_FISCAL_TOKEN", "")
 BILLING_FISCAL_TIMEOUT = env_int("BILLING_FISCAL_TIMEOUT", 10, minimum=1)
 BILLING_FISCAL_LEASE_SECONDS = env_int("BILLING_FISCAL_LEASE_SECONDS", 180, minimum=1)
 BILLING_FISCAL_MAX_ATTEMPTS = env_int("BILLING_FISCAL_MAX_ATTEMPTS", 8, minimum=1)
+BILLING_FISCAL_BACKOFF_SECONDS = env_int("BILLING_FISCAL_BACKOFF_SECONDS", 30, minimum=1)  # the first retry's wait
 if BILLING_FISCAL_BACKEND not in ("console", "file", "http"):
     from django.core.exceptions import ImproperlyConfigured
 
