@@ -23,6 +23,9 @@ from django.conf import settings
 # session settles its part of it in full (4).
 SETTLEMENT_METHODS = {"full_prepayment": 1, "full_payment": 4}
 PAYMENT_TYPES = {"cash": 0, "card": 1, "transfer": 1, "online": 1}  # ATOL: 0 cash, 1 electronic
+ADVANCE_OFFSET = (
+    2  # ATOL's payment type for "предварительная оплата (зачёт аванса)": a settlement pays with the advance
+)
 
 
 class TransientFiscalError(Exception):
@@ -43,7 +46,7 @@ def receipt_body(
     operation: str,
     item_name: str,
     amount: Decimal,
-    method: str,
+    payment_type: int,
     email: str = "",
     phone: str = "",
     settlement: str = "full_prepayment",
@@ -76,7 +79,7 @@ def receipt_body(
                     "vat": {"type": "none"},
                 }
             ],
-            "payments": [{"type": PAYMENT_TYPES.get(method, 1), "sum": _number(amount)}],
+            "payments": [{"type": payment_type, "sum": _number(amount)}],
             "total": _number(amount),
         },
     }

@@ -124,6 +124,7 @@ class Refund(models.Model):
 class ReceiptKind(models.TextChoices):
     ADVANCE = "advance", _("advance (prepayment 100%)")
     RETURN = "return", _("return of an advance")
+    SETTLEMENT = "settlement", _("full settlement (offsets the advance)")
 
 
 class ReceiptStatus(models.TextChoices):
@@ -139,6 +140,10 @@ class Receipt(models.Model):
     kind = models.CharField(_("receipt"), max_length=10, choices=ReceiptKind.choices)
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt")
     refund = models.OneToOneField(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt")
+    # A delivered session settles its share of the advance (in parts, if the advance came in parts).
+    session = models.ForeignKey(
+        "scheduling.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="settlement_receipts"
+    )
     amount = models.DecimalField(_("amount"), **_AMOUNT)
     status = models.CharField(_("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -163,10 +168,11 @@ class Receipt(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="advance", payment__isnull=False, refund__isnull=True)
-                | Q(kind="return", payment__isnull=True, refund__isnull=False),
+                condition=Q(kind="advance", payment__isnull=False, refund__isnull=True, session__isnull=True)
+                | Q(kind="return", payment__isnull=True, refund__isnull=False, session__isnull=True)
+                | Q(kind="settlement", payment__isnull=True, refund__isnull=True, session__isnull=False),
                 name="receipt_from_one_record",
-                violation_error_message=_("A receipt is made from exactly one payment or one refund."),
+                violation_error_message=_("A receipt is made from exactly one payment, refund or delivered session."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0),

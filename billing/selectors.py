@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from scheduling.models import Course, CourseStatus, SessionStatus
+from scheduling.models import Course, CourseStatus, Session, SessionStatus
 
 from .balance import Balance, balance
-from .models import Payment, Refund
+from .models import Payment, Receipt, ReceiptKind, Refund
 
 
 def _sum(queryset) -> Decimal:
@@ -54,3 +57,43 @@ def course_payments(course: Course) -> list[Payment]:
 
 def course_refunds(course: Course) -> list[Refund]:
     return list(Refund.objects.filter(course=course).select_related("registrar", "receipt"))
+
+
+def _used_statuses() -> list[str]:
+    if settings.BILLING_NO_SHOW_COUNTS_AS_USED:
+        return [SessionStatus.COMPLETED, SessionStatus.NO_SHOW]
+    return [SessionStatus.COMPLETED]
+
+
+def course_used_sessions(course: Course) -> list[Session]:
+    """The sessions that used the course, oldest first (no more than were sold), each with `settled`:
+    what its settlement receipts have offset so far."""
+    sessions = (
+        course.sessions.filter(status__in=_used_statuses())
+        .annotate(
+            settled=Coalesce(
+                Sum("settlement_receipts__amount", filter=Q(settlement_receipts__kind=ReceiptKind.SETTLEMENT)),
+                Decimal(0),
+            )
+        )
+        .order_by("start", "id")
+    )
+    return list(sessions[: course.session_count])
+
+
+def courses_to_settle(now=None) -> list[int]:
+    """Courses with money whose used sessions may still be unsettled: a session without any
+    settlement receipt, or a payment taken in the last day (it may cover a session settled in part)."""
+    now = now or timezone.now()
+    unsettled = Session.objects.filter(
+        status__in=_used_statuses(), course__payments__isnull=False, settlement_receipts__isnull=True
+    ).values_list("course_id", flat=True)
+    recent = Payment.objects.filter(
+        taken_at__gte=now - datetime.timedelta(days=1), course__sessions__status__in=_used_statuses()
+    ).values_list("course_id", flat=True)
+    return sorted(set(unsettled) | set(recent))
+
+
+def receipts_of_course(course: Course) -> list[Receipt]:
+    """The settlement receipts of the course's sessions (advances and returns hang on their records)."""
+    return list(Receipt.objects.filter(session__course=course).select_related("session").order_by("created_at", "id"))

@@ -17,7 +17,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .fiscal import PermanentFiscalError, TransientFiscalError, get_backend, receipt_body
+from .fiscal import (
+    ADVANCE_OFFSET,
+    PAYMENT_TYPES,
+    PermanentFiscalError,
+    TransientFiscalError,
+    get_backend,
+    receipt_body,
+)
 from .models import Receipt, ReceiptKind, ReceiptStatus
 
 
@@ -69,6 +76,8 @@ def _item_name(receipt: Receipt, course) -> str:
         name = course.procedure.name_for("ru")
         if receipt.kind == ReceiptKind.RETURN:
             return _("Return of the advance for the course: %(procedure)s") % {"procedure": name}
+        if receipt.kind == ReceiptKind.SETTLEMENT:
+            return _("%(procedure)s, a session of the course") % {"procedure": name}
         return ngettext(
             "Advance for the course: %(procedure)s, %(count)d session",
             "Advance for the course: %(procedure)s, %(count)d sessions",
@@ -76,19 +85,30 @@ def _item_name(receipt: Receipt, course) -> str:
         ) % {"procedure": name, "count": course.session_count}
 
 
+def _facts(receipt: Receipt):
+    """(course, when, operation, settlement method, payment type) of the record the receipt is made from."""
+    if receipt.kind == ReceiptKind.ADVANCE:
+        p = receipt.payment
+        return p.course, p.taken_at, "sell", "full_prepayment", PAYMENT_TYPES[p.method]
+    if receipt.kind == ReceiptKind.RETURN:
+        r = receipt.refund
+        return r.course, r.created_at, "sell_refund", "full_prepayment", PAYMENT_TYPES[r.method]
+    s = receipt.session
+    return s.course, s.outcome_at or receipt.created_at, "sell", "full_payment", ADVANCE_OFFSET
+
+
 def build_body(receipt: Receipt) -> dict:
-    record = receipt.payment if receipt.kind == ReceiptKind.ADVANCE else receipt.refund
-    course, patient = record.course, record.course.patient
-    moment = record.taken_at if receipt.kind == ReceiptKind.ADVANCE else record.created_at
+    course, moment, operation, settlement, payment_type = _facts(receipt)
+    patient = course.patient
     return receipt_body(
         external_id=receipt.external_id,
-        operation="sell" if receipt.kind == ReceiptKind.ADVANCE else "sell_refund",
+        operation=operation,
         item_name=_item_name(receipt, course),
         amount=receipt.amount,
-        method=record.method,
+        payment_type=payment_type,
         email=patient.email,
         phone=str(patient.phone or ""),
-        settlement="full_prepayment",
+        settlement=settlement,
         timestamp=moment.astimezone(course.location.tz).strftime("%d.%m.%Y %H:%M:%S"),
     )
 
@@ -105,6 +125,9 @@ def send(receipt_id: int, now: datetime.datetime | None = None) -> Outcome:
         "refund__course__patient",
         "refund__course__procedure",
         "refund__course__location",
+        "session__course__patient",
+        "session__course__procedure",
+        "session__course__location",
     ).get(pk=receipt_id)
     try:
         provider_id = get_backend().send(build_body(receipt))

@@ -1,11 +1,13 @@
-"""Celery tasks: they take receipt ids and call the sending module."""
+"""Celery tasks: they take receipt ids and call the sending module; the sweep settles, then sends."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
-from . import sending
+from scheduling.models import Course
+
+from . import selectors, sending, settling
 
 
 @shared_task(name="billing.send_receipts", ignore_result=True, acks_late=True)
@@ -18,7 +20,10 @@ def send_receipts(ids: list[int]) -> None:
 
 @shared_task(name="billing.receipts_tick", ignore_result=True)
 def receipts_tick() -> int:
-    """The periodic sweep: receipts whose retry is due, or whose worker died holding the claim."""
+    """The periodic sweep: settlement receipts for delivered sessions, then receipts whose retry is
+    due or whose worker died holding the claim."""
+    for course in Course.objects.filter(pk__in=selectors.courses_to_settle()):
+        settling.course_settle(course=course)
     ids = sending.due_ids(timezone.now())
     for start in range(0, len(ids), 20):
         send_receipts.delay(ids[start : start + 20])

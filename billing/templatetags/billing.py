@@ -10,7 +10,7 @@ from scheduling.models import CourseStatus
 
 from ..forms import PaymentForm, RefundForm
 from ..money import rub as rub_text
-from ..selectors import course_balance, course_payments, course_refunds
+from ..selectors import course_balance, course_payments, course_refunds, receipts_of_course
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def rub(amount) -> str:
 
 @register.inclusion_tag("billing/_course_money.html", takes_context=True)
 def course_money(context, course, sessions=None):
-    """Two queries (payments, refunds) whatever the course holds; the sessions come from the page."""
+    """Three queries (payments, refunds, settlements) whatever the course holds; the sessions come from the page."""
     user = context["request"].user
     if not allowed(user, "billing.view"):
         return {"show": False}
@@ -35,6 +35,7 @@ def course_money(context, course, sessions=None):
         "balance": balance,
         "payments": payments,
         "refunds": refunds,
+        "settlements": receipts_of_course(course),
         "can_pay": can_manage and course.status != CourseStatus.CANCELLED and balance.due > 0,
         "can_refund": can_manage and balance.refundable > 0,
         "payment_form": PaymentForm(
