@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Method
 from .money import parse_amount
+from .services import AMOUNT_HELP
 
 
 class AmountField(forms.CharField):
@@ -16,7 +17,7 @@ class AmountField(forms.CharField):
     def clean(self, value):
         amount = parse_amount(super().clean(value))
         if amount is None:
-            raise ValidationError(_("Enter the amount in roubles, for example 4500 or 4500.50."), code="invalid")
+            raise ValidationError(AMOUNT_HELP, code="invalid")
         return amount
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import Action
 from audit.services import audit_record
@@ -18,16 +19,21 @@ from .money import RUB, rub
 from .selectors import course_balance
 from .tasks import send_receipts
 
+AMOUNT_HELP = gettext_lazy("Enter the amount in roubles, for example 4500 or 4500.50.")
+
 
 def _check_amount(amount: Decimal, *, field: str = "amount") -> None:
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise ValidationError({field: _("Enter the amount in roubles, for example 4500 or 4500.50.")})
+        raise ValidationError({field: ValidationError(AMOUNT_HELP, code="invalid")})
     if amount <= 0:
-        raise ValidationError({field: _("The amount must be more than zero.")})
+        raise ValidationError({field: ValidationError(_("The amount must be more than zero."), code="not_positive")})
     if amount > MAX_AMOUNT:
-        raise ValidationError({field: _("The amount cannot exceed %(max)s.") % {"max": rub(MAX_AMOUNT)}})
+        message = _("The amount cannot exceed %(max)s.") % {"max": rub(MAX_AMOUNT)}
+        raise ValidationError({field: ValidationError(message, code="too_large")})
     if amount.as_tuple().exponent < -2:
-        raise ValidationError({field: _("An amount has at most two digits of kopecks.")})
+        raise ValidationError(
+            {field: ValidationError(_("An amount has at most two digits of kopecks."), code="invalid")}
+        )
 
 
 def _queue_receipt(receipt: Receipt) -> None:
@@ -37,7 +43,9 @@ def _queue_receipt(receipt: Receipt) -> None:
 def _existing(idempotency_key: str, course: Course) -> Payment | None:
     payment = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if payment is not None and payment.course_id != course.pk:
-        raise ValidationError(_("This payment form was already used for another course; open the course again."))
+        raise ValidationError(
+            _("This payment form was already used for another course; open the course again."), code="key_reused"
+        )
     return payment
 
 
@@ -56,15 +64,20 @@ def payment_take(
     """Take a payment for a course; the same form submitted twice returns the first payment."""
     course = lock_course_money(course.pk)  # a second submit waits here for the first to commit
     if (first := _existing(idempotency_key, course)) is not None:
+        first.replayed = True
         return first
     if currency != RUB:
-        raise ValidationError({"currency": _("Payments are taken in roubles only.")})
+        raise ValidationError(
+            {"currency": ValidationError(_("Payments are taken in roubles only."), code="not_roubles")}
+        )
     if course.status == CourseStatus.CANCELLED:
-        raise ValidationError(_("The course is cancelled: it takes no more payments."))
+        raise ValidationError(_("The course is cancelled: it takes no more payments."), code="course_cancelled")
     if method not in Method.values:
-        raise ValidationError({"method": _("Choose how the patient pays.")})
+        raise ValidationError({"method": ValidationError(_("Choose how the patient pays."), code="invalid_choice")})
     if session is not None and session.course_id != course.pk:
-        raise ValidationError({"session": _("The session is not of this course.")})
+        raise ValidationError(
+            {"session": ValidationError(_("The session is not of this course."), code="not_of_course")}
+        )
     _check_amount(amount)
     due = course_balance(course).due
     if amount > due:
@@ -73,7 +86,7 @@ def payment_take(
             if not due
             else _("Only %(due)s is due for this course.") % {"due": rub(due)}
         )
-        raise ValidationError({"amount": message})
+        raise ValidationError({"amount": ValidationError(message, code="beyond_due")})
     payment = Payment(
         course=course,
         session=session,
@@ -91,6 +104,7 @@ def payment_take(
     except IntegrityError:
         # The same key was saved meanwhile for another course (this course's lock kept its own out).
         if (first := _existing(idempotency_key, course)) is not None:
+            first.replayed = True
             return first
         raise
     receipt = Receipt.objects.create(kind=ReceiptKind.ADVANCE, payment=payment, amount=amount)
@@ -111,22 +125,22 @@ def refund_make(*, actor, course: Course, amount: Decimal, reason: str, method: 
     course = lock_course_money(course.pk)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the money is refunded.")})
+        raise ValidationError({"reason": ValidationError(_("Say why the money is refunded."), code="reason_required")})
     if method not in Method.values:
-        raise ValidationError({"method": _("Choose how the money is given back.")})
+        raise ValidationError(
+            {"method": ValidationError(_("Choose how the money is given back."), code="invalid_choice")}
+        )
     _check_amount(amount)
     balance = course_balance(course)
     if amount > balance.net_paid:
-        raise ValidationError(
-            {"amount": _("Only %(paid)s was paid for this course (after refunds).") % {"paid": rub(balance.net_paid)}}
-        )
+        message = _("Only %(paid)s was paid for this course (after refunds).") % {"paid": rub(balance.net_paid)}
+        raise ValidationError({"amount": ValidationError(message, code="beyond_paid")})
     if amount > balance.refundable:
-        raise ValidationError(
-            {
-                "amount": _("At most %(left)s can be refunded: %(used)s of what was paid is used.")
-                % {"left": rub(balance.refundable), "used": rub(balance.used)}
-            }
-        )
+        message = _("At most %(left)s can be refunded: %(used)s of what was paid is used.") % {
+            "left": rub(balance.refundable),
+            "used": rub(balance.used),
+        }
+        raise ValidationError({"amount": ValidationError(message, code="beyond_unused")})
     refund = Refund(
         course=course, amount=amount, method=method, reason=reason, registrar=actor, location=course.location
     )

@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("patients.api_urls")),
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
+    path("", include("billing.api_urls")),
     path("", include("portal.api_urls")),
 ]
 
