@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +15,7 @@ from audit.services import audit_record
 from scheduling.models import Course, CourseStatus, Session
 
 from .locks import lock_course_money
-from .models import MAX_AMOUNT, Method, Payment, Receipt, ReceiptKind, Refund
+from .models import MAX_AMOUNT, Method, Payment, Receipt, ReceiptKind, ReceiptStatus, Refund
 from .money import RUB, rub
 from .selectors import course_balance
 from .tasks import send_receipts
@@ -156,3 +157,19 @@ def refund_make(*, actor, course: Course, amount: Decimal, reason: str, method: 
         detail={"course": course.pk, "amount": str(amount), "reason": reason[:200]},
     )
     return refund
+
+
+@transaction.atomic
+def receipts_retry(*, actor, ids: list[int]) -> int:
+    """Put refused receipts back in the queue (their cause fixed); others are left as they are."""
+    again = []
+    for receipt in Receipt.objects.filter(pk__in=ids, status=ReceiptStatus.FAILED):
+        claimed = Receipt.objects.filter(pk=receipt.pk, status=ReceiptStatus.FAILED).update(
+            status=ReceiptStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if claimed:
+            again.append(receipt.pk)
+            audit_record(actor=actor, action=Action.UPDATE, record=receipt, detail={"retry": receipt.provider_message})
+    if again:
+        transaction.on_commit(lambda: send_receipts.delay(again))
+    return len(again)

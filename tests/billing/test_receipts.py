@@ -159,3 +159,24 @@ def test_the_file_backend_writes_one_line_per_receipt(settings, tmp_path, paymen
     [line] = (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["external_id"] == payment.receipt.external_id
     assert Receipt.objects.get(pk=payment.receipt.pk).provider_id == f"file-{payment.receipt.external_id}"
+
+
+@pytest.mark.django_db
+def test_an_administrator_sends_a_refused_receipt_again_from_the_admin(settings, administrator, payment):
+    from ..conftest import login
+
+    with CashRegister(refuse="Неверный ИНН организации") as register:
+        settings.BILLING_FISCAL_BACKEND, settings.BILLING_FISCAL_URL = "http", register.url
+        sending.send(payment.receipt.pk)
+    page = login(administrator).get("/admin/billing/receipt/")
+    assert page.status_code == 200 and "Неверный ИНН организации" in page.content.decode()
+    done = login(administrator).post(
+        "/admin/billing/receipt/", {"action": "send_again", "_selected_action": [payment.receipt.pk]}, follow=True
+    )
+    assert "1 receipt will be sent again." in done.content.decode()
+    receipt = Receipt.objects.get(pk=payment.receipt.pk)
+    assert (receipt.status, receipt.attempts) == (ReceiptStatus.PENDING, 0)
+    with CashRegister() as register:
+        settings.BILLING_FISCAL_URL = register.url
+        assert sending.send(receipt.pk).status == ReceiptStatus.SENT
+    assert login(administrator).get(f"/admin/billing/receipt/{receipt.pk}/change/").status_code == 200

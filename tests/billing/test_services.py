@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from billing.models import Payment, Receipt, ReceiptKind, ReceiptStatus, Refund
 from billing.selectors import course_balance
 from billing.services import payment_take, refund_make
+from records.services import export_patient
 from scheduling.models import Course, CourseStatus, SessionStatus
 
 from .conftest import deliver, make_course
@@ -216,3 +217,14 @@ def test_two_registrars_refunding_at_once_cannot_refund_twice(registrar, patient
         t.join()
     assert sorted(outcomes)[-1] == "refunded" and outcomes.count("refunded") == 1
     assert Refund.objects.filter(course=course).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_patients_export_holds_her_payments_refunds_and_receipts(registrar, administrator, course):
+    payment = _pay(registrar, course, amount="1000")
+    _cancel(course)
+    refund_make(actor=registrar, course=course, amount=D("400"), reason="Changed plans")
+    data = export_patient(actor=administrator, patient=course.patient)
+    assert [(p["id"], p["amount"]) for p in data["payments"]] == [(payment.pk, "1000.00")]
+    assert [(r["amount"], r["reason"]) for r in data["refunds"]] == [("400.00", "Changed plans")]
+    assert [r["kind"] for r in data["receipts"]] == ["advance", "return"]
