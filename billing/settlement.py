@@ -12,17 +12,27 @@ from decimal import Decimal
 from .balance import ZERO, used_value
 
 
-def session_shares(*, used: int, session_count: int, total_price: Decimal) -> list[Decimal]:
-    """The share of each of the first `used` sessions: the differences of the running value, so
-    that the shares of all sessions add up to the price exactly."""
+def session_shares(
+    *,
+    used: int,
+    session_count: int,
+    total_price: Decimal,
+    price_per_session: Decimal = ZERO,
+    partial: bool = False,
+    keep_discount: bool = True,
+) -> list[Decimal]:
+    """The share of each of the first `used` sessions, priced as the balance prices them (a course
+    stopped part way without its discount: the full price): the differences of the running value,
+    so that the shares add up to what the sessions are worth exactly. A session settled at the
+    discounted share before the course stopped gets the difference settled then."""
     values = [
         used_value(
             used=n,
             session_count=session_count,
             total_price=total_price,
-            price_per_session=ZERO,
-            partial=False,
-            keep_discount=True,
+            price_per_session=price_per_session,
+            partial=partial,
+            keep_discount=keep_discount,
         )
         for n in range(used + 1)
     ]

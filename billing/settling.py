@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
 from audit.models import Action
 from audit.services import audit_record
-from scheduling.models import Course
+from scheduling.models import Course, CourseStatus
 
 from .locks import lock_course_money
 from .models import Payment, Receipt, ReceiptKind, Refund
@@ -32,7 +33,14 @@ def course_settle(*, course: Course) -> list[Receipt]:
         return []
     paid = Payment.objects.filter(course=course).aggregate(t=Sum("amount"))["t"] or Decimal(0)
     refunded = Refund.objects.filter(course=course).aggregate(t=Sum("amount"))["t"] or Decimal(0)
-    shares = session_shares(used=len(sessions), session_count=course.session_count, total_price=course.total_price)
+    shares = session_shares(
+        used=len(sessions),
+        session_count=course.session_count,
+        total_price=course.total_price,
+        price_per_session=course.price_per_session,
+        partial=course.status == CourseStatus.CANCELLED and len(sessions) < course.session_count,
+        keep_discount=settings.BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE,
+    )
     due = settlements_due(shares=shares, settled=[s.settled for s in sessions], held=paid - refunded)
     receipts = [
         Receipt.objects.create(kind=ReceiptKind.SETTLEMENT, session=session, amount=amount)

@@ -10,6 +10,7 @@ from billing.services import payment_take
 from billing.settlement import session_shares, settlements_due
 from billing.settling import course_settle
 from billing.tasks import receipts_tick
+from scheduling.models import Course, CourseStatus
 
 from .cash_register import CashRegister
 from .conftest import deliver
@@ -31,6 +32,14 @@ def test_a_session_settles_what_the_advance_covers_and_the_rest_when_more_is_pai
         D(0),
         D("700"),
     ]
+
+
+def test_without_the_discount_a_stopped_course_settles_the_full_price_of_what_was_used():
+    shares = session_shares(
+        used=2, session_count=12, total_price=D("10800"), price_per_session=D("1000"), partial=True, keep_discount=False
+    )
+    assert shares == [D("1000.00"), D("1000.00")]
+    assert settlements_due(shares=shares, settled=[D("900"), D("900")], held=D("10800")) == [D("100"), D("100")]
 
 
 @pytest.mark.django_db
@@ -69,3 +78,14 @@ def test_the_course_page_lists_the_settlement_receipts(as_registrar, registrar, 
     [receipt] = course_settle(course=course)
     page = as_registrar.get(course.get_absolute_url()).content.decode()
     assert f'data-settlement="{receipt.pk}"' in page and "Settlement receipts for delivered sessions" in page
+
+
+@pytest.mark.django_db
+def test_a_course_stopped_without_its_discount_settles_the_difference(settings, registrar, course):
+    settings.BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE = False
+    payment_take(actor=registrar, course=course, amount=D("10800"), method="cash", idempotency_key="a" * 20)
+    deliver(course, 2)
+    assert [r.amount for r in course_settle(course=course)] == [D("900.00"), D("900.00")]
+    Course.objects.filter(pk=course.pk).update(status=CourseStatus.CANCELLED)
+    assert [r.amount for r in course_settle(course=course)] == [D("100.00"), D("100.00")]
+    assert sum(r.amount for r in Receipt.objects.filter(kind=ReceiptKind.SETTLEMENT)) == D("2000.00")
