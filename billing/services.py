@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from .money import RUB, rub
 from .selectors import course_balance
 from .tasks import send_receipts
 
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # as the constraint payment_idempotency_key_set
 AMOUNT_HELP = gettext_lazy("Enter the amount in roubles, for example 4500 or 4500.50.")
 
 
@@ -63,6 +65,14 @@ def payment_take(
     note: str = "",
 ) -> Payment:
     """Take a payment for a course; the same form submitted twice returns the first payment."""
+    if not KEY_PATTERN.fullmatch(idempotency_key or ""):
+        raise ValidationError(
+            {
+                "idempotency_key": ValidationError(
+                    _("The payment form has expired; open the course again."), code="invalid"
+                )
+            }
+        )
     course = lock_course_money(course.pk)  # a second submit waits here for the first to commit
     if (first := _existing(idempotency_key, course)) is not None:
         first.replayed = True

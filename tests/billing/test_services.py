@@ -193,7 +193,35 @@ def test_payments_and_refunds_are_never_edited_or_deleted(registrar, course):
     assert Payment.objects.get().amount == D("1000.00")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
+def test_a_payment_without_a_proper_form_key_is_refused(registrar, course):
+    with pytest.raises(ValidationError, match="expired"):
+        _pay(registrar, course, key="short")
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_form_sent_twice_at_once_is_one_payment(registrar, patient, cryo, clinician):
+    course = make_course(registrar, patient, cryo, clinician=clinician, count=2)
+    barrier, ids = threading.Barrier(2), []
+
+    def pay():
+        try:
+            barrier.wait()
+            ids.append(_pay(registrar, course, amount="900").pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pay) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 2 and len(set(ids)) == 1
+    assert Payment.objects.filter(course=course).count() == Receipt.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_registrars_refunding_at_once_cannot_refund_twice(registrar, patient, cryo, clinician):
     course = make_course(registrar, patient, cryo, clinician=clinician, count=2)
     _pay(registrar, course, amount="1800")
