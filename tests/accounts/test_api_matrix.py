@@ -32,6 +32,11 @@ API_MATRIX = {
     "api-me-courses": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
     "api-me-session-confirm": ("post", "session", (DENIED, DENIED, DENIED, OK, ANON)),
     "api-me-session-cancel": ("post", "session", (DENIED, DENIED, DENIED, OK, ANON)),
+    # money: registrars only (clinicians see nothing financial); a patient her own course's balance
+    "api-course-balance": ("get", "course", (DENIED, OK, DENIED, DENIED, ANON)),
+    "api-course-payments": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
+    "api-course-refunds": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
+    "api-me-course-balance": ("get", "course", (DENIED, DENIED, DENIED, OK, ANON)),
 }
 
 
