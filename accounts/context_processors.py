@@ -11,6 +11,7 @@ NAVIGATION = [
     (_("Free slots"), "scheduling:free-slots", "booking.view"),
     (_("Requests"), "scheduling:requests", "requests.handle"),
     (_("Closures"), "scheduling:closures", "booking.manage"),
+    (_("Cashier's day"), "billing:day", "billing.day"),
     (_("Procedures"), "procedures:catalogue", "catalogue.view"),
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from scheduling.models import Course, CourseStatus, Session, SessionStatus
 
 from .balance import Balance, balance
+from .day import day_totals
 from .models import Payment, Receipt, ReceiptKind, Refund
 
 
@@ -97,3 +98,23 @@ def courses_to_settle(now=None) -> list[int]:
 def receipts_of_course(course: Course) -> list[Receipt]:
     """The settlement receipts of the course's sessions (advances and returns hang on their records)."""
     return list(Receipt.objects.filter(session__course=course).select_related("session").order_by("created_at", "id"))
+
+
+def cashier_day(*, location, day: datetime.date):
+    """The payments and refunds taken at a location on its local day, oldest first, and their totals."""
+    begin = datetime.datetime.combine(day, datetime.time.min, tzinfo=location.tz)
+    span = {"location": location}
+    related = ("registrar", "course__patient", "course__procedure", "receipt")
+    payments = list(
+        Payment.objects.filter(taken_at__gte=begin, taken_at__lt=begin + datetime.timedelta(days=1), **span)
+        .select_related(*related)
+        .order_by("taken_at", "id")
+    )
+    refunds = list(
+        Refund.objects.filter(created_at__gte=begin, created_at__lt=begin + datetime.timedelta(days=1), **span)
+        .select_related(*related)
+        .order_by("created_at", "id")
+    )
+    entries = [("payment", p.method, str(p.registrar), p.amount) for p in payments]
+    entries += [("refund", r.method, str(r.registrar), r.amount) for r in refunds]
+    return payments, refunds, day_totals(entries)

@@ -1,16 +1,23 @@
-"""The course page's money forms: thin views around one service each, back to the course."""
+"""The course page's money forms (thin views around one service each, back to the course) and the cashier's day."""
+
+import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.locations import locations_of, refuse_other_location
+from audit.services import audit_list_read
+from core.dates import query_date
 from core.policy import permission_required
 from scheduling.selectors import course_get_for_user
 
-from . import services
+from . import selectors, services
 from .forms import PaymentForm, RefundForm
+from .models import Method
 from .money import rub
 
 
@@ -55,3 +62,45 @@ def refund_make_view(request, pk: int):
     else:
         messages.success(request, _("Refund of %(amount)s made.") % {"amount": rub(refund.amount)})
     return redirect(course)
+
+
+@permission_required("billing.day")
+def cashier_day_view(request):
+    """A location's payments and refunds of one day with totals by method and staff member; printable."""
+    locations = locations_of(request.user)
+    refuse_other_location(request, locations)
+    wanted = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == wanted), None) or next(iter(locations), None)
+    if location is None:
+        raise PermissionDenied(_("You do not work at any location."))
+    try:
+        day, date_error = query_date(request.GET, "date") or timezone.localdate(timezone=location.tz), None
+    except ValidationError as error:
+        day, date_error = timezone.localdate(timezone=location.tz), " ".join(error.messages)
+    payments, refunds, totals = selectors.cashier_day(location=location, day=day)
+    for record_type, rows in (("billing.payment", payments), ("billing.refund", refunds)):
+        audit_list_read(
+            request=request,
+            record_type=record_type,
+            ids=[row.pk for row in rows],
+            patient_ids=[row.course.patient_id for row in rows],
+        )
+    methods = dict(Method.choices)
+    with timezone.override(location.tz):
+        return render(
+            request,
+            "billing/day.html",
+            {
+                "location": location,
+                "locations": locations,
+                "day": day,
+                "previous": day - datetime.timedelta(days=1),
+                "next": day + datetime.timedelta(days=1),
+                "payments": payments,
+                "refunds": refunds,
+                "totals": totals,
+                "by_method": [(methods.get(m, m), t) for m, t in totals.by_method.items()],
+                "date_error": date_error,
+            },
+            status=400 if date_error else 200,
+        )

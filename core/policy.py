@@ -41,6 +41,7 @@ RULES: dict[str, frozenset[str]] = {
     # money: the front desk takes payments and makes refunds; clinicians see nothing financial
     "billing.view": frozenset({REGISTRAR}),
     "billing.manage": frozenset({REGISTRAR}),
+    "billing.day": frozenset({ADMIN, REGISTRAR}),  # the cashier's day of a location they work at (admins: all)
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens

@@ -84,6 +84,7 @@ MATRIX = {
     # money: the front desk takes payments and makes refunds on the course page (POST only)
     "billing:payment-take": (DENIED, 405, DENIED, DENIED, LOGIN),
     "billing:refund-make": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "billing:day": (OK, OK, DENIED, DENIED, LOGIN),  # the cashier's day: administrators see every location
     # health endpoints for load balancers: anyone, no login (tests/core/test_outages.py)
     "healthz": (OK, OK, OK, OK, OK),
     "readyz": (OK, OK, OK, OK, OK),
