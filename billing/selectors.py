@@ -22,9 +22,9 @@ def _sum(queryset) -> Decimal:
     return queryset.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
-def course_balance(course: Course, *, sessions=None, payments=None, refunds=None) -> Balance:
-    """The course's balance under the clinic's policy. Pass the course's sessions, payments and
-    refunds if already read: then they cost no query (the course page has them)."""
+def course_balance(course: Course, *, sessions=None, paid=None, refunded=None) -> Balance:
+    """The course's balance under the clinic's policy. Pass the course's sessions and the sums paid
+    and refunded if already known: then they cost no query (the course page has them)."""
     if sessions is None:
         counts = course.sessions.aggregate(
             completed=Count("id", filter=Q(status=SessionStatus.COMPLETED)),
@@ -39,12 +39,8 @@ def course_balance(course: Course, *, sessions=None, payments=None, refunds=None
         total_price=course.total_price,
         price_per_session=course.price_per_session,
         session_count=course.session_count,
-        paid=_sum(Payment.objects.filter(course=course))
-        if payments is None
-        else sum((p.amount for p in payments), Decimal(0)),
-        refunded=_sum(Refund.objects.filter(course=course))
-        if refunds is None
-        else sum((r.amount for r in refunds), Decimal(0)),
+        paid=_sum(Payment.objects.filter(course=course)) if paid is None else paid,
+        refunded=_sum(Refund.objects.filter(course=course)) if refunded is None else refunded,
         cancelled=course.status == CourseStatus.CANCELLED,
         keep_discount=settings.BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE,
         no_show_counts=settings.BILLING_NO_SHOW_COUNTS_AS_USED,
@@ -118,3 +114,20 @@ def cashier_day(*, location, day: datetime.date):
     entries = [("payment", p.method, str(p.registrar), p.amount) for p in payments]
     entries += [("refund", r.method, str(r.registrar), r.amount) for r in refunds]
     return payments, refunds, day_totals(entries)
+
+
+def course_balances(courses_with_sessions) -> dict[int, Balance]:
+    """Balances of several courses in two queries: pairs of (course, its sessions already read)."""
+    pairs = list(courses_with_sessions)
+    ids = [course.pk for course, _ in pairs]
+    paid = dict(Payment.objects.filter(course_id__in=ids).values_list("course_id").annotate(t=Sum("amount")))
+    refunded = dict(Refund.objects.filter(course_id__in=ids).values_list("course_id").annotate(t=Sum("amount")))
+    return {
+        course.pk: course_balance(
+            course,
+            sessions=sessions,
+            paid=paid.get(course.pk, Decimal(0)),
+            refunded=refunded.get(course.pk, Decimal(0)),
+        )
+        for course, sessions in pairs
+    }

@@ -2,6 +2,7 @@
 for those who handle money; nothing at all for anyone else. {{ amount|rub }}: "4 500,00 ₽"."""
 
 import secrets
+from decimal import Decimal
 
 from django import template
 
@@ -10,7 +11,7 @@ from scheduling.models import CourseStatus
 
 from ..forms import PaymentForm, RefundForm
 from ..money import rub as rub_text
-from ..selectors import course_balance, course_payments, course_refunds, receipts_of_course
+from ..selectors import course_balance, course_balances, course_payments, course_refunds, receipts_of_course
 
 register = template.Library()
 
@@ -27,7 +28,12 @@ def course_money(context, course, sessions=None):
     if not allowed(user, "billing.view"):
         return {"show": False}
     payments, refunds = course_payments(course), course_refunds(course)
-    balance = course_balance(course, sessions=sessions, payments=payments, refunds=refunds)
+    balance = course_balance(
+        course,
+        sessions=sessions,
+        paid=sum((p.amount for p in payments), Decimal(0)),
+        refunded=sum((r.amount for r in refunds), Decimal(0)),
+    )
     can_manage = allowed(user, "billing.manage")
     return {
         "show": True,
@@ -44,3 +50,14 @@ def course_money(context, course, sessions=None):
         "refund_form": RefundForm(initial={"amount": f"{balance.refundable:.2f}"}),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def patient_balances(progresses) -> dict:
+    """{% patient_balances overview.courses as money %}: the portal's courses' balances, two queries for all."""
+    return course_balances((p.course, p.sessions) for p in progresses)
+
+
+@register.filter
+def balance_for(balances: dict, course):
+    return balances.get(course.pk)

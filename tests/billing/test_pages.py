@@ -15,7 +15,7 @@ from scheduling.models import Course, CourseStatus
 from ..conftest import login
 from ..factories import LocationFactory, UserFactory
 from ..helpers import page_queries
-from .conftest import deliver
+from .conftest import deliver, make_course
 
 D = Decimal
 
@@ -120,3 +120,25 @@ def test_the_money_block_adds_the_same_queries_however_many_payments(as_registra
     refund_make(actor=registrar, course=course, amount=D("500"), reason="a")
     refund_make(actor=registrar, course=course, amount=D("500"), reason="b")
     assert page_queries(as_registrar, url) == none
+
+
+@pytest.mark.django_db
+def test_the_patient_reads_her_courses_balance_in_the_portal(patient_user, registrar, course):
+    _pay(registrar, course, "4500", "k" * 20)
+    deliver(course, 1)
+    page = login(patient_user).get(reverse("portal:home")).content.decode()
+    assert "Оплачено 4\xa0500,00\xa0₽ · к оплате 6\xa0300,00\xa0₽" in page  # her own language
+    assert reverse("billing:payment-take", args=[course.pk]) not in page
+
+
+@pytest.mark.django_db
+def test_the_portals_balances_cost_two_queries_however_many_courses(patient_user, registrar, course, cryo, clinician):
+    from procedures.models import Procedure
+
+    me = login(patient_user)
+    one = page_queries(me, reverse("portal:home"))
+    prp = Procedure.objects.get(slug="plasmolifting")
+    other = make_course(registrar, course.patient, prp, clinician=clinician, count=3)
+    _pay(registrar, other, "100", "k" * 20)
+    _pay(registrar, course, "100", "m" * 20)
+    assert page_queries(me, reverse("portal:home")) == one
