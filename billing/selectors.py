@@ -131,3 +131,13 @@ def course_balances(courses_with_sessions) -> dict[int, Balance]:
         )
         for course, sessions in pairs
     }
+
+
+def paid_in_year(patient, year: int) -> Decimal:
+    """What the patient paid for medical services in a calendar year (her home location's), less refunds."""
+    tz = patient.home_location.tz
+    begin = datetime.datetime(year, 1, 1, tzinfo=tz)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    paid = _sum(Payment.objects.filter(course__patient=patient, taken_at__gte=begin, taken_at__lt=end))
+    refunded = _sum(Refund.objects.filter(course__patient=patient, created_at__gte=begin, created_at__lt=end))
+    return max(paid - refunded, Decimal(0))

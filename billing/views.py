@@ -4,21 +4,26 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.locations import locations_of, refuse_other_location
-from audit.services import audit_list_read
+from audit.models import Action
+from audit.services import audit_list_read, audit_record
 from core.dates import query_date
 from core.policy import permission_required
+from patients.models import Patient
+from patients.selectors import patient_get_for_user
 from scheduling.selectors import course_get_for_user
 
 from . import selectors, services
 from .forms import PaymentForm, RefundForm
 from .models import Method
 from .money import rub
+from .pdf import tax_certificate_pdf
 
 
 def _refused(request, errors) -> None:
@@ -104,3 +109,36 @@ def cashier_day_view(request):
             },
             status=400 if date_error else 200,
         )
+
+
+def _tax_year(request, patient) -> int:
+    """?year=, from 2000 to this year; by default the last one (certificates are asked for each spring)."""
+    this_year = timezone.localdate(timezone=patient.home_location.tz).year
+    raw = request.GET.get("year", "")
+    if not raw:
+        return this_year - 1
+    if not raw.isdigit() or not 2000 <= int(raw) <= this_year:
+        raise Http404
+    return int(raw)
+
+
+def _certificate(request, patient) -> HttpResponse:
+    year = _tax_year(request, patient)
+    audit_record(request=request, action=Action.VIEW, patient=patient, detail={"tax_certificate": year})
+    pdf = tax_certificate_pdf(patient=patient, year=year, paid=selectors.paid_in_year(patient, year))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tax-certificate-{year}.pdf"'
+    return response
+
+
+@permission_required("billing.view")
+def tax_certificate_view(request, patient_pk: int):
+    return _certificate(request, patient_get_for_user(request.user, patient_pk, action="billing.view"))
+
+
+@permission_required("portal.use")
+def my_tax_certificate_view(request):
+    patient = Patient.objects.select_related("home_location").filter(user=request.user).first()
+    if patient is None:
+        raise Http404
+    return _certificate(request, patient)

@@ -5,6 +5,7 @@ import secrets
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 from core.policy import allowed
 from scheduling.models import CourseStatus
@@ -48,8 +49,14 @@ def course_money(context, course, sessions=None):
             initial={"amount": f"{balance.due:.2f}", "idempotency_key": secrets.token_urlsafe(24)}
         ),
         "refund_form": RefundForm(initial={"amount": f"{balance.refundable:.2f}"}),
+        "tax_years": _recent_years(course),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _recent_years(course) -> list[int]:
+    this_year = timezone.localdate(timezone=course.location.tz).year
+    return [this_year - 1, this_year]
 
 
 @register.simple_tag

@@ -253,6 +253,8 @@ if BILLING_FISCAL_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:  # a slow send must n
 CLINIC_INN = env_str("CLINIC_INN", "7700000000")  # the clinic's taxpayer number, on every receipt
 CLINIC_TAXATION = env_str("CLINIC_TAXATION", "usn_income")  # osn, usn_income, usn_income_outcome, patent
 CLINIC_PAYMENT_ADDRESS = env_str("CLINIC_PAYMENT_ADDRESS", "")  # where payments are taken (tag 1187)
+CLINIC_LEGAL_NAME = env_str("CLINIC_LEGAL_NAME", "ООО «Трихо»")  # on the tax-deduction certificate
+CLINIC_LICENCE = env_str("CLINIC_LICENCE", "Л041-00000-77/00000000 от 01.01.2024")  # the medical licence
 
 PUBLIC_REQUESTS_PER_IP_PER_HOUR = env_int("PUBLIC_REQUESTS_PER_IP_PER_HOUR", 5, minimum=1)
 # Who may record a session's outcome: "location" (any clinician working at the session's location)
