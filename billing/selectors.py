@@ -96,19 +96,35 @@ def receipts_of_course(course: Course) -> list[Receipt]:
     return list(Receipt.objects.filter(session__course=course).select_related("session").order_by("created_at", "id"))
 
 
+# What the cashier's day shows of the rows around an entry: no more (a patient's phone, parsed on
+# every read, would cost more than the whole list).
+_DAY_FIELDS = (
+    "course__patient__full_name",
+    "course__procedure__name_ru",
+    "course__procedure__name_en",
+    "registrar__username",
+    "registrar__first_name",
+    "registrar__last_name",
+    "receipt__status",
+    "receipt__provider_message",
+)
+
+
 def cashier_day(*, location, day: datetime.date):
     """The payments and refunds taken at a location on its local day, oldest first, and their totals."""
     begin = datetime.datetime.combine(day, datetime.time.min, tzinfo=location.tz)
-    span = {"location": location}
+    end = begin + datetime.timedelta(days=1)
     related = ("registrar", "course__patient", "course__procedure", "receipt")
     payments = list(
-        Payment.objects.filter(taken_at__gte=begin, taken_at__lt=begin + datetime.timedelta(days=1), **span)
+        Payment.objects.filter(location=location, taken_at__gte=begin, taken_at__lt=end)
         .select_related(*related)
+        .only("amount", "method", "taken_at", "course", "registrar", *_DAY_FIELDS)
         .order_by("taken_at", "id")
     )
     refunds = list(
-        Refund.objects.filter(created_at__gte=begin, created_at__lt=begin + datetime.timedelta(days=1), **span)
+        Refund.objects.filter(location=location, created_at__gte=begin, created_at__lt=end)
         .select_related(*related)
+        .only("amount", "method", "reason", "created_at", "course", "registrar", *_DAY_FIELDS)
         .order_by("created_at", "id")
     )
     entries = [("payment", p.method, str(p.registrar), p.amount) for p in payments]

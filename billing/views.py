@@ -91,6 +91,8 @@ def cashier_day_view(request):
             patient_ids=[row.course.patient_id for row in rows],
         )
     methods = dict(Method.choices)
+    for row in [*payments, *refunds]:
+        row.method_label = methods.get(row.method, row.method)  # get_method_display per row costs more
     with timezone.override(location.tz):
         return render(
             request,

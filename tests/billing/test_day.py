@@ -58,6 +58,7 @@ def test_the_registrar_sees_the_days_totals_and_entries(as_registrar, registrar,
     assert "Taken 3,000.00\xa0₽ · refunded 300.00\xa0₽ · in all 2,700.00\xa0₽" in page
     assert page.count("data-payment=") == 3 and page.count("data-refund=") == 1 and "Overpaid" in page
     assert page.count("data-method") == 2 and page.count("data-staff") == 1
+    assert page.count('data-receipt-status="pending"') == 4  # each entry's receipt
     assert AuditEvent.objects.filter(record_type="billing.payment", action="view_list").exists()
 
 
