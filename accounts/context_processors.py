@@ -13,6 +13,7 @@ NAVIGATION = [
     (_("Closures"), "scheduling:closures", "booking.manage"),
     (_("Nitrogen"), "scheduling:nitrogen", "nitrogen.view"),
     (_("Reports"), "reports:index", "reports.view"),
+    (_("Cashier's day"), "billing:day", "billing.day"),
     (_("Procedures"), "procedures:catalogue", "catalogue.view"),
     (_("My sessions"), "portal:home", "portal.use"),
     (_("Administration"), "admin:index", "admin.site"),

@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("patients.api_urls")),
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
+    path("", include("billing.api_urls")),
     path("", include("portal.api_urls")),
     path("", include("reports.api_urls")),
 ]
@@ -51,6 +52,7 @@ urlpatterns = [
     path("patients/<int:pk>/", records_views.patient_record_view, name="patient-detail"),
     path("procedures/", include("procedures.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("billing/", include("billing.urls")),
     path("request/", scheduling_views.public_request_view, name="public-request"),
     path("s/", session_links.session_link_page_view, name="session-link-page"),
     path("s/report/", portal_report_views.session_link_report_view, name="session-link-report-page"),

@@ -46,6 +46,10 @@ RULES: dict[str, frozenset[str]] = {
     "nitrogen.record": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     # the clinic's figures (aggregates, no patient named): administrators everywhere, registrars at theirs
     "reports.view": frozenset({ADMIN, REGISTRAR}),
+    # money: the front desk takes payments and makes refunds; clinicians see nothing financial
+    "billing.view": frozenset({REGISTRAR}),
+    "billing.manage": frozenset({REGISTRAR}),
+    "billing.day": frozenset({ADMIN, REGISTRAR}),  # the cashier's day of a location they work at (admins: all)
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from audit.models import Action
 from audit.selectors import audit_events_of_patient
 from audit.services import audit_record
+from billing.data_protection import money_export
 from consents.data_protection import consents_export
 from core.policy import require
 from patients.data_protection import is_anonymised, patient_erase, patient_export
@@ -34,6 +35,7 @@ def export_patient(*, actor, patient, request=None) -> dict:
         **clinical_records_export(patient),
         **consents_export(patient),
         **bookings_export(patient),
+        **money_export(patient),
         **messages_export(patient),
         "access_log": list(
             audit_events_of_patient(patient_id=patient.pk)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "consents",
     "procedures",
     "scheduling",
+    "billing",
     "reminders",
     "portal",
     "records",
@@ -209,11 +210,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # A course's status appears in CourseOut and in CourseDetail (which adds its consents): one enum,
-    # its old name; two "kind" fields (a dewar's reading, the treatment a course follows) named apart.
+    # its old name; three "kind" fields (a dewar's reading, the treatment a course follows, a receipt) named apart.
     "ENUM_NAME_OVERRIDES": {
         "CourseOutStatusEnum": "scheduling.models.CourseStatus",
         "NitrogenReadingKindEnum": "scheduling.models.ReadingKind",
         "SkinTreatmentKindEnum": "scheduling.models.SkinTreatment",
+        "ReceiptKindEnum": "billing.models.ReceiptKind",
     },
 }
 
@@ -238,6 +240,33 @@ QUIET_HOURS_START = env_int("QUIET_HOURS_START", 21, minimum=0)  # no SMS from t
 QUIET_HOURS_END = env_int("QUIET_HOURS_END", 9, minimum=0)  # ... until this one
 CANCEL_NOTICE_HOURS = env_int("CANCEL_NOTICE_HOURS", 24, minimum=0)
 # The website's request form (page and API alike): requests per client address per hour.
+# Money (billing): the clinic's refund policy and its online cash register (54-FZ).
+# Does the course discount survive a course cancelled part way? If not, what was delivered is
+# priced at the full price per session when the unused part is refunded.
+BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE = env_bool("BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE", True)
+BILLING_NO_SHOW_COUNTS_AS_USED = env_bool("BILLING_NO_SHOW_COUNTS_AS_USED", True)
+BILLING_FISCAL_BACKEND = env_str("BILLING_FISCAL_BACKEND", "console")  # console, file or http
+BILLING_FISCAL_FILE_PATH = env_str("BILLING_FISCAL_FILE_PATH", str(BASE_DIR / ".data" / "receipts.jsonl"))
+BILLING_FISCAL_URL = env_str("BILLING_FISCAL_URL", "")  # the cloud cash register's receipt endpoint
+BILLING_FISCAL_TOKEN = env_str("BILLING_FISCAL_TOKEN", "")
+BILLING_FISCAL_TIMEOUT = env_int("BILLING_FISCAL_TIMEOUT", 10, minimum=1)
+BILLING_FISCAL_LEASE_SECONDS = env_int("BILLING_FISCAL_LEASE_SECONDS", 180, minimum=1)
+BILLING_FISCAL_MAX_ATTEMPTS = env_int("BILLING_FISCAL_MAX_ATTEMPTS", 8, minimum=1)
+BILLING_FISCAL_BACKOFF_SECONDS = env_int("BILLING_FISCAL_BACKOFF_SECONDS", 30, minimum=1)  # the first retry's wait
+if BILLING_FISCAL_BACKEND not in ("console", "file", "http"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("The environment variable BILLING_FISCAL_BACKEND must be console, file or http.")
+if BILLING_FISCAL_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:  # a slow send must not be re-taken while it runs
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("BILLING_FISCAL_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT.")
+CLINIC_INN = env_str("CLINIC_INN", "7700000000")  # the clinic's taxpayer number, on every receipt
+CLINIC_TAXATION = env_str("CLINIC_TAXATION", "usn_income")  # osn, usn_income, usn_income_outcome, patent
+CLINIC_PAYMENT_ADDRESS = env_str("CLINIC_PAYMENT_ADDRESS", "")  # where payments are taken (tag 1187)
+CLINIC_LEGAL_NAME = env_str("CLINIC_LEGAL_NAME", "ООО «Трихо»")  # on the tax-deduction certificate
+CLINIC_LICENCE = env_str("CLINIC_LICENCE", "Л041-00000-77/00000000 от 01.01.2024")  # the medical licence
+
 PUBLIC_REQUESTS_PER_IP_PER_HOUR = env_int("PUBLIC_REQUESTS_PER_IP_PER_HOUR", 5, minimum=1)
 # Who may record a session's outcome: "location" (any clinician working at the session's location)
 # or "clinician" (the session's own clinician only).

@@ -91,6 +91,18 @@ MATRIX = {
     # reports: administrators (all locations) and registrars (theirs); a report's CSV download
     "reports:index": (OK, OK, DENIED, DENIED, LOGIN),
     "reports:export": (OK, OK, DENIED, DENIED, LOGIN),
+    # money: the front desk takes payments and makes refunds on the course page (POST only)
+    "billing:payment-take": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "billing:refund-make": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "billing:day": (OK, OK, DENIED, DENIED, LOGIN),
+    "billing:tax-certificate": (DENIED, OK, DENIED, DENIED, LOGIN),  # a PDF of the patient's payments in a year
+    "billing:my-tax-certificate": (
+        DENIED,
+        DENIED,
+        DENIED,
+        OK,
+        LOGIN,
+    ),  # the cashier's day: administrators see every location
     # health endpoints for load balancers: anyone, no login (tests/core/test_outages.py)
     "healthz": (OK, OK, OK, OK, OK),
     "readyz": (OK, OK, OK, OK, OK),
@@ -201,6 +213,8 @@ def _url(name, records):
         "scheduling:course": "course",
         "scheduling:course-print": "course",
         "scheduling:course-cancel": "course",
+        "billing:payment-take": "course",
+        "billing:refund-make": "course",
         "scheduling:closure": "closure",
         "scheduling:dewar": "dewar",
         "scheduling:request-close": "request",
@@ -225,7 +239,7 @@ def _url(name, records):
         return reverse(name, args=[records["patient"]])
     if name.startswith("scheduling:session-"):
         return reverse(name, args=[records["session"]])
-    if name in {"patient-detail", "patients:edit", "records:export", "records:anonymise"}:
+    if name in {"patient-detail", "patients:edit", "records:export", "records:anonymise", "billing:tax-certificate"}:
         return reverse(name, args=[records["patient"]])
     if name in {"consents:sign", "consents:send"}:
         return reverse(name, args=[records["patient"], records["consent-form"]])

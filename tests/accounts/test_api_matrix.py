@@ -38,6 +38,11 @@ API_MATRIX = {
     "api-me-session-confirm": ("post", "session", (DENIED, DENIED, DENIED, OK, ANON)),
     "api-me-session-cancel": ("post", "session", (DENIED, DENIED, DENIED, OK, ANON)),
     "api-report": ("get", "report-name", (OK, OK, DENIED, DENIED, ANON)),  # the current month by default
+    # money: registrars only (clinicians see nothing financial); a patient her own course's balance
+    "api-course-balance": ("get", "course", (DENIED, OK, DENIED, DENIED, ANON)),
+    "api-course-payments": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
+    "api-course-refunds": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
+    "api-me-course-balance": ("get", "course", (DENIED, DENIED, DENIED, OK, ANON)),
 }
 
 

@@ -15,7 +15,10 @@ from scheduling.models import Leave, StaffHours
 from ..conftest import login
 from ..factories import StaffHoursFactory
 
-OURS = {"accounts", "audit", "core", "patients", "procedures", "scheduling", "reminders", "portal", "records"}
+OURS = {
+    *("accounts", "audit", "core", "patients", "procedures", "scheduling"),
+    *("billing", "reminders", "portal", "records"),
+}
 
 
 def _our_constraints():

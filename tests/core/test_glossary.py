@@ -31,6 +31,7 @@ FEW_IS_MANY = {
     "If the clinic has this phone number or email, a sign-in link is on its way. It works once, for "
     "%(minutes)s minute.",  # в течение 2/5 минут
     "%(done)s of %(total)s session done",  # из 2/5 сеансов
+    "%(used)s of %(total)s session used",  # из 2/5 сеансов
     "%(clinic)s has re-planned your course: %(count)d session has a new date.",  # у 2/5 сеансов
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{\{ ?(\w+) ?\}\}")

@@ -214,8 +214,12 @@ def test_booking_on_days_the_dewar_runs_dry_is_a_warning_by_default(
     cryo.refresh_from_db()
     _dry_in_a_few_days(dewar, clinician)
     plan = course_preview(
-        patient=eligible_patient, procedure=cryo, location=location, count=10,
-        first_day=next_weekday(0, location.tz), preferred_time=datetime.time(10),
+        patient=eligible_patient,
+        procedure=cryo,
+        location=location,
+        count=10,
+        first_day=next_weekday(0, location.tz),
+        preferred_time=datetime.time(10),
     )
     assert plan.bookable
     assert any("Dewar A is forecast to run dry" in w for w in plan.warnings)
@@ -236,14 +240,21 @@ def test_booking_on_days_the_dewar_runs_dry_is_refused_where_the_clinic_says_so(
     Dewar.objects.filter(pk=dewar.pk).update(refuse_when_dry=True)
     _dry_in_a_few_days(dewar, clinician)
     plan = course_preview(
-        patient=eligible_patient, procedure=cryo, location=location, count=10,
-        first_day=next_weekday(0, location.tz), preferred_time=datetime.time(10),
+        patient=eligible_patient,
+        procedure=cryo,
+        location=location,
+        count=10,
+        first_day=next_weekday(0, location.tz),
+        preferred_time=datetime.time(10),
     )
     assert not plan.bookable
     assert any("Record a refill on the Nitrogen page" in p for p in plan.problems)
     with pytest.raises(Exception) as refused:
         course_book(
-            actor=registrar, patient=eligible_patient, procedure=cryo, location=location,
+            actor=registrar,
+            patient=eligible_patient,
+            procedure=cryo,
+            location=location,
             specs=[SessionSpec(s.start, s.clinician_id) for s in plan.sessions],
         )
     assert "forecast to run dry" in str(refused.value)
@@ -251,8 +262,12 @@ def test_booking_on_days_the_dewar_runs_dry_is_refused_where_the_clinic_says_so(
     # A refill recorded: the same booking goes ahead.
     read(dewar, clinician, "30", hours_ago=0)
     assert course_preview(
-        patient=eligible_patient, procedure=cryo, location=location, count=10,
-        first_day=next_weekday(0, location.tz), preferred_time=datetime.time(10),
+        patient=eligible_patient,
+        procedure=cryo,
+        location=location,
+        count=10,
+        first_day=next_weekday(0, location.tz),
+        preferred_time=datetime.time(10),
     ).bookable
 
 

@@ -1,0 +1,159 @@
+"""Reads of the money of a course."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from scheduling.models import Course, CourseStatus, Session, SessionStatus
+
+from .balance import Balance, balance
+from .day import day_totals
+from .models import Payment, Receipt, ReceiptKind, Refund
+
+
+def _sum(queryset) -> Decimal:
+    """The sum of the rows' amounts (0 for none)."""
+    return queryset.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def course_balance(course: Course, *, sessions=None, paid=None, refunded=None) -> Balance:
+    """The course's balance under the clinic's policy. Pass the course's sessions and the sums paid
+    and refunded if already known: then they cost no query (the course page has them)."""
+    if sessions is None:
+        counts = course.sessions.aggregate(
+            completed=Count("id", filter=Q(status=SessionStatus.COMPLETED)),
+            no_shows=Count("id", filter=Q(status=SessionStatus.NO_SHOW)),
+        )
+    else:
+        counts = {
+            "completed": sum(s.status == SessionStatus.COMPLETED for s in sessions),
+            "no_shows": sum(s.status == SessionStatus.NO_SHOW for s in sessions),
+        }
+    return balance(
+        total_price=course.total_price,
+        price_per_session=course.price_per_session,
+        session_count=course.session_count,
+        paid=_sum(Payment.objects.filter(course=course)) if paid is None else paid,
+        refunded=_sum(Refund.objects.filter(course=course)) if refunded is None else refunded,
+        cancelled=course.status == CourseStatus.CANCELLED,
+        keep_discount=settings.BILLING_KEEP_DISCOUNT_ON_PARTIAL_COURSE,
+        no_show_counts=settings.BILLING_NO_SHOW_COUNTS_AS_USED,
+        **counts,
+    )
+
+
+def course_payments(course: Course) -> list[Payment]:
+    return list(Payment.objects.filter(course=course).select_related("registrar", "receipt"))
+
+
+def course_refunds(course: Course) -> list[Refund]:
+    return list(Refund.objects.filter(course=course).select_related("registrar", "receipt"))
+
+
+def _used_statuses() -> list[str]:
+    if settings.BILLING_NO_SHOW_COUNTS_AS_USED:
+        return [SessionStatus.COMPLETED, SessionStatus.NO_SHOW]
+    return [SessionStatus.COMPLETED]
+
+
+def course_used_sessions(course: Course) -> list[Session]:
+    """The sessions that used the course, oldest first (no more than were sold), each with `settled`:
+    what its settlement receipts have offset so far."""
+    sessions = (
+        course.sessions.filter(status__in=_used_statuses())
+        .annotate(
+            settled=Coalesce(
+                Sum("settlement_receipts__amount", filter=Q(settlement_receipts__kind=ReceiptKind.SETTLEMENT)),
+                Decimal(0),
+            )
+        )
+        .order_by("start", "id")
+    )
+    return list(sessions[: course.session_count])
+
+
+def courses_to_settle(now=None) -> list[int]:
+    """Courses with money whose used sessions may still be unsettled: a session without any
+    settlement receipt, or a payment taken in the last day (it may cover a session settled in part)."""
+    now = now or timezone.now()
+    unsettled = Session.objects.filter(
+        status__in=_used_statuses(), course__payments__isnull=False, settlement_receipts__isnull=True
+    ).values_list("course_id", flat=True)
+    recent = Payment.objects.filter(
+        taken_at__gte=now - datetime.timedelta(days=1), course__sessions__status__in=_used_statuses()
+    ).values_list("course_id", flat=True)
+    return sorted(set(unsettled) | set(recent))
+
+
+def receipts_of_course(course: Course) -> list[Receipt]:
+    """The settlement receipts of the course's sessions (advances and returns hang on their records)."""
+    return list(Receipt.objects.filter(session__course=course).select_related("session").order_by("created_at", "id"))
+
+
+# What the cashier's day shows of the rows around an entry: no more (a patient's phone, parsed on
+# every read, would cost more than the whole list).
+_DAY_FIELDS = (
+    "course__patient__full_name",
+    "course__procedure__name_ru",
+    "course__procedure__name_en",
+    "registrar__username",
+    "registrar__first_name",
+    "registrar__last_name",
+    "receipt__status",
+    "receipt__provider_message",
+)
+
+
+def cashier_day(*, location, day: datetime.date):
+    """The payments and refunds taken at a location on its local day, oldest first, and their totals."""
+    begin = datetime.datetime.combine(day, datetime.time.min, tzinfo=location.tz)
+    end = begin + datetime.timedelta(days=1)
+    related = ("registrar", "course__patient", "course__procedure", "receipt")
+    payments = list(
+        Payment.objects.filter(location=location, taken_at__gte=begin, taken_at__lt=end)
+        .select_related(*related)
+        .only("amount", "method", "taken_at", "course", "registrar", *_DAY_FIELDS)
+        .order_by("taken_at", "id")
+    )
+    refunds = list(
+        Refund.objects.filter(location=location, created_at__gte=begin, created_at__lt=end)
+        .select_related(*related)
+        .only("amount", "method", "reason", "created_at", "course", "registrar", *_DAY_FIELDS)
+        .order_by("created_at", "id")
+    )
+    entries = [("payment", p.method, str(p.registrar), p.amount) for p in payments]
+    entries += [("refund", r.method, str(r.registrar), r.amount) for r in refunds]
+    return payments, refunds, day_totals(entries)
+
+
+def course_balances(courses_with_sessions) -> dict[int, Balance]:
+    """Balances of several courses in two queries: pairs of (course, its sessions already read)."""
+    pairs = list(courses_with_sessions)
+    ids = [course.pk for course, _ in pairs]
+    paid = dict(Payment.objects.filter(course_id__in=ids).values_list("course_id").annotate(t=Sum("amount")))
+    refunded = dict(Refund.objects.filter(course_id__in=ids).values_list("course_id").annotate(t=Sum("amount")))
+    return {
+        course.pk: course_balance(
+            course,
+            sessions=sessions,
+            paid=paid.get(course.pk, Decimal(0)),
+            refunded=refunded.get(course.pk, Decimal(0)),
+        )
+        for course, sessions in pairs
+    }
+
+
+def paid_in_year(patient, year: int) -> Decimal:
+    """What the patient paid for medical services in a calendar year (her home location's), less refunds."""
+    tz = patient.home_location.tz
+    begin = datetime.datetime(year, 1, 1, tzinfo=tz)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    paid = _sum(Payment.objects.filter(course__patient=patient, taken_at__gte=begin, taken_at__lt=end))
+    refunded = _sum(Refund.objects.filter(course__patient=patient, created_at__gte=begin, created_at__lt=end))
+    return max(paid - refunded, Decimal(0))

@@ -1,0 +1,185 @@
+"""Writes of money: taking a payment and making a refund. Each is atomic, audited, and makes its receipt."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.models import Action
+from audit.services import audit_record
+from scheduling.models import Course, CourseStatus, Session
+
+from .locks import lock_course_money
+from .models import MAX_AMOUNT, Method, Payment, Receipt, ReceiptKind, ReceiptStatus, Refund
+from .money import RUB, rub
+from .selectors import course_balance
+from .tasks import send_receipts
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # as the constraint payment_idempotency_key_set
+AMOUNT_HELP = gettext_lazy("Enter the amount in roubles, for example 4500 or 4500.50.")
+
+
+def _check_amount(amount: Decimal, *, field: str = "amount") -> None:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise ValidationError({field: ValidationError(AMOUNT_HELP, code="invalid")})
+    if amount <= 0:
+        raise ValidationError({field: ValidationError(_("The amount must be more than zero."), code="not_positive")})
+    if amount > MAX_AMOUNT:
+        message = _("The amount cannot exceed %(max)s.") % {"max": rub(MAX_AMOUNT)}
+        raise ValidationError({field: ValidationError(message, code="too_large")})
+    if amount.as_tuple().exponent < -2:
+        raise ValidationError(
+            {field: ValidationError(_("An amount has at most two digits of kopecks."), code="invalid")}
+        )
+
+
+def _queue_receipt(receipt: Receipt) -> None:
+    transaction.on_commit(lambda: send_receipts.delay([receipt.pk]))
+
+
+def _existing(idempotency_key: str, course: Course) -> Payment | None:
+    payment = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if payment is not None and payment.course_id != course.pk:
+        raise ValidationError(
+            _("This payment form was already used for another course; open the course again."), code="key_reused"
+        )
+    return payment
+
+
+@transaction.atomic
+def payment_take(
+    *,
+    actor,
+    course: Course,
+    amount: Decimal,
+    method: str,
+    idempotency_key: str,
+    session: Session | None = None,
+    currency: str = RUB,
+    note: str = "",
+) -> Payment:
+    """Take a payment for a course; the same form submitted twice returns the first payment."""
+    if not KEY_PATTERN.fullmatch(idempotency_key or ""):
+        raise ValidationError(
+            {
+                "idempotency_key": ValidationError(
+                    _("The payment form has expired; open the course again."), code="invalid"
+                )
+            }
+        )
+    course = lock_course_money(course.pk)  # a second submit waits here for the first to commit
+    if (first := _existing(idempotency_key, course)) is not None:
+        first.replayed = True
+        return first
+    if currency != RUB:
+        raise ValidationError(
+            {"currency": ValidationError(_("Payments are taken in roubles only."), code="not_roubles")}
+        )
+    if course.status == CourseStatus.CANCELLED:
+        raise ValidationError(_("The course is cancelled: it takes no more payments."), code="course_cancelled")
+    if method not in Method.values:
+        raise ValidationError({"method": ValidationError(_("Choose how the patient pays."), code="invalid_choice")})
+    if session is not None and session.course_id != course.pk:
+        raise ValidationError(
+            {"session": ValidationError(_("The session is not of this course."), code="not_of_course")}
+        )
+    _check_amount(amount)
+    due = course_balance(course).due
+    if amount > due:
+        message = (
+            _("Nothing is due for this course.")
+            if not due
+            else _("Only %(due)s is due for this course.") % {"due": rub(due)}
+        )
+        raise ValidationError({"amount": ValidationError(message, code="beyond_due")})
+    payment = Payment(
+        course=course,
+        session=session,
+        amount=amount,
+        method=method,
+        registrar=actor,
+        location=course.location,
+        idempotency_key=idempotency_key,
+        note=note,
+    )
+    payment.full_clean(exclude=["idempotency_key"])  # its uniqueness is the database's to decide
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        # The same key was saved meanwhile for another course (this course's lock kept its own out).
+        if (first := _existing(idempotency_key, course)) is not None:
+            first.replayed = True
+            return first
+        raise
+    receipt = Receipt.objects.create(kind=ReceiptKind.ADVANCE, payment=payment, amount=amount)
+    _queue_receipt(receipt)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        patient=course.patient_id,
+        record=payment,
+        detail={"course": course.pk, "amount": str(amount), "method": method},
+    )
+    return payment
+
+
+@transaction.atomic
+def refund_make(*, actor, course: Course, amount: Decimal, reason: str, method: str = Method.CASH) -> Refund:
+    """Give back money paid for a course and not used (by the clinic's policy), for a stated reason."""
+    course = lock_course_money(course.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(_("Say why the money is refunded."), code="reason_required")})
+    if method not in Method.values:
+        raise ValidationError(
+            {"method": ValidationError(_("Choose how the money is given back."), code="invalid_choice")}
+        )
+    _check_amount(amount)
+    balance = course_balance(course)
+    if amount > balance.net_paid:
+        message = _("Only %(paid)s was paid for this course (after refunds).") % {"paid": rub(balance.net_paid)}
+        raise ValidationError({"amount": ValidationError(message, code="beyond_paid")})
+    if amount > balance.refundable:
+        message = _("At most %(left)s can be refunded: %(used)s of what was paid is used.") % {
+            "left": rub(balance.refundable),
+            "used": rub(balance.used),
+        }
+        raise ValidationError({"amount": ValidationError(message, code="beyond_unused")})
+    refund = Refund(
+        course=course, amount=amount, method=method, reason=reason, registrar=actor, location=course.location
+    )
+    refund.full_clean()
+    refund.save()
+    receipt = Receipt.objects.create(kind=ReceiptKind.RETURN, refund=refund, amount=amount)
+    _queue_receipt(receipt)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        patient=course.patient_id,
+        record=refund,
+        detail={"course": course.pk, "amount": str(amount), "reason": reason[:200]},
+    )
+    return refund
+
+
+@transaction.atomic
+def receipts_retry(*, actor, ids: list[int]) -> int:
+    """Put refused receipts back in the queue (their cause fixed); others are left as they are."""
+    again = []
+    for receipt in Receipt.objects.filter(pk__in=ids, status=ReceiptStatus.FAILED):
+        claimed = Receipt.objects.filter(pk=receipt.pk, status=ReceiptStatus.FAILED).update(
+            status=ReceiptStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if claimed:
+            again.append(receipt.pk)
+            audit_record(actor=actor, action=Action.UPDATE, record=receipt, detail={"retry": receipt.provider_message})
+    if again:
+        transaction.on_commit(lambda: send_receipts.delay(again))
+    return len(again)

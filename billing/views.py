@@ -1,0 +1,146 @@
+"""The course page's money forms (thin views around one service each, back to the course) and the cashier's day."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.locations import locations_of, refuse_other_location
+from audit.models import Action
+from audit.services import audit_list_read, audit_record
+from core.dates import query_date
+from core.policy import permission_required
+from patients.models import Patient
+from patients.selectors import patient_get_for_user
+from scheduling.selectors import course_get_for_user
+
+from . import selectors, services
+from .forms import PaymentForm, RefundForm
+from .models import Method
+from .money import rub
+from .pdf import tax_certificate_pdf
+
+
+def _refused(request, errors) -> None:
+    for message in errors:
+        messages.error(request, message)
+
+
+def _form_errors(form) -> list[str]:
+    return [message for errors in form.errors.values() for message in errors]
+
+
+@permission_required("billing.manage")
+@require_POST
+def payment_take_view(request, pk: int):
+    course = course_get_for_user(request.user, pk, action="billing.manage")
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        _refused(request, _form_errors(form))
+        return redirect(course)
+    try:
+        payment = services.payment_take(actor=request.user, course=course, **form.cleaned_data)
+    except ValidationError as error:
+        _refused(request, error.messages)
+    else:
+        messages.success(request, _("Payment of %(amount)s taken.") % {"amount": rub(payment.amount)})
+    return redirect(course)
+
+
+@permission_required("billing.manage")
+@require_POST
+def refund_make_view(request, pk: int):
+    course = course_get_for_user(request.user, pk, action="billing.manage")
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        _refused(request, _form_errors(form))
+        return redirect(course)
+    try:
+        refund = services.refund_make(actor=request.user, course=course, **form.cleaned_data)
+    except ValidationError as error:
+        _refused(request, error.messages)
+    else:
+        messages.success(request, _("Refund of %(amount)s made.") % {"amount": rub(refund.amount)})
+    return redirect(course)
+
+
+@permission_required("billing.day")
+def cashier_day_view(request):
+    """A location's payments and refunds of one day with totals by method and staff member; printable."""
+    locations = locations_of(request.user)
+    refuse_other_location(request, locations)
+    wanted = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == wanted), None) or next(iter(locations), None)
+    if location is None:
+        raise PermissionDenied(_("You do not work at any location."))
+    try:
+        day, date_error = query_date(request.GET, "date") or timezone.localdate(timezone=location.tz), None
+    except ValidationError as error:
+        day, date_error = timezone.localdate(timezone=location.tz), " ".join(error.messages)
+    payments, refunds, totals = selectors.cashier_day(location=location, day=day)
+    for record_type, rows in (("billing.payment", payments), ("billing.refund", refunds)):
+        audit_list_read(
+            request=request,
+            record_type=record_type,
+            ids=[row.pk for row in rows],
+            patient_ids=[row.course.patient_id for row in rows],
+        )
+    methods = dict(Method.choices)
+    for row in [*payments, *refunds]:
+        row.method_label = methods.get(row.method, row.method)  # get_method_display per row costs more
+    with timezone.override(location.tz):
+        return render(
+            request,
+            "billing/day.html",
+            {
+                "location": location,
+                "locations": locations,
+                "day": day,
+                "previous": day - datetime.timedelta(days=1),
+                "next": day + datetime.timedelta(days=1),
+                "payments": payments,
+                "refunds": refunds,
+                "totals": totals,
+                "by_method": [(methods.get(m, m), t) for m, t in totals.by_method.items()],
+                "date_error": date_error,
+            },
+            status=400 if date_error else 200,
+        )
+
+
+def _tax_year(request, patient) -> int:
+    """?year=, from 2000 to this year; by default the last one (certificates are asked for each spring)."""
+    this_year = timezone.localdate(timezone=patient.home_location.tz).year
+    raw = request.GET.get("year", "")
+    if not raw:
+        return this_year - 1
+    if not raw.isdigit() or not 2000 <= int(raw) <= this_year:
+        raise Http404
+    return int(raw)
+
+
+def _certificate(request, patient) -> HttpResponse:
+    year = _tax_year(request, patient)
+    audit_record(request=request, action=Action.VIEW, patient=patient, detail={"tax_certificate": year})
+    pdf = tax_certificate_pdf(patient=patient, year=year, paid=selectors.paid_in_year(patient, year))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tax-certificate-{year}.pdf"'
+    return response
+
+
+@permission_required("billing.view")
+def tax_certificate_view(request, patient_pk: int):
+    return _certificate(request, patient_get_for_user(request.user, patient_pk, action="billing.view"))
+
+
+@permission_required("portal.use")
+def my_tax_certificate_view(request):
+    patient = Patient.objects.select_related("home_location").filter(user=request.user).first()
+    if patient is None:
+        raise Http404
+    return _certificate(request, patient)
