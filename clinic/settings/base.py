@@ -210,12 +210,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # A course's status appears in CourseOut and in CourseDetail (which adds its consents): one enum,
-    # its old name; three "kind" fields (a dewar's reading, the treatment a course follows, a receipt) named apart.
+    # its old name; four "kind" fields named apart.
     "ENUM_NAME_OVERRIDES": {
         "CourseOutStatusEnum": "scheduling.models.CourseStatus",
         "NitrogenReadingKindEnum": "scheduling.models.ReadingKind",
         "SkinTreatmentKindEnum": "scheduling.models.SkinTreatment",
         "ReceiptKindEnum": "billing.models.ReceiptKind",
+        "UtilisationRowKindEnum": ["clinician", "resource"],  # a utilisation row: a clinician or a room
     },
 }
 
