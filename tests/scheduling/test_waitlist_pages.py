@@ -102,3 +102,49 @@ def test_a_patient_withdraws_their_own_entry_only(patient_user, patient, other_p
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == (WaitlistStatus.WITHDRAWN, WaitlistStatus.WAITING)
+
+
+# ---------------------------------------------------------------- the API
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.cookies = login(user).cookies
+    return api
+
+
+def test_the_api_adds_lists_and_withdraws_entries(registrar, patient, cryo, location):
+    api = _api(registrar)
+    body = {**_form(location, cryo), "patient": patient.pk, "weekdays": [0, 2]}
+    created = api.post(reverse("api-waitlist"), body, format="json")
+    assert created.status_code == 201, created.json()
+    entry_id = created.json()["id"]
+    listed = api.get(reverse("api-waitlist"))
+    assert [e["id"] for e in listed.json()] == [entry_id]
+    assert listed.json()[0]["weekdays"] == [0, 2] and listed.json()[0]["offers"] == []
+    withdrawn = api.post(reverse("api-waitlist-withdraw", args=[entry_id]), {}, format="json")
+    assert withdrawn.json()["status"] == "withdrawn"
+    again = api.post(reverse("api-waitlist-withdraw", args=[entry_id]), {}, format="json")
+    assert (again.status_code, again.json()["error"]["code"]) == (400, "not_waiting")
+
+
+def test_the_api_refuses_a_second_entry_and_a_bad_window_with_codes(registrar, patient, cryo, location):
+    api = _api(registrar)
+    body = {**_form(location, cryo), "patient": patient.pk, "weekdays": [9]}
+    bad = api.post(reverse("api-waitlist"), body, format="json")
+    assert bad.status_code == 400 and "weekdays" in str(bad.json()["error"])
+    body["weekdays"] = []
+    assert api.post(reverse("api-waitlist"), body, format="json").status_code == 201
+    twice = api.post(reverse("api-waitlist"), body, format="json")
+    assert (twice.status_code, twice.json()["error"]["code"]) == (400, "already_waiting")
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_the_api_of_a_registrar_elsewhere_refuses_the_location_and_finds_no_entry(registrar, patient, cryo, location):
+    entry = join(registrar, patient, cryo, location)
+    elsewhere = UserFactory(role="registrar", locations=[LocationFactory(name="Other branch")])
+    api = _api(elsewhere)
+    assert api.get(reverse("api-waitlist")).json() == []
+    assert api.post(reverse("api-waitlist-withdraw", args=[entry.pk]), {}, format="json").status_code == 404
