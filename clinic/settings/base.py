@@ -213,6 +213,8 @@ SPECTACULAR_SETTINGS = {
         "CourseOutStatusEnum": "scheduling.models.CourseStatus",
         "NitrogenReadingKindEnum": "scheduling.models.ReadingKind",
         "SkinTreatmentKindEnum": "scheduling.models.SkinTreatment",
+        "WaitlistViaEnum": "scheduling.models.WaitlistVia",
+        "WarningReportViaEnum": "scheduling.models.WarningReportVia",
     },
 }
 
