@@ -61,7 +61,7 @@ def TAKEN_MESSAGE() -> str:
 def offer_token(offer: WaitlistOffer) -> str:
     """The offer's link token: an HMAC of its random salt under SECRET_KEY (the database keeps its hash)."""
     digest = salted_hmac(TOKEN_SALT, offer.salt, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+    return base64.urlsafe_b64encode(digest).decode()[:22]  # 132 bits: short enough for an SMS
 
 
 def offer_token_hash(token: str) -> str:

@@ -119,11 +119,14 @@ def test_the_offer_goes_once_by_email_with_its_link_even_when_the_scan_runs_twic
     assert reverse("portal:offer", args=[offer_token(offer)]) in email.body
 
 
-def test_an_sms_offer_fits_two_parts(freeing, registrar, clinician, cryo, location, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_sms_offer_fits_two_parts(
+    language, freeing, registrar, clinician, cryo, location, django_capture_on_commit_callbacks
+):
     from core import sms
     from reminders.texts import compose_sms
 
-    waiting = cleared(clinician, cryo, location, consent_sms=True)
+    waiting = cleared(clinician, cryo, location, consent_sms=True, preferred_language=language)
     join(registrar, waiting, cryo, location)
     freeing(django_capture_on_commit_callbacks)
     reminders.scan()
