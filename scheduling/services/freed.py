@@ -72,14 +72,20 @@ def waitlist_slots_freed(freed) -> None:
             transaction.on_commit(lambda slot=slot: queue_offers(slot))
 
 
-def queue_offers(slot: FreedSlot) -> None:
-    """Hand the slot to a worker; "inline" (or a broker that is down) makes the offers here, after the commit."""
+def queue_offers(slot: FreedSlot, *, eta: datetime.datetime | None = None) -> None:
+    """Hand the slot to a worker; "inline" (or a broker that is down) makes the offers here, after the commit.
+
+    With `eta` (when the offers just made expire) a worker looks at the time again then; inline,
+    that second look waits for the next freed time or a decline.
+    """
     if settings.WAITLIST_OFFER_DELIVERY == "celery":
         try:
-            current_app.send_task(TASK, kwargs=slot.as_task_args())
+            current_app.send_task(TASK, kwargs=slot.as_task_args(), eta=eta)
             return
         except Exception:  # the broker is down: the offers are still worth making now
             log.warning("broker unavailable; making waiting-list offers within the request", exc_info=True)
+    if eta is not None:
+        return
     # The task by its name (scheduling.tasks imports the services, so they do not import it), run here.
     result = current_app.tasks[TASK].apply(kwargs=slot.as_task_args())
     if result.failed():

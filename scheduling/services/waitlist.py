@@ -268,6 +268,9 @@ def waitlist_offer_slot(
                 continue  # not eligible, or no course would plan from this time: never offered
             made.append(_offer_create(entry, session=session, start=start, end=end, clinician_id=clinician_id, now=now))
             room -= 1
+        if made and made[0].expires_at < start:  # when these expire, the next in line may have the time
+            slot = FreedSlot(session_id, location_id, procedure_id, clinician_id, start, end)
+            transaction.on_commit(lambda: queue_offers(slot, eta=made[0].expires_at))
     return made
 
 

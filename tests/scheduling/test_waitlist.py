@@ -252,3 +252,20 @@ def test_the_offer_page_shows_the_course_and_accepts_without_a_password(
     assert answer.status_code == 200
     assert Course.objects.filter(patient=waiting).exists()
     assert client.get(reverse("portal:offer", args=["not-a-token"])).status_code == 404
+
+
+def test_the_offer_message_is_the_waiting_patients_not_the_freed_sessions(
+    freeing, registrar, clinician, cryo, location, django_capture_on_commit_callbacks, as_registrar
+):
+    from reminders.data_protection import messages_export
+
+    waiting = cleared(clinician, cryo, location)
+    join(registrar, waiting, cryo, location)
+    session = freeing(django_capture_on_commit_callbacks)
+    reminders.scan()
+    assert Dispatch.objects.filter(offer__isnull=False, session=session).count() == 1
+    holder = session.patient
+    assert all(m["kind"] != "waitlist_offer" for m in messages_export(holder)["messages"])
+    assert [m["kind"] for m in messages_export(waiting)["messages"]] == ["waitlist_offer"]
+    page = as_registrar.get(reverse("scheduling:course", args=[session.course_id])).content.decode()
+    assert "waiting list: a time offered" not in page
