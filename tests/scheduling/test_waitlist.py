@@ -269,3 +269,19 @@ def test_the_offer_message_is_the_waiting_patients_not_the_freed_sessions(
     assert [m["kind"] for m in messages_export(waiting)["messages"]] == ["waitlist_offer"]
     page = as_registrar.get(reverse("scheduling:course", args=[session.course_id])).content.decode()
     assert "waiting list: a time offered" not in page
+
+
+def test_a_moved_session_offers_the_time_it_left(
+    clinic, registrar, clinician, cryo, location, django_capture_on_commit_callbacks
+):
+    from scheduling.services import session_move
+
+    course = holder_course(registrar, clinician, cryo, location)
+    waiting = cleared(clinician, cryo, location)
+    join(registrar, waiting, cryo, location)
+    first = course.sessions.order_by("start").first()
+    old_start = first.start
+    with django_capture_on_commit_callbacks(execute=True):
+        session_move(actor=registrar, session=first, new_start=old_start + datetime.timedelta(hours=3))
+    [offer] = WaitlistOffer.objects.all()
+    assert (offer.entry.patient, offer.start) == (waiting, old_start)

@@ -148,3 +148,10 @@ def test_the_api_of_a_registrar_elsewhere_refuses_the_location_and_finds_no_entr
     api = _api(elsewhere)
     assert api.get(reverse("api-waitlist")).json() == []
     assert api.post(reverse("api-waitlist-withdraw", args=[entry.pk]), {}, format="json").status_code == 404
+
+
+def test_a_registrar_cannot_add_an_entry_at_a_location_they_do_not_work_at(as_registrar, patient, cryo, location):
+    other = LocationFactory(name="Other branch")
+    answer = as_registrar.post(reverse("scheduling:waitlist-add", args=[patient.pk]), _form(other, cryo))
+    assert answer.status_code == 403
+    assert not WaitlistEntry.objects.exists()
