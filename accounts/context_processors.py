@@ -10,6 +10,7 @@ NAVIGATION = [
     (_("Calendar"), "scheduling:calendar", "calendar.view"),
     (_("Free slots"), "scheduling:free-slots", "booking.view"),
     (_("Requests"), "scheduling:requests", "requests.handle"),
+    (_("Waiting list"), "scheduling:waitlist", "waitlist.manage"),
     (_("Closures"), "scheduling:closures", "booking.manage"),
     (_("Nitrogen"), "scheduling:nitrogen", "nitrogen.view"),
     (_("Reports"), "reports:index", "reports.view"),

@@ -41,6 +41,8 @@ RULES: dict[str, frozenset[str]] = {
     "session.record": frozenset({CLINICIAN}),
     "calendar.view": frozenset({REGISTRAR, CLINICIAN}),
     "requests.handle": frozenset({REGISTRAR}),
+    # the waiting list: the front desk sees every entry at its locations and each offer made
+    "waitlist.manage": frozenset({REGISTRAR}),
     # liquid nitrogen: everyone on the staff sees the forecast and records a refill or a weighing
     "nitrogen.view": frozenset({ADMIN, REGISTRAR, CLINICIAN}),
     "nitrogen.record": frozenset({ADMIN, REGISTRAR, CLINICIAN}),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import offer_views, report_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("reports/<int:pk>/", report_views.warning_report_view, name="warning-report"),
     path("courses/<int:pk>/calendar.ics", views.course_ics_view, name="course-ics"),
     path("calendar/", views.calendar_view, name="calendar"),
+    path("waitlist/", offer_views.waitlist_join_view, name="waitlist"),
+    path("waitlist/<int:pk>/withdraw/", offer_views.waitlist_withdraw_view, name="waitlist-withdraw"),
+    path("offers/<str:token>/", offer_views.offer_landing_view, name="offer"),
+    path("offers/", offer_views.offer_page_view, name="offer-page"),
     path("sign-in/", views.sign_in_view, name="sign-in"),
     path("link/<str:token>/", views.link_landing_view, name="link-landing"),
     path("link/", views.link_view, name="link"),

@@ -39,6 +39,7 @@ from .reasons import (
     SKIP_NO_SMS_CONSENT,
     SKIP_NOT_COMPLETED,
     SKIP_NOT_SCHEDULED,
+    SKIP_OFFER_CLOSED,
     SKIP_STARTED,
 )
 from .scan import in_quiet_hours, quiet_hours_end
@@ -101,7 +102,7 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
     the day. The registrar sees the same warning on the course page and the calendar."""
     by_zone: dict[str, list[Session]] = {}
     for dispatch in dispatches:
-        if dispatch.kind != "aftercare" and not dispatch.is_notice and not dispatch.is_report:
+        if dispatch.kind != "aftercare" and not (dispatch.is_notice or dispatch.is_report or dispatch.is_offer):
             by_zone.setdefault(dispatch.session.location.time_zone, []).append(dispatch.session)
     held: set[int] = set()
     for sessions in by_zone.values():
@@ -111,13 +112,19 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
 
 def _why_not(dispatch: Dispatch, now, hours: list[int], held: frozenset = frozenset()) -> str:
     """Empty when the message should still go out; else the reason it is skipped."""
-    session, patient = dispatch.session, dispatch.session.patient
+    session, patient = dispatch.session, recipient(dispatch)
+    if dispatch.is_offer and not (
+        dispatch.offer.status == "offered" and dispatch.offer.expires_at > now and dispatch.offer.start > now
+    ):
+        return SKIP_OFFER_CLOSED
     if dispatch.is_report:  # to the clinician, who must still be one of ours, with an address
         clinician = session.clinician
         if not (clinician.is_active and clinician.email and clinician.has_role("clinician")):
             return SKIP_NO_CLINICIAN_EMAIL
         return ""
-    if dispatch.is_notice:
+    if dispatch.is_offer:
+        pass  # checked above: the offer must still be open
+    elif dispatch.is_notice:
         if reason := notices.why_not(dispatch, now):
             return reason
     elif dispatch.kind == "aftercare":
@@ -143,6 +150,11 @@ def _why_not(dispatch: Dispatch, now, hours: list[int], held: frozenset = frozen
     return ""
 
 
+def recipient(dispatch: Dispatch):
+    """The patient the message is for: an offer's is the waiting patient, not the freed session's."""
+    return dispatch.offer.entry.patient if dispatch.is_offer else dispatch.session.patient
+
+
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with full jitter: up to 30 s, 60 s, 120 s, 240 s."""
     return random.uniform(1, 30 * 2 ** (attempt - 1))
@@ -163,6 +175,10 @@ def _claimed_dispatches(ids: list[int]):
             "session__course__procedure",
             "change",
             "report",
+            "offer__entry__patient",
+            "offer__entry__procedure",
+            "offer__entry__location",
+            "offer__clinician",
         ),
         "session__",
     )
@@ -328,13 +344,13 @@ def _deliver(dispatch: Dispatch, email_connection=None) -> str:
         if dispatch.is_report:  # never made by the scan: staff logins have no phone
             raise PermanentSendError("a report's notification goes by email only")
         return get_backend().send(
-            to=dispatch.session.patient.phone.as_e164, text=compose_sms(dispatch), reference=f"dispatch-{dispatch.pk}"
+            to=recipient(dispatch).phone.as_e164, text=compose_sms(dispatch), reference=f"dispatch-{dispatch.pk}"
         )
     letter = compose(dispatch)
     # The dispatch's own random key: a message sent again after a crash keeps its Message-ID; a restored
     # database or another environment reusing the id makes a new one.
     message_id = letters.message_id(f"dispatch-{dispatch.pk}", dispatch.message_key.hex)
-    to = dispatch.session.clinician.email if dispatch.is_report else dispatch.session.patient.email
+    to = dispatch.session.clinician.email if dispatch.is_report else recipient(dispatch).email
     if mail.is_smtp(email_connection):
         raw = mail.render(letter, to=to, message_id=message_id)
         if raw is not None:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core.net import absolute_url
+from scheduling.services.waitlist import offer_token
 
 LINK_SALT = "scheduling.session-link"  # kept from when reminders lived in scheduling: old links stay valid
 SHORT_SALT = "reminders.session-link.short"
@@ -71,3 +72,8 @@ def read_session_link(token: str) -> tuple[int, int]:
     if time.time() - hour * 3600 > max_age.total_seconds():  # counted from the start of the hour issued
         raise signing.SignatureExpired("the link has expired")
     return session_id, sequence
+
+
+def offer_link(offer) -> str:
+    """A waiting-list offer's link: the token is the key (single use, it expires with the offer)."""
+    return absolute_url(reverse("portal:offer", args=[offer_token(offer)]))

@@ -44,6 +44,7 @@ class DispatchStatus(models.TextChoices):
 
 
 NOTICE_KINDS = ("moved", "replanned", "cancelled", "course_cancelled", "added")  # scheduling.PlanChangeKind
+OFFER_KIND = "waitlist_offer"  # to the patient: a freed time from the waiting list (scheduling.WaitlistOffer)
 REPORT_KIND = "warning_report"  # to the session's clinician: a patient reported a problem (scheduling.WarningReport)
 
 
@@ -63,6 +64,10 @@ class Dispatch(models.Model):
     # A message to the session's clinician, not the patient: a patient reported a problem after the session.
     report = models.ForeignKey(
         "scheduling.WarningReport", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
+    )
+    # To the patient: a freed time offered from the waiting list (scheduling.WaitlistOffer).
+    offer = models.ForeignKey(
+        "scheduling.WaitlistOffer", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
     )
     kind = models.CharField(_("message"), max_length=20)  # "before_24h", "before_2h", "aftercare"
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
@@ -107,6 +112,12 @@ class Dispatch(models.Model):
                 name="dispatch_report_once",
                 violation_error_message=_("This warning report's notification is already recorded for this channel."),
             ),
+            models.UniqueConstraint(
+                fields=["offer"],
+                condition=Q(offer__isnull=False),
+                name="dispatch_offer_once",
+                violation_error_message=_("This waiting-list offer's message is already recorded."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="dispatch_status_not_before")]
 
@@ -122,11 +133,17 @@ class Dispatch(models.Model):
         return self.kind == REPORT_KIND
 
     @property
+    def is_offer(self) -> bool:
+        return self.kind == OFFER_KIND
+
+    @property
     def kind_display(self) -> str:
         if self.kind == "aftercare":
             return gettext("aftercare")
         if self.is_report:
             return gettext("to the clinician: a patient reported a problem")
+        if self.is_offer:
+            return gettext("waiting list: a time offered")
         if self.is_notice:
             return {
                 "moved": gettext("notice: session moved"),

@@ -10,6 +10,9 @@
 - Each warning report a patient sent (scheduling.WarningReport) becomes one email to the session's
   clinician (the staff login has an email and no phone, so no SMS); (report, channel) is unique.
   Its `sequence` is the report's id: two reports on one session stay apart under dispatch_once.
+- Each open waiting-list offer (scheduling.WaitlistOffer) becomes one message to the patient it is
+  offered to, by SMS if they accept SMS, else by email; (offer) is unique, so it goes once. Filed
+  under the freed session, `sequence` the offer's id.
 - `enqueue(now)` hands due, unclaimed dispatches to workers in batches of ids.
 
 Booking, moving and cancelling never talk to the broker: they only write sessions.
@@ -25,7 +28,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import REPORT_KIND, Channel, Dispatch, DispatchStatus, ReminderOffset
+from .models import OFFER_KIND, REPORT_KIND, Channel, Dispatch, DispatchStatus, ReminderOffset
 from .reasons import SKIP_BOOKED_LATE, SKIP_LATER_REMINDER, SKIP_STARTED
 
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
@@ -92,12 +95,26 @@ ON CONFLICT DO NOTHING
 """
 
 
+OFFER_SQL = """
+INSERT INTO scheduling_dispatch (session_id, offer_id, kind, channel, sequence, due_at, not_before, status, attempts,
+                                 provider_message_id, detail, created_at)
+SELECT o.freed_session_id, o.id, %(kind)s, CASE WHEN p.consent_sms THEN 'sms' ELSE 'email' END, o.id, o.created_at,
+       %(now)s, 'pending', 0, '', '', %(now)s
+FROM scheduling_waitlistoffer o
+JOIN scheduling_waitlistentry e ON e.id = o.entry_id
+JOIN patients_patient p ON p.id = e.patient_id
+WHERE o.status = 'offered' AND o.expires_at > %(now)s AND o.created_at <= %(now)s
+  AND (p.consent_sms OR (p.consent_email AND p.email <> ''))
+ON CONFLICT DO NOTHING
+"""
+
+
 def reminder_kind(hours: int) -> str:
     return f"before_{hours}h"
 
 
 def scan(now: datetime.datetime | None = None) -> int:
-    """Record every due reminder, aftercare message, notice and report notification once; return the rows added."""
+    """Record every due reminder, aftercare message, notice, report and offer message once; return the rows added."""
     now = now or timezone.now()
     hours = list(
         ReminderOffset.objects.filter(active=True).order_by("-hours_before").values_list("hours_before", flat=True)
@@ -123,6 +140,8 @@ def scan(now: datetime.datetime | None = None) -> int:
         cursor.execute(NOTICE_SQL, {"now": now, "since": now - NOTICE_WINDOW})
         added += cursor.rowcount
         cursor.execute(REPORT_SQL, {"now": now, "since": now - REPORT_WINDOW, "kind": REPORT_KIND})
+        added += cursor.rowcount
+        cursor.execute(OFFER_SQL, {"now": now, "kind": OFFER_KIND})
         added += cursor.rowcount
     return added
 

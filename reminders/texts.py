@@ -25,7 +25,7 @@ from core.net import absolute_url
 from scheduling import progress
 
 from . import notices
-from .links import session_link, session_report_link
+from .links import offer_link, session_link, session_report_link
 from .models import Dispatch
 
 
@@ -39,6 +39,8 @@ def compose(dispatch: Dispatch, now=None) -> Letter:
     session = dispatch.session
     if dispatch.is_report:
         return _report_letter(dispatch, now)
+    if dispatch.is_offer:
+        return _offer_letter(dispatch, now)
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         body = notices.email_body(dispatch) if dispatch.is_notice else _email_body(dispatch.kind)(dispatch)
         return letter(name=session.patient.full_name, location=session.location, now=now, **body)
@@ -115,6 +117,8 @@ def compose_sms(dispatch: Dispatch) -> str:
     """The SMS, in at most two parts (core.sms.MAX_PARTS)."""
     if dispatch.is_notice:
         return notices.compose_sms(dispatch)
+    if dispatch.is_offer:
+        return _offer_sms(dispatch)
     session = dispatch.session
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         if dispatch.kind == "aftercare":
@@ -160,3 +164,48 @@ def _aftercare_sms(session) -> str:
     if advice and sms.parts(with_advice(clinic().name)) <= sms.MAX_PARTS:
         return with_advice(clinic().name)
     return sms.fit(general, clinic().name)
+
+
+def _offer_letter(dispatch: Dispatch, now=None) -> Letter:
+    """To the waiting patient: a time has freed up; the link shows the course it starts and takes it."""
+    offer = dispatch.offer
+    entry = offer.entry
+    with translation.override(entry.patient.preferred_language), timezone.override(entry.location.tz):
+        local = timezone.localtime(offer.start)
+        expires = timezone.localtime(offer.expires_at)
+        return letter(
+            subject=_("A time has freed up: %(procedure)s on %(when)s")
+            % {"procedure": entry.procedure.name, "when": date_format(local, pgettext("email subject", "j E, H:i"))},
+            name=entry.patient.full_name,
+            paragraphs=[
+                _("You are on our waiting list. A time has freed up; the first to accept it gets it."),
+            ],
+            facts=[
+                (_("Procedure"), entry.procedure.name),
+                (_("First session"), dates.long_date(local, weekday=True, time=True)),
+                (_("Clinician"), str(offer.clinician)),
+                (_("Where"), f"{entry.location.name}, {entry.location.address}"),
+                (_("The offer stands until"), dates.long_date(expires, time=True)),
+            ],
+            notes=[_("If the time does not suit you, do nothing or decline: you stay on the waiting list.")],
+            action=(_("See the course and accept"), offer_link(offer)),
+            location=entry.location,
+            now=now,
+        )
+
+
+def _offer_sms(dispatch: Dispatch) -> str:
+    offer = dispatch.offer
+    entry = offer.entry
+    with translation.override(entry.patient.preferred_language), timezone.override(entry.location.tz):
+        when = date_format(timezone.localtime(offer.start), pgettext("SMS date and time", "j M, H:i"))
+        until = date_format(timezone.localtime(offer.expires_at), "H:i")
+        link = offer_link(offer)
+
+        def render(procedure: str, clinic_name: str) -> str:
+            return _one_line(
+                _("%(clinic)s: a time has freed up for %(procedure)s, %(when)s. Accept by %(until)s: %(link)s")
+                % {"clinic": clinic_name, "procedure": procedure, "when": when, "until": until, "link": link}
+            )
+
+        return sms.fit(render, entry.procedure.sms_name, clinic().name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, dewar_api, report_api
+from . import api, dewar_api, report_api, waitlist_api
 
 urlpatterns = [
     path("courses/preview/", api.CoursePreviewApi.as_view(), name="api-course-preview"),
@@ -14,5 +14,7 @@ urlpatterns = [
     path("warning-reports/<int:pk>/", report_api.WarningReportDetailApi.as_view(), name="api-warning-report"),
     path("dewars/", dewar_api.DewarListApi.as_view(), name="api-dewars"),
     path("dewars/<int:pk>/readings/", dewar_api.DewarReadingApi.as_view(), name="api-dewar-readings"),
+    path("waitlist/", waitlist_api.WaitlistApi.as_view(), name="api-waitlist"),
+    path("waitlist/<int:pk>/withdraw/", waitlist_api.WaitlistWithdrawApi.as_view(), name="api-waitlist-withdraw"),
     path("booking-requests/", api.BookingRequestApi.as_view(), name="api-booking-requests"),
 ]

@@ -6,7 +6,16 @@ from django.utils import timezone
 
 from patients.data_protection import when
 
-from .models import BookingRequest, Course, PlanChange, Session, SessionNote, SessionStatus, WarningReport
+from .models import (
+    BookingRequest,
+    Course,
+    PlanChange,
+    Session,
+    SessionNote,
+    SessionStatus,
+    WaitlistEntry,
+    WarningReport,
+)
 
 
 def bookings_export(patient) -> dict:
@@ -64,6 +73,27 @@ def bookings_export(patient) -> dict:
             for n in SessionNote.objects.filter(patient=patient).select_related("signed_by").order_by("id")
         ],
         "warning_reports": [_report_export(r) for r in _reports(patient)],
+        "waiting_list": [
+            {
+                "procedure": e.procedure.slug,
+                "location": e.location.name,
+                "weekdays": e.weekdays,
+                "time_from": e.time_from.isoformat() if e.time_from else None,
+                "time_to": e.time_to.isoformat() if e.time_to else None,
+                "earliest_on": e.earliest_on.isoformat(),
+                "latest_on": e.latest_on.isoformat(),
+                "status": e.status,
+                "created_at": when(e.created_at),
+                "offers": [
+                    {"start": when(o.start), "status": o.status, "created_at": when(o.created_at)}
+                    for o in e.offers.all()
+                ],
+            }
+            for e in WaitlistEntry.objects.filter(patient=patient)
+            .select_related("procedure", "location")
+            .prefetch_related("offers")
+            .order_by("created_at")
+        ],
     }
 
 

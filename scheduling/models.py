@@ -242,7 +242,10 @@ class Course(models.Model):
     preceding_date = models.DateField(_("date of the treatment it follows"), null=True, blank=True)
     preceding_elsewhere = models.BooleanField(_("done at another clinic"), default=False)
     healing_phase_until = models.DateField(_("healing phase until"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the patient booked it, taking a waiting-list offer.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -857,3 +860,142 @@ class NitrogenAlert(models.Model):
 
     def __str__(self):
         return f"{self.reading.dewar} · {self.order_by}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", pgettext_lazy("waiting list", "waiting")
+    BOOKED = "booked", pgettext_lazy("waiting list", "booked")
+    WITHDRAWN = "withdrawn", pgettext_lazy("waiting list", "withdrawn")
+
+
+class WaitlistVia(models.TextChoices):
+    DESK = "desk", _("the front desk")
+    PORTAL = "portal", _("the portal")
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a course to start sooner: what, where, with whom (optional) and when suits them.
+
+    Weekdays are 0 (Monday) to 6; none means any day. The times are local to the location. The
+    order of waiting is `created_at`; `course` is the course the entry became once an offer was taken.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="waitlist_entries")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="+")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True, verbose_name=_("days"))
+    time_from = models.TimeField(_("from"), null=True, blank=True)
+    time_to = models.TimeField(_("until"), null=True, blank=True)
+    earliest_on = models.DateField(_("not before"))
+    latest_on = models.DateField(_("not after"))
+    sessions = models.PositiveSmallIntegerField(_("sessions"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    via = models.CharField(_("added through"), max_length=10, choices=WaitlistVia.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("waiting since"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        indexes = [models.Index(fields=["location", "procedure", "status", "created_at"], name="waitlist_fit")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest_on__gte=F("earliest_on")),
+                name="waitlist_dates_ordered",
+                violation_error_message=_("The last day must not be before the first."),
+            ),
+            models.CheckConstraint(
+                condition=Q(time_from__isnull=True) | Q(time_to__isnull=True) | Q(time_to__gt=F("time_from")),
+                name="waitlist_times_ordered",
+                violation_error_message=_("The end of the time window must be after its start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__contained_by=[0, 1, 2, 3, 4, 5, 6]),
+                name="waitlist_weekdays_known",
+                violation_error_message=_("Days are Monday to Sunday."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions__gte=1),
+                name="waitlist_sessions_positive",
+                violation_error_message=_("A course has at least one session."),
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "procedure"],
+                condition=Q(status="waiting"),
+                name="waitlist_one_waiting_per_procedure",
+                violation_error_message=_("The patient is already on the waiting list for this procedure."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} · {self.procedure} · {self.location}"
+
+    @property
+    def weekday_labels(self) -> list[str]:
+        return [Weekday(day).label for day in self.weekdays]
+
+
+class OfferStatus(models.TextChoices):
+    OFFERED = "offered", pgettext_lazy("offer", "offered")
+    ACCEPTED = "accepted", pgettext_lazy("offer", "accepted")
+    TAKEN = "taken", pgettext_lazy("offer", "taken by someone else")
+    EXPIRED = "expired", pgettext_lazy("offer", "expired")
+    DECLINED = "declined", pgettext_lazy("offer", "declined")
+    CLOSED = "closed", pgettext_lazy("offer", "closed: the time was booked")
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waiting patient, by a link that is the key (its hash stored, never the link).
+
+    The link's token is an HMAC of the offer's id and its random `salt` under SECRET_KEY: the database
+    alone cannot make it; it is made again when the message is composed. Single use: any answer ends it.
+    """
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    freed_session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    salt = models.CharField(max_length=32, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    status = models.CharField(_("status"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
+    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("waiting list offer")
+        verbose_name_plural = _("waiting list offers")
+        indexes = [models.Index(fields=["start", "clinician", "status"], name="waitlist_offer_slot")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "start", "clinician"],
+                condition=Q(status="offered"),
+                name="waitlist_offer_one_open",
+                violation_error_message=_("This time is already offered to this patient."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="waitlist_offer_times_ordered",
+                violation_error_message=_("An offered time ends after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__lte=F("start")),
+                name="waitlist_offer_expires_before_start",
+                violation_error_message=_("An offer expires at the latest when the time starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry} · {self.start:%Y-%m-%d %H:%M}"

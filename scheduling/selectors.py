@@ -37,11 +37,18 @@ def _sessions_with_details(queryset):
     )
 
 
+def _dispatches():
+    """The reminders app's Dispatch, reached through the relation (that app is above this one)."""
+    return Session._meta.get_field("dispatches").related_model.objects.all()
+
+
 def course_with_sessions(course_id: int) -> tuple[Course, list[Session]]:
     course = Course.objects.select_related("patient", "procedure", "location", "created_by").get(pk=course_id)
     sessions = list(
         _sessions_with_details(course.sessions.order_by("start")).prefetch_related(
-            "dispatches"  # in their own order (due, channel): the reminders app is above this one
+            # In their own order (due, channel): the reminders app is above this one. A waiting-list
+            # offer filed under a freed session went to another patient: not on this course's page.
+            Prefetch("dispatches", queryset=_dispatches().filter(offer__isnull=True))
         )
     )
     places = session_places(sessions)

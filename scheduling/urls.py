@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, calendar_views, dewar_views, inbox_views, note_views, report_views, views
+from . import booking_views, calendar_views, dewar_views, inbox_views, note_views, report_views, views, waitlist_views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -28,6 +28,9 @@ urlpatterns = [
     path("requests/<int:pk>/", inbox_views.request_detail_view, name="request"),
     path("requests/<int:pk>/register/", inbox_views.request_register_view, name="request-register"),
     path("requests/<int:pk>/close/", inbox_views.request_close_view, name="request-close"),
+    path("waitlist/", waitlist_views.waitlist_view, name="waitlist"),
+    path("patients/<int:patient_pk>/waitlist/", waitlist_views.waitlist_add_view, name="waitlist-add"),
+    path("waitlist/<int:pk>/withdraw/", waitlist_views.waitlist_withdraw_view, name="waitlist-withdraw"),
     path("closures/", views.closures_view, name="closures"),
     path("closures/<int:pk>/", views.closure_impact_view, name="closure"),
     path("nitrogen/", dewar_views.nitrogen_view, name="nitrogen"),

@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
         "SkinTreatmentKindEnum": "scheduling.models.SkinTreatment",
         "ReceiptKindEnum": "billing.models.ReceiptKind",
         "UtilisationRowKindEnum": ["clinician", "resource"],  # a utilisation row: a clinician or a room
+        "WaitlistViaEnum": "scheduling.models.WaitlistVia",
+        "WarningReportViaEnum": "scheduling.models.WarningReportVia",
     },
 }
 
@@ -305,6 +307,12 @@ CONSENT_CODE_MINUTES = env_int("CONSENT_CODE_MINUTES", 10, minimum=1)  # a signi
 CONSENT_CODE_ATTEMPTS = env_int("CONSENT_CODE_ATTEMPTS", 5, minimum=1)  # wrong tries before a code is dead
 CONSENT_CODES_PER_PATIENT = env_int("CONSENT_CODES_PER_PATIENT", 3, minimum=1)  # codes per code lifetime
 CONSENT_CODE_CHECKS_PER_IP_PER_HOUR = env_int("CONSENT_CODE_CHECKS_PER_IP_PER_HOUR", 30, minimum=1)
+# The waiting list: how long an offer of a freed time stands, how many stand at once for one time,
+# how many a patient gets a day; "inline" makes the offers within the request that freed the time.
+WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 2, minimum=1)
+WAITLIST_OFFERS_PER_SLOT = env_int("WAITLIST_OFFERS_PER_SLOT", 3, minimum=1)
+WAITLIST_OFFERS_PER_PATIENT_PER_DAY = env_int("WAITLIST_OFFERS_PER_PATIENT_PER_DAY", 1, minimum=1)
+WAITLIST_OFFER_DELIVERY = env_str("WAITLIST_OFFER_DELIVERY", "celery")
 CONSENT_LINK_HOURS = env_int("CONSENT_LINK_HOURS", 72, minimum=1)  # a signing link sent by a registrar
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60

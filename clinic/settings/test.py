@@ -20,6 +20,8 @@ WHITENOISE_AUTOREFRESH = True
 
 # The portal's links are sent within the request, so a test reads them from the outbox at once.
 PORTAL_LINK_DELIVERY = "inline"
+# A freed time's waiting-list offers are made on commit within the request, so a test sees them at once.
+WAITLIST_OFFER_DELIVERY = "inline"
 
 # Photos patients send: a folder of the test run's own (a test may point it at its tmp_path).
 PRIVATE_MEDIA_ROOT = Path(tempfile.gettempdir()) / f"clinic-test-private-media-{os.getpid()}"  # noqa: F405

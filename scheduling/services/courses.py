@@ -40,6 +40,7 @@ from .common import (
 )
 from .coverage import coverage_problems
 from .dewars import nitrogen_booking_check
+from .freed import waitlist_slots_freed
 from .skin_treatment import (
     PrecedingTreatment,
     check_skin_treatment,
@@ -243,8 +244,12 @@ def course_book(
     preceding_treatment: PrecedingTreatment | None = None,
     acknowledge_outside_healing_phase: bool = False,
     request=None,
+    waitlist_offer=None,
 ) -> Course:
     """Book a whole course in one transaction: all sessions or none.
+
+    `waitlist_offer`: the patient's accepted waiting-list offer, claimed in the caller's transaction;
+    it stands in for the registrar (actor None), the checks below are the same.
 
     With combined_procedure, its sessions share visits with this course's (the procedure with a lead,
     cryomassage, ends that many minutes before the other begins), each linked to its partner; with a
@@ -254,7 +259,8 @@ def course_book(
     A procedure that follows a laser, peel or microdermabrasion needs `preceding_treatment`; a first
     session after its healing phase needs `acknowledge_outside_healing_phase`.
     """
-    require(actor, "booking.manage")
+    if waitlist_offer is None or waitlist_offer.status != "accepted":
+        require(actor, "booking.manage")
     rules = Rules.of(procedure)
     specs = sorted(specs, key=lambda s: s.start)
     problems = count_problems(rules, len(specs))
@@ -329,6 +335,7 @@ def course_cancel(*, actor, course: Course, reason: str, request=None) -> Course
     if not updated:
         raise ValidationError(_("Only an active course can be cancelled."), code="not_active")
     cancelled, partner_ids = _cancel_with_partners(course.sessions.all(), reason)
+    waitlist_slots_freed(cancelled + partner_ids)
     plan_change_record(
         actor=actor,
         kind=PlanChangeKind.COURSE_CANCELLED,

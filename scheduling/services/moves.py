@@ -40,6 +40,7 @@ from .common import (
     rebook_resources,
     require,
 )
+from .freed import waitlist_slots_freed
 
 
 @dataclass
@@ -296,6 +297,7 @@ def session_move(
             moved = apply_placements(proposal.replan.placements)
             check_clashes_now()
             plan_change_record(actor=actor, kind=PlanChangeKind.REPLANNED, entries=moved)
+            waitlist_slots_freed(moved)
             moved = [session_id for session_id, _old, _new in moved]
             audit_record(
                 request=request,

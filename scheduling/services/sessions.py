@@ -31,6 +31,7 @@ from .common import (
     rebook_resources,
     require,
 )
+from .freed import waitlist_slots_freed
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 
@@ -45,6 +46,7 @@ def session_cancel(*, actor, session: Session, reason: str, request=None) -> Ses
     cancelled, partner_ids = _cancel_with_partners(Session.objects.filter(pk=session.pk), reason)
     if not cancelled:
         raise ValidationError(_("Only a scheduled session can be cancelled."), code="not_scheduled")
+    waitlist_slots_freed(cancelled + partner_ids)
     plan_change_record(
         actor=actor,
         kind=PlanChangeKind.CANCELLED,
@@ -298,6 +300,7 @@ def session_cancel_by_patient(*, session: Session, now: datetime.datetime | None
     cancelled, partner_ids = _cancel_with_partners(Session.objects.filter(pk=session.pk), _("cancelled by the patient"))
     if not cancelled:
         raise ValidationError(_("This session has already changed; reload the page."), code="not_scheduled")
+    waitlist_slots_freed(cancelled + partner_ids)
     audit_record(
         request=request,
         action=Action.UPDATE,

@@ -46,6 +46,12 @@ MATRIX = {
     "scheduling:nitrogen": (OK, OK, OK, DENIED, LOGIN),
     "scheduling:dewar": (OK, OK, OK, DENIED, LOGIN),
     "public-request": (OK, OK, OK, OK, OK),
+    # the waiting list: the front desk's page and form; the patient's own in the portal
+    "scheduling:waitlist": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:waitlist-add": (DENIED, OK, DENIED, DENIED, LOGIN),
+    "scheduling:waitlist-withdraw": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "portal:waitlist": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:waitlist-withdraw": (DENIED, DENIED, DENIED, 405, LOGIN),
     # POST-only actions: a GET by an allowed role is 405, by anyone else 403
     "scheduling:course-cancel": (DENIED, 405, DENIED, DENIED, LOGIN),
     "scheduling:session-move": (DENIED, 405, DENIED, DENIED, LOGIN),
@@ -189,7 +195,19 @@ def records(patient, clinician, cryo, all_absent, registrar):
         location=patient.home_location, kind=ResourceKind.objects.get(slug="nitrogen-dewar"), name="Dewar"
     )
     dewar = Dewar.objects.create(resource=dewar_device, capacity_litres=35, daily_loss_litres=Decimal("0.3"))
+    from scheduling.models import WaitlistEntry
+
+    entry = WaitlistEntry.objects.create(
+        patient=patient,
+        procedure=cryo,
+        location=patient.home_location,
+        earliest_on=datetime.date.today(),
+        latest_on=datetime.date.today() + datetime.timedelta(days=30),
+        sessions=cryo.min_sessions,
+        via="desk",
+    )
     return {
+        "waitlist-entry": entry.pk,
         "dewar": dewar.pk,
         "consent": consent.pk,
         "consent-form": form.pk,
@@ -226,6 +244,9 @@ def _url(name, records):
         "scheduling:warning-report-photo": "report",
         "portal:warning-report": "report",
         "portal:session-report": "held",
+        "scheduling:waitlist-add": "patient",
+        "scheduling:waitlist-withdraw": "waitlist-entry",
+        "portal:waitlist-withdraw": "waitlist-entry",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
@@ -355,6 +376,8 @@ NOT_IN_MATRIX = {
     "favicon": "anyone, no login: sent on to the static icon; tests/core/test_branding.py",
     "consents:link": "reached by a signing link; tests/consents/test_pages.py",
     "consents:link-page": "the page after a signing link; tests/consents/test_pages.py",
+    "portal:offer": "reached by a waiting-list offer's token; tests/scheduling/test_waitlist.py",
+    "portal:offer-page": "the page after an offer's link; tests/scheduling/test_waitlist.py",
 }
 
 

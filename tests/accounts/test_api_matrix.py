@@ -32,6 +32,8 @@ API_MATRIX = {
     "api-dewars": ("get", None, (OK, OK, OK, DENIED, ANON)),
     "api-dewar-readings": ("post", "dewar", (BAD, BAD, BAD, DENIED, ANON)),
     "api-warning-report": ("get", "report", (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-waitlist": ("post", None, (DENIED, BAD, DENIED, DENIED, ANON)),
+    "api-waitlist-withdraw": ("post", "waitlist-entry", (DENIED, OK, DENIED, DENIED, ANON)),
     "api-booking-requests": ("post", None, (BAD, BAD, BAD, BAD, BAD)),  # the public website form
     "api-me-sessions": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
     "api-me-courses": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
