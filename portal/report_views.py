@@ -75,9 +75,10 @@ def _form_response(request, session, form, problem, via, *, status, error=""):
         )
 
 
-def _thanks(request, report, *, status=200):
+def _thanks(request, report, *, status=200, answered=None):
+    context = {"report": report, "answered": answered}
     with timezone.override(report.session.location.tz):
-        return no_store(render(request, "portal/report_thanks.html", {"report": report}, status=status))
+        return no_store(render(request, "portal/report_thanks.html", context, status=status))
 
 
 @permission_required("portal.use")
@@ -96,7 +97,9 @@ def warning_report_view(request, pk: int):
     """My report as sent, with the clinic's phone first when it is urgent."""
     report = services.own_report(request.user, pk)
     audit_record(request=request, action=Action.VIEW, patient=report.patient_id, record=report)
-    return _thanks(request, report)
+    # The patient learns that the clinic has answered (and when), not the clinician's notes.
+    first = report.actions.order_by("recorded_at").values_list("recorded_at", flat=True).first()
+    return _thanks(request, report, answered=first)
 
 
 @login_not_required

@@ -40,6 +40,7 @@ from core.sms import get_backend
 from patients.models import Patient
 from reminders.models import Channel
 from scheduling.models import BookingRequest, BookingRequestStatus, Session, SessionStatus, WarningReport
+from scheduling.report_selectors import with_resolution
 from scheduling.services import can_change_online
 
 from .models import CalendarFeed, LinkPurpose, PortalLink, token_hash
@@ -380,8 +381,4 @@ def ask_to_move(*, session: Session, preferred_time: str, message: str = "") -> 
 
 def own_report(user, pk) -> WarningReport:
     """The signed-in patient's warning report `pk`, or Http404: another patient's is never found."""
-    return get_object_or_404(
-        WarningReport.objects.select_related("session__course__procedure", "session__location", "session__clinician"),
-        pk=pk,
-        patient__user=user,
-    )
+    return get_object_or_404(with_resolution(WarningReport.objects.all()), pk=pk, patient__user=user)

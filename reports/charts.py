@@ -6,6 +6,9 @@ Pure: the numbers in, the bars' geometry out; templates/reports/_chart.html draw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import formats
 
 MOST_BARS = 25
 ROW, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 180, 220, 70
@@ -40,6 +43,11 @@ def _short(text: str, most: int = 26) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
+def _shown(number) -> str:
+    """A bar's figure as the tables write it: in the page's language (3,1 in Russian, not 3.1)."""
+    return formats.number_format(number, use_l10n=True) if isinstance(number, Decimal | float) else f"{number}"
+
+
 def bar_chart(rows: list[dict], *, label: str, value: str, caption: str = "") -> Chart | None:
     """One bar per row (the first MOST_BARS), as long as its `value` against the largest; None when empty."""
     drawn = [r for r in rows if r.get(value) is not None][:MOST_BARS]
@@ -49,7 +57,7 @@ def bar_chart(rows: list[dict], *, label: str, value: str, caption: str = "") ->
     bars = [
         Bar(
             label=_short(str(r[label])),
-            value=f"{r[value]}",
+            value=_shown(r[value]),
             y=n * ROW,
             width=max(1, round(BAR_WIDTH * float(r[value]) / largest)) if r[value] else 0,
         )

@@ -72,7 +72,7 @@ class ReportFilterForm(forms.Form):
     procedure = forms.ModelChoiceField(
         label=gettext_lazy("Procedure"), queryset=None, required=False, empty_label=gettext_lazy("All procedures")
     )
-    period = forms.ChoiceField(label=gettext_lazy("Utilisation"), choices=PERIODS, required=False)
+    period = forms.ChoiceField(label=gettext_lazy("Utilisation shown"), choices=PERIODS, required=False)
 
     def __init__(self, data=None, *, locations, **kwargs):
         super().__init__(data, **kwargs)

@@ -15,7 +15,7 @@ from core.forms import apply_service_error
 from core.policy import allowed, permission_required
 
 from .dewar_forms import NitrogenReadingForm
-from .dewars import dewar_get_for_user, dewar_history, dewar_states, dewars_for_user
+from .dewars import dewar_get_for_user, dewar_history, dewar_states, dewars_for_user, unmeasured_procedures
 from .services.dewars import nitrogen_reading_record
 
 CHART_W, CHART_H, PAD = 600, 160, 4
@@ -53,7 +53,8 @@ def level_chart(state) -> dict | None:
 def nitrogen_view(request):
     states = dewar_states(dewars_for_user(request.user))
     rows = [{"state": s, "chart": level_chart(s)} for s in states]
-    return render(request, "scheduling/nitrogen.html", {"rows": rows})
+    unmeasured = unmeasured_procedures([s.dewar for s in states])
+    return render(request, "scheduling/nitrogen.html", {"rows": rows, "unmeasured": unmeasured})
 
 
 @permission_required("nitrogen.view")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.locations import location_ids_of
 from core.policy import require
+from procedures.models import Procedure
 
 from .models import ACTIVE_STATUSES, Dewar, NitrogenReading, ReadingKind, ResourceBooking
 from .nitrogen import Forecast, Period, Use, actual_against_forecast, forecast
@@ -23,6 +24,11 @@ class DewarState:
     dewar: Dewar
     reading: NitrogenReading | None
     forecast: Forecast | None
+
+    @property
+    def order_late(self) -> bool:
+        """The day to order by has passed: order now."""
+        return bool(self.forecast and self.forecast.order_by and self.forecast.order_by < timezone.localdate())
 
     @property
     def needs_order(self) -> bool:
@@ -133,3 +139,13 @@ def dry_days_for(procedure, location, days: set[datetime.date]) -> tuple[dict[da
         if len(out) == len(states):
             dry[day] = out
     return dry, any(d.refuse_when_dry for d in dewars)
+
+
+def unmeasured_procedures(dewars) -> list:
+    """Procedures these dewars serve whose litres a session are not set: their sessions count as nothing."""
+    kinds = {d.resource.kind_id for d in dewars}
+    if not kinds:
+        return []
+    return list(
+        Procedure.objects.filter(active=True, resource_kinds__in=kinds, nitrogen_litres_per_session=0).distinct()
+    )

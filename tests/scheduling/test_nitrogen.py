@@ -279,3 +279,19 @@ def test_a_procedure_that_needs_no_dewar_costs_one_query_for_the_nitrogen_check(
     with CaptureQueriesContext(connection) as queries:
         found = nitrogen_booking_check(procedure=prp, location=location, starts=[timezone.now()])
     assert found == ([], []) and len(queries) == 1
+
+
+def test_a_refill_already_late_says_order_now_not_a_past_date(dewar, clinician, registrar):
+    read(dewar, clinician, "5.2")  # under the 5 l reserve tomorrow: the order-by day (2 days before) has passed
+    page = login(registrar).get(f"/scheduling/nitrogen/{dewar.pk}/").content.decode()
+    assert "order a refill now: under the reserve on" in page
+    assert "order a refill by" not in page
+
+
+def test_the_page_names_the_procedures_whose_litres_a_session_are_not_set(dewar, clinician, registrar, cryo):
+    client = login(registrar)
+    page = client.get("/scheduling/nitrogen/").content.decode()
+    assert 'id="unmeasured"' in page
+    assert cryo.name in page.split('id="unmeasured"')[1].split("</div>")[0]
+    Procedure.objects.filter(resource_kinds__slug="nitrogen-dewar").update(nitrogen_litres_per_session=Decimal("0.4"))
+    assert 'id="unmeasured"' not in client.get("/scheduling/nitrogen/").content.decode()

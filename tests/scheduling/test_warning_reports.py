@@ -380,3 +380,17 @@ def test_a_body_far_larger_than_a_photo_may_be_is_refused_unread(me, held):
     answer = me.post(reverse("portal:session-report", args=[held.pk]), {"signs": ["scars"], "photo": upload})
     assert answer.status_code == 413 and "The photo is too large: at most 10 MB." in answer.content.decode()
     assert not WarningReport.objects.exists()
+
+
+def test_the_patient_sees_that_the_clinic_took_up_and_then_closed_the_report_but_not_its_notes(held, doctor, me):
+    report = _report(held, signs=("swelling",))
+    url = reverse("portal:warning-report", args=[report.pk])
+    page = me.get(url).content.decode()
+    assert 'id="urgent-phone"' in page and 'id="report-state"' not in page
+    warning_report_record_action(actor=doctor, report=report, action="Called: cold compress, antihistamine.")
+    page = me.get(url).content.decode()
+    assert 'class="alert alert-info" id="report-state"' in page and 'id="urgent-phone"' not in page
+    assert "antihistamine" not in page  # the clinician's notes are the record's, not the page's
+    warning_report_record_action(actor=doctor, report=report, action="Seen, settled.", resolved=True)
+    page = me.get(url).content.decode()
+    assert 'class="alert alert-success" id="report-state"' in page and "settled" not in page

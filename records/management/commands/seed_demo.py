@@ -5,6 +5,7 @@ import base64
 import datetime
 import io
 import random
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -26,6 +27,7 @@ from procedures.services import ice_test_record, screening_sign
 from scheduling.models import (
     Certification,
     Course,
+    Dewar,
     OpeningHours,
     Resource,
     ResourceBooking,
@@ -34,6 +36,7 @@ from scheduling.models import (
     StaffHours,
 )
 from scheduling.services import SessionSpec, course_book, course_preview
+from scheduling.services.dewars import nitrogen_reading_record
 
 PASSWORD = "demo-pass-2026"
 STAFF = [
@@ -70,6 +73,7 @@ class Command(BaseCommand):
             self._unsigned_course(location, staff["registrar"], staff["doctor"])
             self._consents(staff["registrar"], staff["doctor"])
             self._today(staff["doctor"])
+            self._nitrogen(location, staff["doctor"])
             codes = self._admin_recovery_codes(staff["admin"])
         self.stdout.write(
             self.style.SUCCESS(
@@ -204,6 +208,30 @@ class Command(BaseCommand):
         Procedure.objects.filter(slug="cryomassage-contact").update(
             consent_required="session", requires_session_note=True
         )
+
+    def _nitrogen(self, location, doctor):
+        """The demo dewar: 35 l, its measured loss, a refill three days ago and a weighing this
+        morning; the cryomassages use half a litre a session (a demo figure: each clinic measures its own)."""
+        Procedure.objects.filter(slug__startswith="cryomassage", nitrogen_litres_per_session=0).update(
+            nitrogen_litres_per_session=Decimal("0.5")
+        )
+        dewar, created = Dewar.objects.get_or_create(
+            resource=Resource.objects.get(location=location, name="Дьюар А"),
+            defaults={
+                "capacity_litres": Decimal("35"),
+                "daily_loss_litres": Decimal("0.6"),
+                "first_cooldown_litres": Decimal("0.4"),
+                "reserve_litres": Decimal("5"),
+                "refill_lead_days": 2,
+            },
+        )
+        if created:
+            now = timezone.now()
+            for kind, litres, ago in (
+                ("refill", "30", datetime.timedelta(days=3)),
+                ("weighing", "26.5", datetime.timedelta(hours=2)),
+            ):
+                nitrogen_reading_record(actor=doctor, dewar=dewar, kind=kind, litres=litres, measured_at=now - ago)
 
     def _course(self, location, registrar, patient=None):
         """The first portal patient has a cryomassage course booked from tomorrow."""
