@@ -8,12 +8,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
 from audit.services import audit_record
 from core.admin_site import AdministratorAdmin, ReadOnlyAdministratorAdmin
+from core.dates import long_date
 from core.policy import allowed
 
 from . import services
@@ -200,7 +202,11 @@ class ConsentAdmin(ReadOnlyAdministratorAdmin):
     @admin.display(description=_("withdrawn at"))
     def withdrawn(self, obj):
         withdrawal = getattr(obj, "withdrawal", None)
-        return f"{withdrawal.at:%Y-%m-%d %H:%M} {withdrawal.reason}".strip() if withdrawal else "—"
+        return (
+            f"{long_date(timezone.localtime(withdrawal.at), time=True)} {withdrawal.reason}".strip()
+            if withdrawal
+            else "—"
+        )
 
     @admin.display(description=_("the stored text matches its hash"), boolean=True)
     def text_intact(self, obj):

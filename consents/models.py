@@ -12,8 +12,11 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.dates import long_date
 
 
 def _english() -> bool:
@@ -78,7 +81,9 @@ class ConsentTemplate(models.Model):
 class ConsentTemplateVersion(models.Model):
     """One version of a form's text, in Russian and English. Never edited: a change is a new version."""
 
-    template = models.ForeignKey(ConsentTemplate, on_delete=models.CASCADE, related_name="versions")
+    template = models.ForeignKey(
+        ConsentTemplate, on_delete=models.CASCADE, related_name="versions", verbose_name=_("consent form")
+    )
     number = models.PositiveSmallIntegerField(_("version"))
     text_ru = models.TextField(_("text (Russian)"))
     text_en = models.TextField(_("text (English)"))
@@ -89,7 +94,12 @@ class ConsentTemplateVersion(models.Model):
     )
     change_note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
 
@@ -133,9 +143,15 @@ IN_CLINIC = (Method.DRAWN, Method.TYPED)
 class Consent(models.Model):
     """A signature or a refusal, as evidence: never edited (a withdrawal is a row of its own)."""
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey(ConsentTemplateVersion, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="+", verbose_name=_("patient")
+    )
+    template = models.ForeignKey(
+        ConsentTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("consent form")
+    )
+    version = models.ForeignKey(
+        ConsentTemplateVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("version")
+    )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     language = models.CharField(_("language"), max_length=5)
@@ -148,13 +164,30 @@ class Consent(models.Model):
     typed_name = models.CharField(_("name typed"), max_length=200, blank=True)
     signature_png = models.BinaryField(_("drawn signature (PNG)"), null=True, blank=True, editable=False)
     witness = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("witness"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     # A simple electronic signature names the code that signed it (hashed, used once).
-    code = models.OneToOneField("SigningCode", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    code = models.OneToOneField(
+        "SigningCode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signing code"),
+    )
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -178,7 +211,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.title} · {self.get_decision_display()} · {self.signed_at:%Y-%m-%d}"
+        return f"{self.title} · {self.get_decision_display()} · {long_date(timezone.localtime(self.signed_at))}"
 
     @property
     def text_intact(self) -> bool:
@@ -188,9 +221,13 @@ class Consent(models.Model):
 class Withdrawal(models.Model):
     """A signed consent withdrawn by the patient: from then on it no longer counts."""
 
-    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="withdrawal")
+    consent = models.OneToOneField(
+        Consent, on_delete=models.PROTECT, related_name="withdrawal", verbose_name=_("signed consent or refusal")
+    )
     at = models.DateTimeField(_("withdrawn at"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("withdrawn by")
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 

@@ -46,7 +46,7 @@ from .models import (
     text_hash,
 )
 from .selectors import SIGNED, consent_state, current_version, personal_data_version
-from .signature import signature_png
+from .signature import signature_png, typed_name_matches
 
 log = logging.getLogger(__name__)
 
@@ -171,20 +171,34 @@ def consent_record_in_clinic(
         raise PermissionDenied(_("Only a clinician may witness a consent."))
     if decision not in Decision.values:
         raise ValidationError(_("Choose to sign or to refuse."), code="invalid_decision")
-    if not witnessed:
-        raise ValidationError({"witnessed": _("Confirm that you witnessed the patient's decision.")}, code="witness")
     version = _check_shown(template, version_id, shown_hash, language)
-    typed_name = (typed_name or "").strip()
+    typed_name = " ".join((typed_name or "").split())
+    errors: dict[str, ValidationError] = {}
+    fields = {}
     if signature:
-        fields = {"method": Method.DRAWN, "signature_png": signature_png(signature)}
+        try:
+            fields = {"method": Method.DRAWN, "signature_png": signature_png(signature)}
+        except ValidationError as error:
+            errors |= error.error_dict
     elif typed_name:
+        if not typed_name_matches(typed_name, patient.full_name):
+            errors["typed_name"] = ValidationError(
+                _("Type the patient's full name as in the record: %(name)s.") % {"name": patient.full_name},
+                code="typed_name_mismatch",
+            )
         if not ticked:
-            raise ValidationError({"ticked": _("Tick the box to confirm the typed name is your signature.")})
+            errors["ticked"] = ValidationError(
+                _("Tick the box to confirm the typed name is your signature."), code="unticked"
+            )
         fields = {"method": Method.TYPED, "typed_name": typed_name[:200]}
     else:
-        raise ValidationError(
-            {"signature": _("Sign in the box, or type your full name and tick the box.")}, code="unsigned"
+        errors["signature"] = ValidationError(
+            _("Sign in the box, or type your full name and tick the box."), code="unsigned"
         )
+    if not witnessed:
+        errors["witnessed"] = ValidationError(_("Confirm that you witnessed the patient's decision."), code="witness")
+    if errors:
+        raise ValidationError(errors)
     return _store(
         patient=patient,
         version=version,

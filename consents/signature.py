@@ -2,6 +2,9 @@
 
 Re-encoding keeps only pixels (no metadata, nothing that is not an image). Limits: the upload's
 size, the image's dimensions, and it must not be blank.
+
+A typed signature is the patient's full name as registered: the same words, whatever the case,
+ё or е, spacing and order.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -55,3 +59,13 @@ def signature_png(data_url: str) -> bytes:
 
 def as_data_url(png: bytes | memoryview | None) -> str:
     return PREFIX + base64.b64encode(bytes(png)).decode() if png else ""
+
+
+def _name_words(name: str) -> Counter:
+    return Counter(name.casefold().replace("ё", "е").split())
+
+
+def typed_name_matches(typed: str, full_name: str) -> bool:
+    """Every word of the registered full name, and nothing else (case, ё/е, spaces and order aside)."""
+    expected = _name_words(full_name)
+    return bool(expected) and _name_words(typed) == expected

@@ -188,7 +188,11 @@ class CalendarForm(forms.Form):
     # A number, checked by the view against the locations the user works at.
     location = forms.IntegerField(label=_("Location"), required=False, min_value=1)
     date = dates.PlausibleDateField(plausible=dates.BROWSE, label=_("Date"), required=False, widget=DATE)
-    view = forms.ChoiceField(label=_("View"), choices=[("day", _("day")), ("week", _("week"))], required=False)
+    view = forms.ChoiceField(
+        label=pgettext_lazy("calendar view mode", "View"),
+        choices=[("day", _("day")), ("week", _("week"))],
+        required=False,
+    )
     by = forms.ChoiceField(
         label=_("Columns"), choices=[("clinician", _("by clinician")), ("room", _("by room"))], required=False
     )

@@ -134,3 +134,66 @@ def test_nothing_about_a_consent_can_be_added_changed_or_deleted_in_the_admin(ad
 @pytest.mark.parametrize("role", ["registrar", "clinician"])
 def test_staff_who_are_not_administrators_do_not_reach_the_list(request, role, decisions):
     assert login(request.getfixturevalue(role)).get(_changelist()).status_code == 403
+
+
+def _in_russian(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    return client
+
+
+def test_the_list_reads_as_russian_and_counts_in_agreement(administrator, decisions, settings):
+    page = _in_russian(login(administrator), settings).get(_changelist())
+    html = " ".join(page.content.decode().split())
+    for head in ("Пациент", "Свидетель"):
+        assert f'">{head}</a></div>' in html, head
+    assert 'data-filter-title="форма согласия"' in html
+    assert "4 согласия или отказа" in html and "4 подписанные согласия и отказы" not in html
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (1, "1 согласие или отказ"),
+        (3, "3 согласия или отказа"),
+        (11, "11 согласий и отказов"),
+        (71, "71 согласие или отказ"),
+    ],
+)
+def test_the_count_agrees_with_its_number(count, words):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    class Cl:
+        result_count = count
+
+    with translation.override("ru"):
+        html = render_to_string("admin/consents/consent/pagination.html", {"cl": Cl()})
+    assert words in " ".join(html.split())
+
+
+def test_a_consent_opens_with_russian_labels_and_a_written_date(administrator, decisions, settings):
+    consent = decisions["signed"]
+    html = _in_russian(login(administrator), settings).get(change_url(consent)).content.decode()
+    for label in ("Пациент:", "Версия:", "Свидетель:", "Запись внесена пользователем:"):
+        assert label in html, label
+    for english in ("Patient:", "Version:", "Witness:", "Recorded by:"):
+        assert english not in html, english
+    assert f"{consent.signed_at:%Y-%m-%d}" not in html
+    from django.utils import timezone, translation
+
+    from core.dates import long_date
+
+    with translation.override("ru"):
+        assert f"· {long_date(timezone.localtime(consent.signed_at))}" in html
+
+
+def test_a_withdrawal_shows_a_written_date_and_time(administrator, decisions, settings):
+    from django.utils import timezone, translation
+
+    from core.dates import long_date
+
+    consent = decisions["withdrawn"]
+    html = _in_russian(login(administrator), settings).get(change_url(consent)).content.decode()
+    with translation.override("ru"):
+        written = long_date(timezone.localtime(consent.withdrawal.at), time=True)
+    assert f"{written} передумала" in html and f"{consent.withdrawal.at:%Y-%m-%d}" not in html

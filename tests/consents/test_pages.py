@@ -61,6 +61,31 @@ def test_the_tablet_page_says_what_is_missing(as_clinician, patient, cryo_form):
     assert not Consent.objects.exists()
 
 
+def test_the_empty_tablet_form_says_the_signature_is_missing_as_well_as_the_witness(as_clinician, patient, cryo_form):
+    page = _tablet_post(as_clinician, patient, cryo_form).content.decode()
+    assert "Sign in the box, or type your full name and tick the box." in page
+    assert "Confirm that you witnessed the patient&#x27;s decision." in page
+    assert not Consent.objects.exists()
+
+
+def test_the_tablet_refuses_a_typed_name_that_is_not_the_patient_in_russian(
+    client, clinician, patient, cryo_form, settings
+):
+    Patient.objects.filter(pk=patient.pk).update(full_name="Соколов Дмитрий")
+    client = login(clinician)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    version = current_version(cryo_form)
+    url = reverse("consents:sign", args=[patient.pk, cryo_form.pk])
+    body = {"version": version.pk, "text_hash": text_hash(version.text_ru), "decision": "signed"}
+    response = client.post(url, {**body, "typed_name": "Иван", "ticked": "on", "witnessed": "on"})
+    assert response.status_code == 200
+    assert "Введите имя пациента полностью, как в карте: Соколов Дмитрий." in response.content.decode()
+    assert not Consent.objects.exists()
+    response = client.post(url, {**body, "typed_name": "дмитрий соколов", "ticked": "on", "witnessed": "on"})
+    assert response.status_code == 302
+    assert Consent.objects.get().typed_name == "дмитрий соколов"
+
+
 def test_a_registrar_cannot_witness_and_a_stranger_clinician_does_not_find_the_patient(
     as_registrar, patient, cryo_form
 ):

@@ -76,6 +76,45 @@ def test_a_typed_signature_needs_the_tick_and_every_signature_in_the_clinic_need
     assert Consent.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["Соколов Дмитрий", "соколов  дмитрий", "Дмитрий Соколов", " СОКОЛОВ   Дмитрий "],
+    ids=["as-registered", "case-and-spaces", "word-order", "upper-and-padding"],
+)
+def test_a_typed_signature_is_the_patients_full_name_however_typed(patient, cryo_form, clinician, typed):
+    Patient.objects.filter(pk=patient.pk).update(full_name="Соколов Дмитрий")
+    patient.refresh_from_db()
+    consent = sign_in_clinic(clinician, patient, cryo_form, typed_name=typed)
+    assert consent.method == Method.TYPED and consent.typed_name == " ".join(typed.split())
+
+
+def test_a_typed_signature_treats_yo_as_ye(patient, cryo_form, clinician):
+    Patient.objects.filter(pk=patient.pk).update(full_name="Фёдоров Пётр Семёнович")
+    patient.refresh_from_db()
+    assert sign_in_clinic(clinician, patient, cryo_form, typed_name="федоров петр семенович").method == Method.TYPED
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Иван", "Дмитрий", "Соколов", "Соколов Дмитрий Иванович", "Соколов Соколов Дмитрий", "Соколова Дмитрий"],
+    ids=["stranger", "first-name-only", "surname-only", "extra-word", "repeated-word", "other-word"],
+)
+def test_a_typed_name_that_is_not_the_patients_full_name_is_refused(patient, cryo_form, clinician, typed):
+    Patient.objects.filter(pk=patient.pk).update(full_name="Соколов Дмитрий")
+    patient.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        sign_in_clinic(clinician, patient, cryo_form, typed_name=typed)
+    assert [e.code for e in error.value.error_dict["typed_name"]] == ["typed_name_mismatch"]
+    assert Consent.objects.count() == 0
+
+
+def test_nothing_signed_and_no_witness_says_both(patient, cryo_form, clinician):
+    with pytest.raises(ValidationError) as error:
+        sign_in_clinic(clinician, patient, cryo_form, typed_name="", ticked=False, witnessed=False)
+    assert set(error.value.error_dict) == {"signature", "witnessed"}
+    assert error.value.error_dict["signature"][0].code == "unsigned"
+
+
 def test_only_a_clinician_witnesses(patient, cryo_form, registrar):
     with pytest.raises(PermissionDenied):
         sign_in_clinic(registrar, patient, cryo_form)
