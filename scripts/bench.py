@@ -409,6 +409,50 @@ def bench_trivial():
         return timed(lambda i: client.get("/readyz"), 200)
 
 
+def bench_nitrogen():
+    """The Nitrogen page of "Bench 0": its dewar's forecast a month ahead from a reading, the booked
+    sessions holding it, and the actual use between readings."""
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from accounts.models import Location, User
+    from procedures.models import ResourceKind
+    from scheduling.models import Dewar, NitrogenReading, Resource
+
+    location = Location.objects.get(name="Bench 0")
+    resource, _ = Resource.objects.get_or_create(
+        location=location, name="Bench dewar", defaults={"kind": ResourceKind.objects.get(slug="nitrogen-dewar")}
+    )
+    dewar, created = Dewar.objects.get_or_create(
+        resource=resource, defaults={"capacity_litres": 35, "daily_loss_litres": Decimal("0.5"), "reserve_litres": 5}
+    )
+    registrar, _ = User.objects.get_or_create(username="bench_registrar")
+    registrar.groups.add(Group.objects.get(name="registrar"))
+    registrar.locations.add(location)
+    if created:
+        now = timezone.now()
+        for n, (kind, litres) in enumerate((("refill", 34), ("weighing", 31), ("weighing", 28))):
+            NitrogenReading.objects.create(
+                dewar=dewar,
+                kind=kind,
+                litres=litres,
+                measured_at=now - datetime.timedelta(days=3 - n),
+                recorded_by=registrar,
+            )
+    client = Client()
+    client.force_login(registrar)
+    url = f"/scheduling/nitrogen/{dewar.pk}/"
+    with override_settings(**PRODUCTION_LIKE):
+        assert client.get(url).status_code == 200
+        for _ in range(3):
+            client.get(url)
+        return timed(lambda i: client.get(url), 50)
+
+
 def bench_cashier_day():
     """The cashier's day of "Bench 0" on a day with 200 sessions and 300 payments (made once, in bulk:
     the day's figures are what is measured, not the taking)."""
@@ -648,6 +692,10 @@ def main() -> int:
         queries, median, p95 = bench_portal()
         print(f"portal home: queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
         return 0
+    if sys.argv[1:] == ["nitrogen"]:
+        queries, median, p95 = bench_nitrogen()
+        print(f"nitrogen page (a dewar, a month ahead): queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
+        return 0
     if sys.argv[1:] == ["cashier"]:
         queries, median, p95 = bench_cashier_day()
         print(f"cashier's day (300 payments): queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
@@ -673,6 +721,7 @@ def main() -> int:
     search_q, search_med, search_p95 = bench_search()
     portal_q, portal_med, portal_p95 = bench_portal()
     day_q, day_med, day_p95 = bench_cashier_day()
+    n2_q, n2_med, n2_p95 = bench_nitrogen()
     reports = bench_reports()
     added, scan_ms, due, received, send_rate, noop_rates = bench_reminders()
     noop_rate = max(noop_rates)
@@ -716,6 +765,14 @@ def main() -> int:
             f"{day_p95:.1f}",
             "",
             "< 50 ms median",
+        ),
+        (
+            "nitrogen page (a dewar, its month ahead)",
+            f"{n2_q}",
+            f"{n2_med:.1f}",
+            f"{n2_p95:.1f}",
+            "",
+            "fixed queries",
         ),
     ]
     rows += [
