@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import deploy_check as deploy  # noqa: E402  (beside this file)
+import deploy_check as deploy
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -230,7 +230,7 @@ class Cluster:
         proc.wait(10)
 
     def stop(self) -> None:
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)

@@ -31,8 +31,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cluster import Cluster, say  # noqa: E402
-from fault_servers import Sink  # noqa: E402
+from cluster import Cluster, say
+from fault_servers import Sink
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_VENV = ROOT / ".venv-load"
@@ -106,7 +106,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def table(rows: list[dict], seconds: float) -> list[str]:

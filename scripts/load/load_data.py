@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-import fault_data  # noqa: E402  (scripts/, beside this folder)
+import fault_data
 
 
 def started(count: int) -> list[int]:
