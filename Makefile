@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser deploy-check api-fuzz api-client fault-test lint format messages bench clean
+.PHONY: install run test test-browser deploy-check api-fuzz api-client fault-test cluster load-test lint format messages bench clean
 
 $(STAMP): requirements/dev.txt requirements/base.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ api-client: install
 fault-test: install
 	$(PY) scripts/fault_test.py
 
+# The deployment of deploy/ on this machine, loopback only: nginx, PgBouncer (transaction pooling),
+# 2 gunicorn nodes, 2 Celery workers, one beat, on DATABASE_URL's and REDIS_URL's servers (a scratch
+# database). Needs Debian's nginx and pgbouncer. Ctrl-C stops everything.
+cluster: install
+	$(PY) scripts/devenv.py exec -- $(PY) scripts/cluster.py
+
+# locust against that cluster: a clinic's mixed day, one web node SIGKILLed midway, reminders sent
+# by both workers exactly once. Short here (40 s, a step of .ci/run); make bench runs the long one.
+LOAD_ARGS ?=
+load-test: install
+	$(PY) scripts/devenv.py exec -- $(PY) scripts/load_test.py $(LOAD_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -70,3 +82,4 @@ clean:
 
 bench: install
 	DJANGO_SETTINGS_MODULE=clinic.settings.local $(PY) scripts/devenv.py exec -- $(PY) scripts/bench.py
+	$(PY) scripts/devenv.py exec -- $(PY) scripts/load_test.py --seconds 120 --users 30

@@ -208,13 +208,13 @@ def _run(env: dict, work: Path, name: str, command: list[str], timeout: float = 
         raise CheckFailed(f"{name} failed (exit {code})")
 
 
-def prepare(env: dict, work: Path) -> None:
+def prepare(env: dict, work: Path, timeout: float = 40) -> None:
     manage = [PY, str(ROOT / "manage.py")]
-    _run(env, work, "collectstatic", [*manage, "collectstatic", "--noinput"])
-    _run(env, work, "migrate", [*manage, "migrate", "--noinput"])
+    _run(env, work, "collectstatic", [*manage, "collectstatic", "--noinput"], timeout)
+    _run(env, work, "migrate", [*manage, "migrate", "--noinput"], timeout)
     # seed_demo refuses DEBUG off (its passwords are known); it runs under the laptop settings
     # against this scratch database, which is dropped at the end. Everything served is production.
-    _run({**env, "DJANGO_SETTINGS_MODULE": "clinic.settings.local"}, work, "seed_demo", [*manage, "seed_demo"])
+    _run({**env, "DJANGO_SETTINGS_MODULE": "clinic.settings.local"}, work, "seed_demo", [*manage, "seed_demo"], timeout)
     owner = {"DJANGO_SUPERUSER_USERNAME": OWNER, "DJANGO_SUPERUSER_EMAIL": "owner@clinic.example"}
     owner["DJANGO_SUPERUSER_PASSWORD"] = OWNER_PASSWORD
     _run({**env, **owner}, work, "createsuperuser", [*manage, "createsuperuser", "--noinput"])

@@ -96,6 +96,11 @@ TEMPLATES = [
 DATABASES = {"default": env_db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling (deploy/pgbouncer.ini) each transaction may run on another
+# server connection: no server-side cursors (iterator() would leave one open across transactions).
+# Nothing else of ours keeps session state: locks are transaction-scoped (pg_advisory_xact_lock),
+# no SET, LISTEN or prepared statements (psycopg2 prepares none).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_POOLED", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
