@@ -27,12 +27,12 @@ test-browser: install
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) scripts/devenv.py test -- $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 # Deploy as README's Deployment section says (production settings, collectstatic, migrate, gunicorn,
-# worker, beat) into a scratch database, then sign in as every role over HTTP. Under two minutes.
+# worker, beat) into a scratch database, then sign in as every role over HTTP. Under three minutes.
 deploy-check: install
 	$(PY) scripts/devenv.py exec -- $(PY) scripts/deploy_check.py
 
 # Schemathesis, every check and phase (stateful too), as a registrar, a clinician and a patient,
-# against the API deployed the same way. Bounded (5 cases per operation, deterministic, two minutes).
+# against the API deployed the same way. Bounded (5 cases per operation, deterministic, three minutes).
 api-fuzz: install
 	$(PY) scripts/devenv.py exec -- $(PY) scripts/api_fuzz.py
 
