@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from scheduling.models import Course, CourseStatus, Session, SessionStatus
@@ -147,6 +147,15 @@ def course_balances(courses_with_sessions) -> dict[int, Balance]:
         )
         for course, sessions in pairs
     }
+
+
+def paid_years(patient) -> list[int]:
+    """The calendar years (her home location's) in which the patient paid anything, newest first: the
+    years a certificate for the tax deduction can be asked for. One query."""
+    taken = Payment.objects.filter(course__patient_id=patient.pk).annotate(
+        year=ExtractYear("taken_at", tzinfo=patient.home_location.tz)
+    )
+    return list(taken.values_list("year", flat=True).distinct().order_by("-year"))
 
 
 def paid_in_year(patient, year: int) -> Decimal:

@@ -5,7 +5,7 @@ import secrets
 from decimal import Decimal
 
 from django import template
-from django.utils import timezone
+from django.utils import formats
 from django.utils.html import format_html
 
 from core.policy import allowed
@@ -13,9 +13,22 @@ from scheduling.models import CourseStatus
 
 from ..forms import PaymentForm, RefundForm
 from ..money import rub as rub_text
-from ..selectors import course_balance, course_balances, course_payments, course_refunds, receipts_of_course
+from ..selectors import (
+    course_balance,
+    course_balances,
+    course_payments,
+    course_refunds,
+    paid_years,
+    receipts_of_course,
+)
 
 register = template.Library()
+
+
+def amount_field(amount) -> str:
+    """An amount to prefill a form's field with in the page's language: "7500,00" in Russian, "7500.00"
+    in English (AmountField takes either, and "1 000,50" too)."""
+    return formats.number_format(amount, 2, use_l10n=True, force_grouping=False)
 
 
 @register.filter
@@ -47,17 +60,18 @@ def course_money(context, course, sessions=None):
         "can_pay": can_manage and course.status != CourseStatus.CANCELLED and balance.due > 0,
         "can_refund": can_manage and balance.refundable > 0,
         "payment_form": PaymentForm(
-            initial={"amount": f"{balance.due:.2f}", "idempotency_key": secrets.token_urlsafe(24)}
+            initial={"amount": amount_field(balance.due), "idempotency_key": secrets.token_urlsafe(24)}
         ),
-        "refund_form": RefundForm(initial={"amount": f"{balance.refundable:.2f}"}),
-        "tax_years": _recent_years(course),
+        "refund_form": RefundForm(initial={"amount": amount_field(balance.refundable)}),
+        "tax_years": paid_years(course.patient),
         "csrf_token": context.get("csrf_token"),
     }
 
 
-def _recent_years(course) -> list[int]:
-    this_year = timezone.localdate(timezone=course.location.tz).year
-    return [this_year - 1, this_year]
+@register.simple_tag
+def tax_years(patient) -> list[int]:
+    """{% tax_years patient as years %}: the years the patient paid in, newest first (the portal's links)."""
+    return paid_years(patient)
 
 
 @register.simple_tag

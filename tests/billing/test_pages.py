@@ -142,3 +142,29 @@ def test_the_portals_balances_cost_two_queries_however_many_courses(patient_user
     _pay(registrar, other, "100", "k" * 20)
     _pay(registrar, course, "100", "m" * 20)
     assert page_queries(me, reverse("portal:home")) == one
+
+
+@pytest.mark.django_db
+def test_the_amount_fields_are_prefilled_the_way_the_page_s_language_writes_them(as_registrar, registrar, course):
+    _pay(registrar, course, "4500.50", "k" * 20)
+    course.status = CourseStatus.CANCELLED
+    course.save(update_fields=["status"])
+    english = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert 'id="refund-amount" required inputmode="decimal" value="4500.50"' in english
+    russian = as_registrar.get(course.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'id="refund-amount" required inputmode="decimal" value="4500,50"' in russian
+    # What the field offers, and the grouped Russian way, both go through.
+    for amount in ("0,50", "1 000,00"):
+        response = as_registrar.post(
+            reverse("billing:refund-make", args=[course.pk]),
+            {"amount": amount, "method": "card", "reason": "Переезд"},
+            HTTP_ACCEPT_LANGUAGE="ru",
+        )
+        assert response.status_code == 302, amount
+    assert sorted(r.amount for r in Refund.objects.filter(course=course)) == [D("0.50"), D("1000.00")]
+
+
+@pytest.mark.django_db
+def test_the_due_amount_is_offered_with_a_comma_in_russian(as_registrar, course):
+    page = as_registrar.get(course.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'id="pay-amount" required inputmode="decimal" value="10800,00"' in page

@@ -62,3 +62,49 @@ def test_a_nonsense_year_is_not_found_and_clinicians_get_no_certificate(as_regis
         assert as_registrar.get(url, {"year": year}).status_code == 404
     assert as_clinician.get(url).status_code == 403
     assert not Payment.objects.exists()
+
+
+def _years_on(page: str, url: str) -> list[str]:
+    return re.findall(re.escape(url) + r"\?year=(\d+)", page)
+
+
+@pytest.mark.django_db
+def test_the_portal_offers_each_year_the_patient_paid_in_newest_first(patient_user, patient, registrar, course):
+    me, url = login(patient_user), reverse("billing:my-tax-certificate")
+    assert url not in me.get(reverse("portal:home")).content.decode()  # nothing paid: nothing to certify
+    this_year = (
+        payment_take(actor=registrar, course=course, amount=D("3000"), method="card", idempotency_key="a" * 20)
+        .taken_at.astimezone(course.location.tz)
+        .year
+    )
+    # Two years back (payments are append-only: written as it was then, receipt aside).
+    Payment.objects.create(
+        course=course,
+        amount=D("1500"),
+        method="cash",
+        registrar=registrar,
+        location=course.location,
+        taken_at=timezone.now().replace(year=this_year - 2, month=6, day=15),
+        idempotency_key="b" * 20,
+    )
+    assert _years_on(me.get(reverse("portal:home")).content.decode(), url) == [str(this_year), str(this_year - 2)]
+    text = _text(me.get(url, {"year": this_year}))
+    assert "3 000,00 ₽" in text
+
+
+@pytest.mark.django_db
+def test_the_course_page_lists_only_years_with_payments(as_registrar, registrar, patient, course):
+    url = reverse("billing:tax-certificate", args=[patient.pk])
+    page = as_registrar.get(course.get_absolute_url()).content.decode()
+    assert _years_on(page, url) == [] and "no payments yet" in page
+    payment = payment_take(actor=registrar, course=course, amount=D("3000"), method="card", idempotency_key="a" * 20)
+    this_year = payment.taken_at.astimezone(course.location.tz).year
+    assert _years_on(as_registrar.get(course.get_absolute_url()).content.decode(), url) == [str(this_year)]
+
+
+@pytest.mark.django_db
+def test_the_certificate_names_the_patient_surname_first_as_stored(as_registrar, patient, paid_this_year):
+    patient.full_name = "Иванова Мария Петровна"
+    patient.save(update_fields=["full_name"])
+    text = _text(as_registrar.get(reverse("billing:tax-certificate", args=[patient.pk]), {"year": paid_this_year}))
+    assert "Иванова Мария Петровна" in text and "Мария Петровна Иванова" not in text

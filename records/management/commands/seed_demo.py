@@ -46,8 +46,8 @@ STAFF = [
     ("doctor2", "Игорь", "Зимин", Role.CLINICIAN),
 ]
 PORTAL_PATIENTS = [
-    ("patient", "Мария Петровна Иванова", datetime.date(1988, 3, 14), Sex.FEMALE, "+79161234567"),
-    ("patient2", "Елена Сергеевна Смирнова", datetime.date(1992, 7, 2), Sex.FEMALE, "+79167654321"),
+    ("patient", "Иванова Мария Петровна", datetime.date(1988, 3, 14), Sex.FEMALE, "+79161234567"),
+    ("patient2", "Смирнова Елена Сергеевна", datetime.date(1992, 7, 2), Sex.FEMALE, "+79167654321"),
 ]
 FIRST = ["Алексей", "Дмитрий", "Сергей", "Андрей", "Наталья", "Ирина", "Светлана", "Татьяна", "Павел", "Юлия"]
 LAST = ["Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Лебедев"]
@@ -111,7 +111,8 @@ class Command(BaseCommand):
 
     def _portal_patients(self, location, registrar):
         for username, name, dob, sex, phone in PORTAL_PATIENTS:
-            user = self._user(username, name.split()[0], name.split()[-1], Role.PATIENT, location)
+            last, first = name.split()[:2]  # stored as official papers write it: the surname first
+            user = self._user(username, first, last, Role.PATIENT, location)
             if not Patient.objects.filter(user=user).exists():
                 patient = patient_register(
                     actor=registrar,
