@@ -11,9 +11,17 @@ from django.utils.html import format_html
 from core.policy import allowed
 from scheduling.models import CourseStatus
 
-from ..forms import PaymentForm, RefundForm
+from .. import provider
+from ..forms import PaymentForm, PaymentLinkForm, RefundForm
 from ..money import rub as rub_text
-from ..selectors import course_balance, course_balances, course_payments, course_refunds, receipts_of_course
+from ..selectors import (
+    course_balance,
+    course_balances,
+    course_payment_links,
+    course_payments,
+    course_refunds,
+    receipts_of_course,
+)
 
 register = template.Library()
 
@@ -25,7 +33,8 @@ def rub(amount) -> str:
 
 @register.inclusion_tag("billing/_course_money.html", takes_context=True)
 def course_money(context, course, sessions=None):
-    """Three queries (payments, refunds, settlements) whatever the course holds; the sessions come from the page."""
+    """Four queries (payments, refunds, settlements, payment links) whatever the course holds;
+    the sessions come from the page."""
     user = context["request"].user
     if not allowed(user, "billing.view"):
         return {"show": False}
@@ -51,6 +60,12 @@ def course_money(context, course, sessions=None):
         ),
         "refund_form": RefundForm(initial={"amount": f"{balance.refundable:.2f}"}),
         "tax_years": _recent_years(course),
+        "payment_links": course_payment_links(course),
+        "can_link": can_manage
+        and provider.configured()
+        and course.status != CourseStatus.CANCELLED
+        and balance.due > 0,
+        "link_form": PaymentLinkForm(initial={"amount": f"{balance.due:.2f}"}),
         "csrf_token": context.get("csrf_token"),
     }
 
