@@ -267,7 +267,13 @@ def payment_link_paid(*, provider_id: str, amount: Decimal) -> PaymentLink:
         PaymentLink.objects.filter(pk=link.pk, status__in=[LinkStatus.PENDING, LinkStatus.EXPIRED]).update(
             status=LinkStatus.FAILED
         )
-        audit_record(actor=link.created_by, action=Action.UPDATE, record=link, detail={"failed": refusal.messages})
+        audit_record(
+            actor=link.created_by,
+            action=Action.UPDATE,
+            patient=link.course.patient_id,
+            record=link,
+            detail={"failed": refusal.messages},
+        )
         link.refresh_from_db()
         return link
     # Compare-and-swap: of two webhooks at once only one moves the link (the payment's key made it one payment).
@@ -275,6 +281,12 @@ def payment_link_paid(*, provider_id: str, amount: Decimal) -> PaymentLink:
         status=LinkStatus.PAID, paid_at=timezone.now(), payment=payment
     )
     if claimed:
-        audit_record(actor=link.created_by, action=Action.UPDATE, record=link, detail={"paid": str(link.amount)})
+        audit_record(
+            actor=link.created_by,
+            action=Action.UPDATE,
+            patient=link.course.patient_id,
+            record=link,
+            detail={"paid": str(link.amount)},
+        )
     link.refresh_from_db()
     return link

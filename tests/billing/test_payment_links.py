@@ -3,10 +3,13 @@
 import hashlib
 import hmac
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from billing.models import LinkStatus, Payment, PaymentLink, Receipt, ReceiptKind
@@ -16,6 +19,7 @@ from scheduling.models import Course, CourseStatus
 from ..conftest import login
 from ..factories import LocationFactory, UserFactory
 from ..helpers import free_port
+from .conftest import make_course
 from .payment_provider import PaymentProvider
 
 SECRET = "webhook-secret-for-tests"
@@ -189,3 +193,25 @@ def test_a_registrar_of_another_location_cannot_create_a_link(provider, course):
     stranger = UserFactory(username="elsewhere", role="registrar", locations=[LocationFactory(name="North")])
     response = login(stranger).post(reverse("billing:payment-link-create", args=[course.pk]), {"amount": "100"})
     assert response.status_code == 404 and not PaymentLink.objects.exists() and not provider.requests
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_webhooks_at_once_record_one_payment(provider, registrar, patient, cryo, clinician):
+    course = make_course(registrar, patient, cryo, clinician=clinician, count=2)
+    link = payment_link_create(actor=registrar, course=course, amount=Decimal("900"))
+    barrier, answers = threading.Barrier(2), []
+
+    def deliver():
+        try:
+            barrier.wait()
+            answers.append(_webhook(Client(), link.provider_id, amount="900.00").json()["status"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == ["paid", "paid"]
+    assert Payment.objects.filter(course=course).count() == Receipt.objects.count() == 1
