@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from core.admin_site import ReadOnlyAdministratorAdmin
 
 from . import services
-from .models import Payment, Receipt, Refund
+from .models import Payment, PaymentLink, Receipt, Refund
 
 
 @admin.register(Payment)
@@ -24,6 +24,13 @@ class RefundAdmin(ReadOnlyAdministratorAdmin):
     list_display = ["created_at", "amount", "method", "course", "reason", "registrar"]
     list_filter = ["method", "location"]
     list_select_related = ["course__patient", "course__procedure", "registrar"]
+
+
+@admin.register(PaymentLink)
+class PaymentLinkAdmin(ReadOnlyAdministratorAdmin):
+    list_display = ["created_at", "amount", "status", "course", "created_by", "provider_id", "paid_at"]
+    list_filter = ["status"]
+    list_select_related = ["course__patient", "course__procedure", "created_by"]
 
 
 @admin.register(Receipt)

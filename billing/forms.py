@@ -32,3 +32,7 @@ class RefundForm(forms.Form):
     amount = AmountField(label=_("Amount, ₽"))
     method = forms.ChoiceField(label=_("Refund method"), choices=Method.choices)
     reason = forms.CharField(label=_("Reason for the refund"), max_length=500)
+
+
+class PaymentLinkForm(forms.Form):
+    amount = AmountField(label=_("Amount, ₽"))

@@ -193,3 +193,67 @@ class Receipt(models.Model):
     def external_id(self) -> str:
         """The id the cash register knows it by: the same on every try, so it fiscalises it once."""
         return f"clinic-receipt-{self.pk}"
+
+
+class LinkStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for payment")
+    PAID = "paid", _("paid")
+    EXPIRED = "expired", _("expired")
+    FAILED = "failed", _("paid, but not recorded")
+
+
+class PaymentLink(models.Model):
+    """A link to the payment provider's page for one amount of a course; paid once, by its webhook."""
+
+    course = models.ForeignKey(
+        "scheduling.Course", on_delete=models.PROTECT, related_name="payment_links", verbose_name=_("course")
+    )
+    amount = models.DecimalField(_("amount"), **_AMOUNT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    provider_id = models.CharField(_("provider's id"), max_length=100)
+    url = models.URLField(_("payment link"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.PENDING)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="link", verbose_name=_("payment")
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("payment link")
+        verbose_name_plural = _("payment links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                condition=~Q(provider_id=""),  # blank only while the provider is being asked
+                name="payment_link_provider_id_unique",
+                violation_error_message=_("The provider gave this id to another payment link."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_link_amount_positive",
+                violation_error_message=_("A payment link must be for more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAX_AMOUNT),
+                name="payment_link_amount_sane",
+                violation_error_message=_("A payment link cannot exceed 1 000 000 roubles."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(payment__isnull=False, paid_at__isnull=False),
+                name="payment_link_paid_has_payment",
+                violation_error_message=_("A paid link needs its payment and the time it was paid."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} ₽ · {self.get_status_display()} · {self.course}"
+
+    @property
+    def payment_key(self) -> str:
+        """The idempotency key of the payment it records: one link, one payment, however many webhooks."""
+        return f"online-payment-link-{self.pk}"

@@ -14,7 +14,7 @@ from scheduling.models import Course, CourseStatus, Session, SessionStatus
 
 from .balance import Balance, balance
 from .day import day_totals
-from .models import Payment, Receipt, ReceiptKind, Refund
+from .models import Payment, PaymentLink, Receipt, ReceiptKind, Refund
 
 
 def _sum(queryset) -> Decimal:
@@ -50,6 +50,10 @@ def course_balance(course: Course, *, sessions=None, paid=None, refunded=None) -
 
 def course_payments(course: Course) -> list[Payment]:
     return list(Payment.objects.filter(course=course).select_related("registrar", "receipt"))
+
+
+def course_payment_links(course: Course) -> list[PaymentLink]:
+    return list(PaymentLink.objects.filter(course=course).select_related("created_by"))
 
 
 def course_refunds(course: Course) -> list[Refund]:

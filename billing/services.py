@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.models import Action
 from audit.services import audit_record
+from core.policy import require
 from scheduling.models import Course, CourseStatus, Session
 
+from . import provider
 from .locks import lock_course_money
-from .models import MAX_AMOUNT, Method, Payment, Receipt, ReceiptKind, ReceiptStatus, Refund
+from .models import MAX_AMOUNT, LinkStatus, Method, Payment, PaymentLink, Receipt, ReceiptKind, ReceiptStatus, Refund
 from .money import RUB, rub
 from .selectors import course_balance
 from .tasks import send_receipts
@@ -183,3 +188,105 @@ def receipts_retry(*, actor, ids: list[int]) -> int:
     if again:
         transaction.on_commit(lambda: send_receipts.delay(again))
     return len(again)
+
+
+LINK_LIFETIME = datetime.timedelta(hours=24)  # the providers' own default for an unpaid payment
+
+
+@transaction.atomic
+def payment_link_create(*, actor, course: Course, amount: Decimal) -> PaymentLink:
+    """Ask the provider for a page where the patient pays `amount` of the course; nothing is saved if it fails."""
+    require(actor, "billing.manage")
+    if not provider.configured():
+        raise ValidationError(_("No online payment provider is configured."), code="no_provider")
+    course = lock_course_money(course.pk)
+    if course.status == CourseStatus.CANCELLED:
+        raise ValidationError(_("The course is cancelled: it takes no more payments."), code="course_cancelled")
+    _check_amount(amount)
+    due = course_balance(course).due
+    if not due:
+        raise ValidationError(_("Nothing is due for this course."), code="nothing_due")
+    if amount > due:
+        message = _("Only %(due)s is due for this course.") % {"due": rub(due)}
+        raise ValidationError({"amount": ValidationError(message, code="beyond_due")})
+    now = timezone.now()
+    link = PaymentLink(course=course, amount=amount, created_by=actor, created_at=now, expires_at=now + LINK_LIFETIME)
+    link.save()  # its id is the provider's idempotency key; the row goes if the provider fails
+    body = provider.payment_body(
+        amount=amount,
+        description=_("Course %(number)s: %(procedure)s") % {"number": course.pk, "procedure": course.procedure.name},
+        return_url=settings.SITE_URL.rstrip("/") + reverse("portal:home"),
+        link_id=link.pk,
+    )
+    try:
+        link.provider_id, link.url = provider.payment_create(body, idempotency_key=f"clinic-link-{link.pk}")
+    except provider.ProviderError as failure:
+        raise ValidationError(
+            _("The payment provider did not create the link (%(reason)s); try again later.") % {"reason": failure},
+            code="provider_failed",
+        ) from None
+    link.full_clean()
+    link.save(update_fields=["provider_id", "url"])
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        patient=course.patient_id,
+        record=link,
+        detail={"course": course.pk, "amount": str(amount), "provider_id": link.provider_id},
+    )
+    return link
+
+
+class LinkUnknown(Exception):
+    """No payment link has this provider's id."""
+
+
+@transaction.atomic
+def payment_link_paid(*, provider_id: str, amount: Decimal) -> PaymentLink:
+    """The provider says the link was paid: record its payment once (a replay finds it recorded)."""
+    link = PaymentLink.objects.select_related("course", "created_by").filter(provider_id=provider_id).first()
+    if link is None or not provider_id:
+        raise LinkUnknown(provider_id)
+    if amount != link.amount:
+        raise ValidationError(_("The amount paid is not the link's amount."), code="amount_mismatch")
+    if link.status in (LinkStatus.PAID, LinkStatus.FAILED):
+        return link  # decided by an earlier webhook
+    try:
+        with transaction.atomic():
+            payment = payment_take(
+                actor=link.created_by,
+                course=link.course,
+                amount=link.amount,
+                method=Method.ONLINE,
+                idempotency_key=link.payment_key,
+                note=_("payment link %(id)s") % {"id": link.provider_id},
+            )
+    except ValidationError as refusal:
+        # The money is with the provider but the course takes no more (cancelled, paid at the desk):
+        # the front desk sees a failed link and refunds it through the provider.
+        PaymentLink.objects.filter(pk=link.pk, status__in=[LinkStatus.PENDING, LinkStatus.EXPIRED]).update(
+            status=LinkStatus.FAILED
+        )
+        audit_record(
+            actor=link.created_by,
+            action=Action.UPDATE,
+            patient=link.course.patient_id,
+            record=link,
+            detail={"failed": refusal.messages},
+        )
+        link.refresh_from_db()
+        return link
+    # Compare-and-swap: of two webhooks at once only one moves the link (the payment's key made it one payment).
+    claimed = PaymentLink.objects.filter(pk=link.pk, status__in=[LinkStatus.PENDING, LinkStatus.EXPIRED]).update(
+        status=LinkStatus.PAID, paid_at=timezone.now(), payment=payment
+    )
+    if claimed:
+        audit_record(
+            actor=link.created_by,
+            action=Action.UPDATE,
+            patient=link.course.patient_id,
+            record=link,
+            detail={"paid": str(link.amount)},
+        )
+    link.refresh_from_db()
+    return link

@@ -1,13 +1,17 @@
 """The course page's money forms (thin views around one service each, back to the course) and the cashier's day."""
 
 import datetime
+import json
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.locations import locations_of, refuse_other_location
@@ -19,8 +23,8 @@ from patients.models import Patient
 from patients.selectors import patient_get_for_user
 from scheduling.selectors import course_get_for_user
 
-from . import selectors, services
-from .forms import PaymentForm, RefundForm
+from . import provider, selectors, services
+from .forms import PaymentForm, PaymentLinkForm, RefundForm
 from .models import Method
 from .money import rub
 from .pdf import tax_certificate_pdf
@@ -67,6 +71,54 @@ def refund_make_view(request, pk: int):
     else:
         messages.success(request, _("Refund of %(amount)s made.") % {"amount": rub(refund.amount)})
     return redirect(course)
+
+
+@permission_required("billing.manage")
+@require_POST
+def payment_link_create_view(request, pk: int):
+    course = course_get_for_user(request.user, pk, action="billing.manage")
+    form = PaymentLinkForm(request.POST)
+    if not form.is_valid():
+        _refused(request, _form_errors(form))
+        return redirect(course)
+    try:
+        link = services.payment_link_create(actor=request.user, course=course, amount=form.cleaned_data["amount"])
+    except ValidationError as error:
+        _refused(request, error.messages)
+    else:
+        messages.success(request, _("Payment link for %(amount)s created.") % {"amount": rub(link.amount)})
+    return redirect(f"{course.get_absolute_url()}#money")
+
+
+def _json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@login_not_required
+@csrf_exempt  # the provider posts it, signed (HMAC-SHA256 of the body), not a browser
+@require_POST
+def provider_webhook_view(request):
+    """The provider's word that a payment link was paid: believed only when signed with our secret."""
+    if not provider.signature_valid(request.body, request.headers.get(provider.SIGNATURE_HEADER, "")):
+        return _json_error(403, "bad_signature", "The signature is missing or wrong.")
+    try:
+        event = json.loads(request.body)
+        kind, payment = event["event"], event["object"]
+        provider_id, amount = str(payment["id"]), Decimal(str(payment["amount"]["value"]))
+        currency = payment["amount"].get("currency", "RUB")
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
+        return _json_error(400, "invalid", "Expected {event, object: {id, amount: {value, currency}}}.")
+    if kind != "payment.succeeded":
+        return JsonResponse({"status": "ignored"})
+    if currency != "RUB":
+        return _json_error(400, "not_roubles", "Payments are taken in roubles only.")
+    try:
+        link = services.payment_link_paid(provider_id=provider_id, amount=amount)
+    except services.LinkUnknown:
+        return _json_error(404, "unknown_payment", "No payment link has this id.")
+    except ValidationError as error:
+        return _json_error(400, error.code or "invalid", " ".join(error.messages))
+    return JsonResponse({"status": link.status, "payment": link.payment_id})
 
 
 @permission_required("billing.day")

@@ -11,11 +11,13 @@ from django.utils.html import format_html
 from core.policy import allowed
 from scheduling.models import CourseStatus
 
-from ..forms import PaymentForm, RefundForm
+from .. import provider
+from ..forms import PaymentForm, PaymentLinkForm, RefundForm
 from ..money import rub as rub_text
 from ..selectors import (
     course_balance,
     course_balances,
+    course_payment_links,
     course_payments,
     course_refunds,
     paid_years,
@@ -38,7 +40,8 @@ def rub(amount) -> str:
 
 @register.inclusion_tag("billing/_course_money.html", takes_context=True)
 def course_money(context, course, sessions=None):
-    """Three queries (payments, refunds, settlements) whatever the course holds; the sessions come from the page."""
+    """Four queries (payments, refunds, settlements, payment links) whatever the course holds;
+    the sessions come from the page."""
     user = context["request"].user
     if not allowed(user, "billing.view"):
         return {"show": False}
@@ -64,6 +67,12 @@ def course_money(context, course, sessions=None):
         ),
         "refund_form": RefundForm(initial={"amount": amount_field(balance.refundable)}),
         "tax_years": paid_years(course.patient),
+        "payment_links": course_payment_links(course),
+        "can_link": can_manage
+        and provider.configured()
+        and course.status != CourseStatus.CANCELLED
+        and balance.due > 0,
+        "link_form": PaymentLinkForm(initial={"amount": amount_field(balance.due)}),
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -269,6 +269,17 @@ if BILLING_FISCAL_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:  # a slow send must n
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("BILLING_FISCAL_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT.")
+# Online payment links (billing/provider.py): "" (none) or "http", a YooKassa-like payments API.
+BILLING_PAYMENT_PROVIDER = env_str("BILLING_PAYMENT_PROVIDER", "")
+BILLING_PAYMENT_PROVIDER_URL = env_str("BILLING_PAYMENT_PROVIDER_URL", "")  # where a payment is created (POST)
+BILLING_PAYMENT_PROVIDER_TOKEN = env_str("BILLING_PAYMENT_PROVIDER_TOKEN", "")
+BILLING_PAYMENT_PROVIDER_TIMEOUT = env_int("BILLING_PAYMENT_PROVIDER_TIMEOUT", 10, minimum=1)
+# The provider signs each webhook with it: HMAC-SHA256 of the body, hex, in X-Payment-Signature.
+BILLING_PAYMENT_WEBHOOK_SECRET = env_str("BILLING_PAYMENT_WEBHOOK_SECRET", "")
+if BILLING_PAYMENT_PROVIDER not in ("", "http"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('The environment variable BILLING_PAYMENT_PROVIDER must be "" or http.')
 CLINIC_INN = env_str("CLINIC_INN", "7700000000")  # the clinic's taxpayer number, on every receipt
 CLINIC_TAXATION = env_str("CLINIC_TAXATION", "usn_income")  # osn, usn_income, usn_income_outcome, patent
 CLINIC_PAYMENT_ADDRESS = env_str("CLINIC_PAYMENT_ADDRESS", "")  # where payments are taken (tag 1187)

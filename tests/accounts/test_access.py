@@ -100,6 +100,9 @@ MATRIX = {
     # money: the front desk takes payments and makes refunds on the course page (POST only)
     "billing:payment-take": (DENIED, 405, DENIED, DENIED, LOGIN),
     "billing:refund-make": (DENIED, 405, DENIED, DENIED, LOGIN),
+    "billing:payment-link-create": (DENIED, 405, DENIED, DENIED, LOGIN),
+    # the payment provider's webhook: no login, POST only, believed when signed (tests/billing/test_payment_links.py)
+    "billing:provider-webhook": (405, 405, 405, 405, 405),
     "billing:day": (OK, OK, DENIED, DENIED, LOGIN),
     "billing:tax-certificate": (DENIED, OK, DENIED, DENIED, LOGIN),  # a PDF of the patient's payments in a year
     "billing:my-tax-certificate": (
@@ -233,6 +236,7 @@ def _url(name, records):
         "scheduling:course-cancel": "course",
         "billing:payment-take": "course",
         "billing:refund-make": "course",
+        "billing:payment-link-create": "course",
         "scheduling:closure": "closure",
         "scheduling:dewar": "dewar",
         "scheduling:request-close": "request",
