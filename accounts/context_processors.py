@@ -11,7 +11,7 @@ NAVIGATION = [
     (_("Calendar"), "scheduling:calendar", "calendar.view", False),
     (_("Free slots"), "scheduling:free-slots", "booking.view", False),
     (_("Requests"), "scheduling:requests", "requests.handle", False),
-    (_("Waiting list"), "scheduling:waitlist", "waitlist.manage", False),
+    (_("Waiting list"), "scheduling:waitlist", "waitlist.manage", True),
     (_("Closures"), "scheduling:closures", "booking.manage", True),
     (_("Nitrogen"), "scheduling:nitrogen", "nitrogen.view", False),
     (_("Reports"), "reports:index", "reports.view", True),
