@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from decimal import Decimal
 
@@ -29,6 +30,8 @@ from .tasks import send_receipts
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # as the constraint payment_idempotency_key_set
 AMOUNT_HELP = gettext_lazy("Enter the amount in roubles, for example 4500 or 4500.50.")
 
+log = logging.getLogger(__name__)
+
 
 def _check_amount(amount: Decimal, *, field: str = "amount") -> None:
     if not isinstance(amount, Decimal) or not amount.is_finite():
@@ -45,7 +48,16 @@ def _check_amount(amount: Decimal, *, field: str = "amount") -> None:
 
 
 def _queue_receipt(receipt: Receipt) -> None:
-    transaction.on_commit(lambda: send_receipts.delay([receipt.pk]))
+    transaction.on_commit(lambda: _send_soon([receipt.pk]))
+
+
+def _send_soon(ids: list[int]) -> None:
+    """Hand receipts to a worker; with the broker down they stay pending and the minute's sweep
+    (tasks.receipts_tick) sends them: the payment is already recorded and the page must answer."""
+    try:
+        send_receipts.delay(ids)
+    except Exception:
+        log.warning("broker unavailable; receipts %s wait for the sweep", ids, exc_info=True)
 
 
 def _existing(idempotency_key: str, course: Course) -> Payment | None:
@@ -186,7 +198,7 @@ def receipts_retry(*, actor, ids: list[int]) -> int:
             again.append(receipt.pk)
             audit_record(actor=actor, action=Action.UPDATE, record=receipt, detail={"retry": receipt.provider_message})
     if again:
-        transaction.on_commit(lambda: send_receipts.delay(again))
+        transaction.on_commit(lambda: _send_soon(again))
     return len(again)
 
 

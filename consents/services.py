@@ -220,7 +220,7 @@ def _deliver(task_name: str, object_id: int, raw: str, send) -> None:
     def go():
         if settings.PORTAL_LINK_DELIVERY == "celery":
             try:
-                current_app.send_task(task_name, args=(object_id, raw))
+                current_app.send_task(task_name, args=(object_id, raw), ignore_result=True)  # see portal.queue
                 return
             except Exception:  # the broker is down: the patient should still get it
                 log.warning("broker unavailable; sending %s %s within the request", task_name, object_id, exc_info=True)

@@ -114,7 +114,9 @@ def _issue(*, patient: Patient, purpose: str, channel: str, lifetime: datetime.t
 
 def queue(task_name: str, *args) -> None:
     """Queue one of portal.tasks by its name: the tasks call this module, so it does not import them."""
-    current_app.send_task(task_name, args=args)
+    # ignore_result: nobody reads one, and the result backend's reconnects would hold the request
+    # ~20 s while Redis is down before the publish fails and the caller sends within the request.
+    current_app.send_task(task_name, args=args, ignore_result=True)
 
 
 def link_url(raw: str, purpose: str) -> str:

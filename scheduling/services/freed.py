@@ -80,7 +80,9 @@ def queue_offers(slot: FreedSlot, *, eta: datetime.datetime | None = None) -> No
     """
     if settings.WAITLIST_OFFER_DELIVERY == "celery":
         try:
-            current_app.send_task(TASK, kwargs=slot.as_task_args(), eta=eta)
+            # No result is read: without ignore_result a down Redis holds the request ~20 s in the result
+            # backend's reconnects before the publish fails.
+            current_app.send_task(TASK, kwargs=slot.as_task_args(), eta=eta, ignore_result=True)
             return
         except Exception:  # the broker is down: the offers are still worth making now
             log.warning("broker unavailable; making waiting-list offers within the request", exc_info=True)
