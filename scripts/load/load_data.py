@@ -21,7 +21,7 @@ import fault_data
 
 
 def started(count: int) -> list[int]:
-    """Sessions that began 20 minutes apart before now, per clinician: outcomes can be recorded."""
+    """Sessions that began 20 minutes apart, weeks ago, per clinician: outcomes can be recorded."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -32,7 +32,8 @@ def started(count: int) -> list[int]:
     cryo = Procedure.objects.get(slug="cryomassage-contact")
     doctors = list(User.objects.filter(username__in=["doctor", "doctor2"]).order_by("username"))
     registrar = User.objects.get(username="registrar")
-    now = timezone.now().replace(second=0, microsecond=0)
+    # Forty days back, 20 minutes apart: clear of the demo's own sessions (one is under way today).
+    now = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(days=40)
     ids = []
     with transaction.atomic():
         for n, patient in enumerate(fault_data._cleared_patients(count, email=False)):
