@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.locations import locations_of, refuse_other_location
 from audit.models import Action
 from audit.services import audit_list_read, audit_record
+from core.api import json_error
 from core.dates import query_date
 from core.policy import permission_required
 from patients.models import Patient
@@ -41,59 +42,47 @@ def _form_errors(form) -> list[str]:
     return [message for errors in form.errors.values() for message in errors]
 
 
+def _money_form(request, pk: int, form_class, act, done: str, anchor: str = ""):
+    """The course page's money forms: validate, call one service, say what happened, back to the course."""
+    course = course_get_for_user(request.user, pk, action="billing.manage")
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _refused(request, _form_errors(form))
+    else:
+        try:
+            record = act(course, form.cleaned_data)
+        except ValidationError as error:
+            _refused(request, error.messages)
+        else:
+            messages.success(request, done % {"amount": rub(record.amount)})
+    return redirect(f"{course.get_absolute_url()}{anchor}")
+
+
 @permission_required("billing.manage")
 @require_POST
 def payment_take_view(request, pk: int):
-    course = course_get_for_user(request.user, pk, action="billing.manage")
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        _refused(request, _form_errors(form))
-        return redirect(course)
-    try:
-        payment = services.payment_take(actor=request.user, course=course, **form.cleaned_data)
-    except ValidationError as error:
-        _refused(request, error.messages)
-    else:
-        messages.success(request, _("Payment of %(amount)s taken.") % {"amount": rub(payment.amount)})
-    return redirect(course)
+    def act(course, data):
+        return services.payment_take(actor=request.user, course=course, **data)
+
+    return _money_form(request, pk, PaymentForm, act, _("Payment of %(amount)s taken."))
 
 
 @permission_required("billing.manage")
 @require_POST
 def refund_make_view(request, pk: int):
-    course = course_get_for_user(request.user, pk, action="billing.manage")
-    form = RefundForm(request.POST)
-    if not form.is_valid():
-        _refused(request, _form_errors(form))
-        return redirect(course)
-    try:
-        refund = services.refund_make(actor=request.user, course=course, **form.cleaned_data)
-    except ValidationError as error:
-        _refused(request, error.messages)
-    else:
-        messages.success(request, _("Refund of %(amount)s made.") % {"amount": rub(refund.amount)})
-    return redirect(course)
+    def act(course, data):
+        return services.refund_make(actor=request.user, course=course, **data)
+
+    return _money_form(request, pk, RefundForm, act, _("Refund of %(amount)s made."))
 
 
 @permission_required("billing.manage")
 @require_POST
 def payment_link_create_view(request, pk: int):
-    course = course_get_for_user(request.user, pk, action="billing.manage")
-    form = PaymentLinkForm(request.POST)
-    if not form.is_valid():
-        _refused(request, _form_errors(form))
-        return redirect(course)
-    try:
-        link = services.payment_link_create(actor=request.user, course=course, amount=form.cleaned_data["amount"])
-    except ValidationError as error:
-        _refused(request, error.messages)
-    else:
-        messages.success(request, _("Payment link for %(amount)s created.") % {"amount": rub(link.amount)})
-    return redirect(f"{course.get_absolute_url()}#money")
+    def act(course, data):
+        return services.payment_link_create(actor=request.user, course=course, amount=data["amount"])
 
-
-def _json_error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    return _money_form(request, pk, PaymentLinkForm, act, _("Payment link for %(amount)s created."), "#money")
 
 
 @login_not_required
@@ -102,24 +91,24 @@ def _json_error(status: int, code: str, message: str) -> JsonResponse:
 def provider_webhook_view(request):
     """The provider's word that a payment link was paid: believed only when signed with our secret."""
     if not provider.signature_valid(request.body, request.headers.get(provider.SIGNATURE_HEADER, "")):
-        return _json_error(403, "bad_signature", "The signature is missing or wrong.")
+        return json_error("bad_signature", "The signature is missing or wrong.", 403)
     try:
         event = json.loads(request.body)
         kind, payment = event["event"], event["object"]
         provider_id, amount = str(payment["id"]), Decimal(str(payment["amount"]["value"]))
         currency = payment["amount"].get("currency", "RUB")
     except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
-        return _json_error(400, "invalid", "Expected {event, object: {id, amount: {value, currency}}}.")
+        return json_error("invalid", "Expected {event, object: {id, amount: {value, currency}}}.", 400)
     if kind != "payment.succeeded":
         return JsonResponse({"status": "ignored"})
     if currency != "RUB":
-        return _json_error(400, "not_roubles", "Payments are taken in roubles only.")
+        return json_error("not_roubles", "Payments are taken in roubles only.", 400)
     try:
         link = services.payment_link_paid(provider_id=provider_id, amount=amount)
     except services.LinkUnknown:
-        return _json_error(404, "unknown_payment", "No payment link has this id.")
+        return json_error("unknown_payment", "No payment link has this id.", 404)
     except ValidationError as error:
-        return _json_error(400, error.code or "invalid", " ".join(error.messages))
+        return json_error(error.code or "invalid", " ".join(error.messages), 400)
     return JsonResponse({"status": link.status, "payment": link.payment_id})
 
 
