@@ -52,6 +52,12 @@ RULES: dict[str, frozenset[str]] = {
     "billing.view": frozenset({REGISTRAR}),
     "billing.manage": frozenset({REGISTRAR}),
     "billing.day": frozenset({ADMIN, REGISTRAR}),  # the cashier's day of a location they work at (admins: all)
+    # results of a course (trichoscopy figures, standard photos): medical data, clinicians only;
+    # the clinician also marks which photos may be published (no face)
+    "results.view": frozenset({CLINICIAN}),
+    "results.record": frozenset({CLINICIAN}),
+    # patients' reviews: administrators approve or reject them before they appear in public
+    "review.moderate": frozenset({ADMIN}),
     # the patient's own portal
     "portal.use": frozenset({PATIENT}),
     # the API: its schema and docs are for the staff who integrate; everyone keeps their own tokens

@@ -5,7 +5,7 @@ scheduling.report_views). Its folder is PRIVATE_MEDIA_ROOT, read when first used
 """
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
@@ -27,3 +27,12 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("A private file has no public URL: serve it through a view that checks access.")
+
+
+def private_storage():
+    """The storage of STORAGES["private"]: PrivateStorage by default, S3-compatible object storage in production.
+
+    A callable, so a model field names the alias (read when used, not at import) and a deployment
+    swaps the backend in settings without a migration.
+    """
+    return storages["private"]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "procedures",
     "scheduling",
     "billing",
+    "results",
     "reminders",
     "portal",
     "records",
@@ -134,6 +135,8 @@ PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "p
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Medical photos and patients' uploads: never at a public URL (see core.storage).
+    "private": {"BACKEND": "core.storage.PrivateStorage"},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
