@@ -60,6 +60,7 @@ urlpatterns = [
     path("s/<str:token>/", session_links.session_link_view, name="session-link"),
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
+    path("results/", include("results.urls")),
     path("", include("consents.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),

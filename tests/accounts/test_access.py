@@ -68,6 +68,9 @@ MATRIX = {
     "scheduling:warning-report": (DENIED, DENIED, OK, DENIED, LOGIN),
     "scheduling:warning-report-photo": (DENIED, DENIED, OK, DENIED, LOGIN),
     "portal:warning-report": (DENIED, DENIED, DENIED, OK, LOGIN),
+    # results: trichoscopy and photos are for clinicians (other locations, other patients: tests/results)
+    "results:photo-file": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:photo-thumb": (DENIED, DENIED, OK, DENIED, LOGIN),
     "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
     # the patient portal: the patient's own session and course (other patients: tests/portal)
     "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
@@ -209,7 +212,13 @@ def records(patient, clinician, cryo, all_absent, registrar):
         sessions=cryo.min_sessions,
         via="desk",
     )
+    from results.models import CheckKind
+    from tests.results.conftest import make_check, make_photo
+
+    result_check = make_check(course, kind=CheckKind.BASELINE, days_ago=1, clinician=clinician)
+    photo = make_photo(result_check, clinician=clinician)
     return {
+        "photo": photo.pk,
         "waitlist-entry": entry.pk,
         "dewar": dewar.pk,
         "consent": consent.pk,
@@ -251,6 +260,8 @@ def _url(name, records):
         "scheduling:waitlist-add": "patient",
         "scheduling:waitlist-withdraw": "waitlist-entry",
         "portal:waitlist-withdraw": "waitlist-entry",
+        "results:photo-file": "photo",
+        "results:photo-thumb": "photo",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
