@@ -223,3 +223,17 @@ def test_the_course_panel_runs_as_many_queries_whatever_the_checks(course, clini
         zone=occipital,
     )
     assert check is not None and page_queries(client, url) == one
+
+
+def test_the_demo_has_a_completed_course_with_its_first_and_last_checks(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # again: nothing doubles
+    checks = Check.objects.select_related("course").order_by("taken_at")
+    assert [c.kind for c in checks] == ["baseline", "final"]
+    assert checks[0].course.status == CourseStatus.COMPLETED
+    densities = [c.trichoscopies.get().measurements.get().density for c in checks]
+    assert densities == [148, 171]
+    assert all(c.photos.count() == 2 for c in checks)
