@@ -112,9 +112,10 @@ WITH docs AS (
   SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS k FROM patients_patient WHERE full_name LIKE '%% Бенч%%'
 )
 INSERT INTO scheduling_course (patient_id, procedure_id, location_id, status, session_count, price_per_session,
-                               discount_percent, total_price, cancel_reason, created_by_id, created_at)
+                               discount_percent, total_price, cancel_reason, created_by_id, created_at,
+                               preceding_elsewhere, preceding_kind, preceding_kind_other)
 SELECT pats.id, (SELECT id FROM procedures_procedure WHERE slug = 'cryomassage-contact'), docs.location_id, 'active',
-       10, 950, 10, 8550, '', docs.clinician_id, now()
+       10, 950, 10, 8550, '', docs.clinician_id, now(), false, '', ''
 FROM pats JOIN docs ON docs.c = pats.k / 200;
 
 WITH docs AS (

@@ -15,8 +15,8 @@ from core.dates import long_date
 from procedures.eligibility import eligibility
 
 from ..availability import load_availability
-from ..locks import lock_location_schedule
-from ..models import Course, CourseStatus, PlanChangeKind, ResourceBooking, Session
+from ..locks import lock_booking, lock_location_schedule
+from ..models import Course, CourseStatus, PlanChangeKind, Resource, ResourceBooking, Session
 from ..planner import (
     FIRST_SESSION_SEARCH_DAYS,
     Plan,
@@ -232,6 +232,27 @@ def _link_partners(companions: list[SessionSpec], sessions: list[Session]) -> No
         companion.companion_of_id = sessions[index].pk if index is not None else None
 
 
+def _lock_what_booking_touches(*, location, patient, booked) -> None:
+    """Lock the patient, the sessions' clinicians and every room or device they could hold, at their
+    hours (scheduling.locks): bookings that cannot clash run side by side. Where a dewar the
+    procedures use refuses bookings on the days it runs dry, its forecast is the whole location's
+    sessions, so the booking takes the location's lock whole, as moves do."""
+    rows = list(
+        Resource.objects.filter(
+            location=location, active=True, kind__procedures__in=[p for p, _specs in booked]
+        ).values_list("id", "dewar__refuse_when_dry")
+    )
+    if any(refuse for _id, refuse in rows):
+        lock_location_schedule(location.pk)
+        return
+    sessions = [
+        (s.clinician_id, s.start, s.start + Rules.of(procedure).duration) for procedure, specs in booked for s in specs
+    ]
+    lock_booking(
+        location_id=location.pk, patient_id=patient.pk, sessions=sessions, resource_ids=[rid for rid, _r in rows]
+    )
+
+
 def course_book(
     *,
     actor,
@@ -280,7 +301,11 @@ def course_book(
     )
     try:
         with transaction.atomic():
-            lock_location_schedule(location.pk)
+            _lock_what_booking_touches(
+                location=location,
+                patient=patient,
+                booked=[(procedure, specs), *([(combined_procedure, companions)] if companions else [])],
+            )
             problems, resources, other_resources = _booking_problems(
                 patient=patient,
                 procedure=procedure,
