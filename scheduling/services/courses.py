@@ -235,19 +235,20 @@ def _link_partners(companions: list[SessionSpec], sessions: list[Session]) -> No
 def _lock_what_booking_touches(*, location, patient, booked) -> None:
     """Lock the patient, the sessions' clinicians and every room or device they could hold, at their
     hours (scheduling.locks): bookings that cannot clash run side by side. Where a dewar the
-    procedures use refuses bookings on the days it runs dry, its forecast is the whole location's
-    sessions, so the booking takes the location's lock whole, as moves do."""
+    procedures use refuses bookings on the days it runs dry (its forecast is the whole location's
+    sessions), or a session's clinician is still to be chosen, the booking takes the location's
+    lock whole, as moves do."""
     rows = list(
         Resource.objects.filter(
             location=location, active=True, kind__procedures__in=[p for p, _specs in booked]
         ).values_list("id", "dewar__refuse_when_dry")
     )
-    if any(refuse for _id, refuse in rows):
-        lock_location_schedule(location.pk)
-        return
     sessions = [
         (s.clinician_id, s.start, s.start + Rules.of(procedure).duration) for procedure, specs in booked for s in specs
     ]
+    if any(refuse for _id, refuse in rows) or any(clinician_id is None for clinician_id, *_times in sessions):
+        lock_location_schedule(location.pk)  # a dewar's whole forecast, or a clinician still to be chosen
+        return
     lock_booking(
         location_id=location.pk, patient_id=patient.pk, sessions=sessions, resource_ids=[rid for rid, _r in rows]
     )
