@@ -57,38 +57,71 @@ def _hours(start: datetime.datetime, end: datetime.datetime) -> range:
 
 
 def booking_lock_keys(
-    *,
-    patient_id: int,
-    sessions: Iterable[tuple[int, datetime.datetime, datetime.datetime]],
-    resource_ids: Iterable[int],
-) -> list[int]:
-    """The keys of a booking, ascending: its patient; for each (clinician, start, end) the
-    clinician's hours, and the same hours of every room or device it could hold."""
-    resource_ids = sorted(set(resource_ids))
-    keys = {_key(_PATIENT, patient_id)}
+    *, patient_id: int, sessions: Iterable[tuple[int, datetime.datetime, datetime.datetime]]
+) -> tuple[list[int], list[int]]:
+    """(the keys of the patient and of each clinician's hours, ascending; the hours of all sessions)."""
+    keys, hours = {_key(_PATIENT, patient_id)}, set()
     for clinician_id, start, end in sessions:
         for hour in _hours(start, end):
             keys.add(_key(_CLINICIAN, clinician_id, hour))
-            keys.update(_key(_RESOURCE, rid, hour) for rid in resource_ids)
-    return sorted(keys)
+            hours.add(hour)
+    return sorted(keys), sorted(hours)
+
+
+# One statement: the location's lock first (exclusive where the booking must have the location to
+# itself: a dewar the procedures use refuses bookings on the days it runs dry, and its forecast is the
+# location's every session), then every key in ascending order: the patient's and the clinicians'
+# from Python, and each room's or device's the procedures could use, per hour, found here. An Append
+# runs its branches in order and the second is sorted, so the locks are taken in that order.
+_LOCK_BOOKING_SQL = """
+WITH usable AS (
+  SELECT r.id, d.refuse_when_dry
+  FROM scheduling_resource r
+  JOIN procedures_procedure_resource_kinds pk ON pk.resourcekind_id = r.kind_id
+  LEFT JOIN scheduling_dewar d ON d.resource_id = r.id
+  WHERE r.location_id = %(location)s AND r.active AND pk.procedure_id = ANY(%(procedures)s)
+), keys AS (
+  SELECT unnest(%(keys)s::bigint[]) AS k
+  UNION
+  SELECT (%(resource)s::bigint << 56) | ((usable.id & 4294967295) << 24) | (h & 16777215)
+  FROM usable CROSS JOIN unnest(%(hours)s::bigint[]) AS h
+), ordered AS (
+  SELECT NULL::bigint AS k, %(whole)s OR EXISTS (SELECT 1 FROM usable WHERE refuse_when_dry) AS whole
+  UNION ALL
+  (SELECT k, NULL FROM keys ORDER BY k)
+)
+SELECT count(
+  CASE
+    WHEN k IS NOT NULL THEN pg_advisory_xact_lock(k)
+    WHEN whole THEN pg_advisory_xact_lock(%(space)s, %(location)s)
+    ELSE pg_advisory_xact_lock_shared(%(space)s, %(location)s)
+  END)
+FROM ordered
+"""
 
 
 def lock_booking(
     *,
     location_id: int,
     patient_id: int,
-    sessions: Iterable[tuple[int, datetime.datetime, datetime.datetime]],
-    resource_ids: Iterable[int],
+    procedure_ids: Iterable[int],
+    sessions: Iterable[tuple[int | None, datetime.datetime, datetime.datetime]],
 ) -> None:
-    """A booking's locks, in one statement: the location's, shared; then its keys, ascending.
-
-    A function scan of unnest returns the array's elements in order, so the first row takes the
-    location's lock and the rest the keys one after another.
-    """
-    keys = booking_lock_keys(patient_id=patient_id, sessions=sessions, resource_ids=resource_ids)
+    """A booking's locks, in one statement. A session whose clinician is still to be chosen (None)
+    could take any of them: the booking then takes the location's lock exclusively."""
+    sessions = list(sessions)
+    whole = any(clinician_id is None for clinician_id, _start, _end in sessions)
+    keys, hours = booking_lock_keys(patient_id=patient_id, sessions=[s for s in sessions if s[0] is not None])
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(CASE WHEN n = 1 THEN pg_advisory_xact_lock_shared(%s, %s) ELSE pg_advisory_xact_lock(k) END) "
-            "FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, n)",
-            [_SCHEDULE_LOCK_SPACE, location_id, [0, *keys]],
+            _LOCK_BOOKING_SQL,
+            {
+                "location": location_id,
+                "procedures": list(procedure_ids),
+                "keys": keys,
+                "hours": hours,
+                "resource": _RESOURCE,
+                "whole": whole,
+                "space": _SCHEDULE_LOCK_SPACE,
+            },
         )

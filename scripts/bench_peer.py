@@ -39,10 +39,11 @@ PEER_OPS = "a1,a4,b1,c"
 
 
 def peer_dir() -> Path:
+    candidates = [ROOT.parent / "shared/peers/django-appointment", Path("/work/shared/peers/django-appointment")]
     if os.environ.get("PEER_DIR"):
-        return Path(os.environ["PEER_DIR"]).resolve()
-    for candidate in (ROOT.parent / "shared/peers/django-appointment", Path("/work/shared/peers/django-appointment")):
-        if (candidate / "host" / "bench.py").exists():
+        candidates = [Path(os.environ["PEER_DIR"]).resolve()]
+    for candidate in candidates:
+        if (candidate / "host" / "bench.py").exists() and (candidate / "requirements.txt").exists():
             return candidate
     raise SystemExit("[bench-peer] the peer's host project was not found: set PEER_DIR to its folder")
 

@@ -15,8 +15,8 @@ from core.dates import long_date
 from procedures.eligibility import eligibility
 
 from ..availability import load_availability
-from ..locks import lock_booking, lock_location_schedule
-from ..models import Course, CourseStatus, PlanChangeKind, Resource, ResourceBooking, Session
+from ..locks import lock_booking
+from ..models import Course, CourseStatus, PlanChangeKind, ResourceBooking, Session
 from ..planner import (
     FIRST_SESSION_SEARCH_DAYS,
     Plan,
@@ -234,23 +234,16 @@ def _link_partners(companions: list[SessionSpec], sessions: list[Session]) -> No
 
 def _lock_what_booking_touches(*, location, patient, booked) -> None:
     """Lock the patient, the sessions' clinicians and every room or device they could hold, at their
-    hours (scheduling.locks): bookings that cannot clash run side by side. Where a dewar the
-    procedures use refuses bookings on the days it runs dry (its forecast is the whole location's
-    sessions), or a session's clinician is still to be chosen, the booking takes the location's
-    lock whole, as moves do."""
-    rows = list(
-        Resource.objects.filter(
-            location=location, active=True, kind__procedures__in=[p for p, _specs in booked]
-        ).values_list("id", "dewar__refuse_when_dry")
-    )
-    sessions = [
-        (s.clinician_id, s.start, s.start + Rules.of(procedure).duration) for procedure, specs in booked for s in specs
-    ]
-    if any(refuse for _id, refuse in rows) or any(clinician_id is None for clinician_id, *_times in sessions):
-        lock_location_schedule(location.pk)  # a dewar's whole forecast, or a clinician still to be chosen
-        return
+    hours (scheduling.locks): bookings that cannot clash run side by side."""
     lock_booking(
-        location_id=location.pk, patient_id=patient.pk, sessions=sessions, resource_ids=[rid for rid, _r in rows]
+        location_id=location.pk,
+        patient_id=patient.pk,
+        procedure_ids=[procedure.pk for procedure, _specs in booked],
+        sessions=[
+            (s.clinician_id, s.start, s.start + Rules.of(procedure).duration)
+            for procedure, specs in booked
+            for s in specs
+        ],
     )
 
 
