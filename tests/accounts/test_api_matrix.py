@@ -45,6 +45,9 @@ API_MATRIX = {
     "api-course-payments": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-course-refunds": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-me-course-balance": ("get", "course", (DENIED, DENIED, DENIED, OK, ANON)),
+    # reviews: the approved ones in public (?procedure= or ?clinician= needed); a patient reviews her own course
+    "api-reviews": ("get", None, (BAD, BAD, BAD, BAD, BAD)),
+    "api-me-course-review": ("post", "course", (DENIED, DENIED, DENIED, BAD, ANON)),
 }
 
 
