@@ -46,27 +46,33 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W\d_]+", (text or "").casefold().replace("ё", "е"))
 
 
+# Common endings of Russian surnames (and their Latin spellings); "-ина" is left out: Ирина, Марина, Полина.
+SURNAME = re.compile(r"(ов|ова|ев|ева|ёв|ёва|ин|ын|ына|ский|ская|цкий|цкая|ova|eva|ov|ev|sky|skaya|skiy|skii)$", re.I)
+
+
 def given_name(patient) -> str:
-    """The patient's first name: the portal login's first name where the clinic set one, else read from
-    the full name. A patronymic tells the order of three words; two words are taken surname first, as
-    the clinic stores names (as official papers write them: seed_demo, the tax certificate)."""
-    user = patient.user if patient.user_id else None
-    if user is not None and user.first_name.strip():
-        return user.first_name.split()[0]
+    """The patient's first name, read from the full name (the login's first name is no guide: the portal
+    stores the full name there). A patronymic tells the order of three words; of two words, the one
+    that does not end like a surname, or else the second (the clinic stores names surname first, as
+    official papers write them: seed_demo, the tax certificate)."""
     words = patient.full_name.split()
     if len(words) == 3 and PATRONYMIC.search(words[2]):
         return words[1]
     if len(words) == 3 and PATRONYMIC.search(words[1]):
         return words[0]
+    if len(words) == 2:
+        looks = [bool(SURNAME.search(w)) for w in words]
+        if looks == [False, True]:
+            return words[0]
     return words[1] if len(words) >= 2 else ""
 
 
 def surname_words(patient) -> set[str]:
-    """Every word of the patient's name that is not the first name or a patronymic (and the login's last
-    name): what a shown name may never contain. When the order is a guess, this errs towards refusing."""
+    """Every word of the patient's name that is not the first name or a patronymic, any word that ends like
+    a surname, and the login's last name: what a shown name may never contain. Errs towards refusing."""
     given = set(_words(given_name(patient)))
     words = {w for w in _words(patient.full_name) if not PATRONYMIC.search(w)}
-    out = words - given
+    out = (words - given) | {w for w in words if SURNAME.search(w)}
     if patient.user_id and patient.user.last_name.strip():
         out |= set(_words(patient.user.last_name))
     return out
