@@ -2,6 +2,7 @@
 surname; only approved ones in public, with the right average; only administrators moderate."""
 
 import datetime
+import time
 import re
 
 import pytest
@@ -345,3 +346,21 @@ def test_anonymous_moderation_is_sent_to_the_login(done, client):
     ):
         assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))
     assert Review.objects.get().status == ReviewStatus.PENDING
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_sends_the_invitation_once_over_two_ticks(done):
+    from tests.helpers import SmtpSink, celery_worker
+    from tests.reminders.test_reminders_real_worker import smtp_env, wait_for
+
+    with SmtpSink() as smtp, celery_worker(queue="celery", extra_env=smtp_env(smtp)):
+        reminders.tick()
+        reminders.tick()  # a second beat before the first message went: nothing more is queued
+        arrived = wait_for(lambda: len(smtp.messages) >= 1, 60)
+        time.sleep(3)  # anything sent twice would arrive by now
+        reminders.tick()
+        time.sleep(2)
+    assert arrived and len(smtp.messages) == 1
+    assert Dispatch.objects.get(kind="review_invite").status == DispatchStatus.SENT
+    assert ReviewInvitation.objects.count() == 1
