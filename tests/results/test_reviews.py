@@ -364,3 +364,17 @@ def test_a_real_worker_sends_the_invitation_once_over_two_ticks(done):
     assert arrived and len(smtp.messages) == 1
     assert Dispatch.objects.get(kind="review_invite").status == DispatchStatus.SENT
     assert ReviewInvitation.objects.count() == 1
+
+
+def test_the_moderation_list_reads_in_a_fixed_number_of_queries_and_is_audited(rated, django_assert_max_num_queries):
+    from audit.models import AuditEvent
+
+    moderator = login(UserFactory(username="admin4", role="administrator"))
+    url = reverse("reviews:moderation") + "?status=approved"
+    moderator.get(url)
+    with django_assert_max_num_queries(12):
+        page = moderator.get(url).content.decode()
+    assert page.count("data-review=") == 3
+    event = AuditEvent.objects.filter(record_type="results.review").latest("at")
+    approved = Review.objects.filter(status=ReviewStatus.APPROVED).values_list("pk", flat=True)
+    assert sorted(event.detail["ids"]) == sorted(approved) and len(approved) == 3
