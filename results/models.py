@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,11 @@ from procedures.models import VersionedRecord, plausible_moment
 # The ranges the database refuses outside of (the forms explain them first: results.validation).
 DENSITY_MIN, DENSITY_MAX = 1, 700  # hairs per cm²: ~200-300 is usual, severe thinning far below
 DIAMETER_MIN, DIAMETER_MAX = 5, 200  # µm: vellus < 30, terminal above 40, coarse hair ~120
+
+
+# `_("...") % values` is worked out at import, in the settings' language (Russian once translated), which
+# the migrations would then record; this keeps the message lazy, read in the language of the moment.
+_percent = lazy(lambda message, values: str(message) % values, str)
 
 
 def _english() -> bool:
@@ -251,14 +257,18 @@ class ZoneMeasurement(models.Model):
             models.CheckConstraint(
                 condition=Q(density__gte=DENSITY_MIN, density__lte=DENSITY_MAX),
                 name="measurement_density_range",
-                violation_error_message=_("Density must be from %(min)d to %(max)d hairs per cm².")
-                % {"min": DENSITY_MIN, "max": DENSITY_MAX},
+                violation_error_message=_percent(
+                    _("Density must be from %(min)d to %(max)d hairs per cm²."),
+                    {"min": DENSITY_MIN, "max": DENSITY_MAX},
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(mean_diameter=None) | Q(mean_diameter__gte=DIAMETER_MIN, mean_diameter__lte=DIAMETER_MAX),
                 name="measurement_diameter_range",
-                violation_error_message=_("The mean diameter must be from %(min)d to %(max)d µm.")
-                % {"min": DIAMETER_MIN, "max": DIAMETER_MAX},
+                violation_error_message=_percent(
+                    _("The mean diameter must be from %(min)d to %(max)d µm."),
+                    {"min": DIAMETER_MIN, "max": DIAMETER_MAX},
+                ),
             ),
             *[
                 models.CheckConstraint(

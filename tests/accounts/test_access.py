@@ -76,7 +76,7 @@ MATRIX = {
     "public:gallery": (OK, OK, OK, OK, OK),
     "public:reviews": (OK, OK, OK, OK, OK),
     "public:clinician-reviews": (OK, OK, OK, OK, OK),
-    # reviews: administrators moderate; the patient writes one for her own completed course (tests/results/test_reviews.py)
+    # reviews: administrators moderate; a patient reviews her own completed course (tests/results/test_reviews.py)
     "reviews:moderation": (OK, DENIED, DENIED, DENIED, LOGIN),
     "reviews:moderate": (405, DENIED, DENIED, DENIED, LOGIN),
     "reviews:portal-write": (DENIED, DENIED, DENIED, REDIRECT, LOGIN),  # the course is not completed: back home

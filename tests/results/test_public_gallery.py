@@ -4,7 +4,6 @@ reaches the page or the public photo view; nothing there names the patient or da
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 

@@ -2,8 +2,8 @@
 surname; only approved ones in public, with the right average; only administrators moderate."""
 
 import datetime
-import time
 import re
+import time
 
 import pytest
 from django.core import mail
