@@ -199,3 +199,9 @@ def test_the_gallery_reads_in_a_fixed_number_of_queries(
         html = client.get(gallery_url()).content.decode()
     assert html.count('<section class="card mb-3 results-case"') == 5
     assert html.count("<img ") == 2 + 4 * 4
+
+
+def test_the_patient_reads_and_signs_the_publication_form_in_the_portal(patient, patient_user, form):
+    page = login(patient_user).get(reverse("consents:portal-form", args=[form.pk]))
+    assert page.status_code == 200
+    assert current_version(form).text_ru.split("\n")[0][:60] in page.content.decode()
