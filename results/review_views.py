@@ -73,7 +73,8 @@ def write_view(request):
     if _submit(request, form, patient=patient, course=course) is not None:
         request.session.pop(TOKEN_SESSION_KEY, None)
         return no_referrer(render(request, "results/review_done.html", {"course": course}))
-    return no_referrer(render(request, "results/review_form.html", {"form": form, "course": course}))
+    # no_store, not no_referrer: a form on a no-referrer page posts with "Origin: null", which CSRF refuses.
+    return no_store(render(request, "results/review_form.html", {"form": form, "course": course}))
 
 
 # ---------------------------------------------------------------- the portal

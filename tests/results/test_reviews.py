@@ -140,6 +140,7 @@ def test_the_invitations_link_opens_the_form_without_a_sign_in_and_takes_one_rev
     assert landing.status_code == 302 and landing["Location"] == reverse("reviews:write")
     form = client.get(reverse("reviews:write"))
     assert form.status_code == 200 and 'value="Maria"' in form.content.decode()  # the first name, by default
+    assert form.headers.get("Referrer-Policy") != "no-referrer"  # its post would carry "Origin: null" (CSRF)
     sent = client.post(
         reverse("reviews:write"), {"rating": "5", "comment": "Hair is thicker.", "display_name": "Maria"}
     )
