@@ -17,20 +17,24 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
-from procedures.models import VersionedRecord, plausible_moment
+from procedures.models import VersionedRecord, plausible_moment, versioned_constraints
 
 # The ranges the database refuses outside of (the forms explain them first: results.validation).
 DENSITY_MIN, DENSITY_MAX = 1, 700  # hairs per cm²: ~200-300 is usual, severe thinning far below
 DIAMETER_MIN, DIAMETER_MAX = 5, 200  # µm: vellus < 30, terminal above 40, coarse hair ~120
 
 
-# `_("...") % values` is worked out at import, in the settings' language (Russian once translated), which
-# the migrations would then record; this keeps the message lazy, read in the language of the moment.
-_percent = lazy(lambda message, values: str(message) % values, str)
+def _with_limits(message: str, **limits):
+    """A message with its limits filled in when it is shown, in the language then active.
+
+    `_("...") % {...}` fills it in at import, in the importing process's language: once the Russian
+    was translated, makemigrations (which compares in English) saw the constraints changed.
+    """
+    return lazy(lambda: gettext(message) % limits, str)()
 
 
 def _english() -> bool:
@@ -177,23 +181,7 @@ class Trichoscopy(VersionedRecord):
         verbose_name = _("trichoscopy")
         verbose_name_plural = _("trichoscopies")
         constraints = [
-            models.UniqueConstraint(
-                fields=["chain", "version"],
-                name="trichoscopy_chain_version_unique",
-                violation_error_message=_("This version has already been corrected; amend the newest version."),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
-                name="trichoscopy_version_amends",
-                violation_error_message=_(
-                    "A correction must name the version it corrects, and the first version corrects none."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""),
-                name="trichoscopy_amendment_has_reason",
-                violation_error_message=_("Say why the trichoscopy is corrected."),
-            ),
+            *versioned_constraints("trichoscopy", _("Say why the trichoscopy is corrected.")),
             models.CheckConstraint(
                 condition=Q(method__in=[m.value for m in Method]),
                 name="trichoscopy_method_known",
@@ -257,17 +245,19 @@ class ZoneMeasurement(models.Model):
             models.CheckConstraint(
                 condition=Q(density__gte=DENSITY_MIN, density__lte=DENSITY_MAX),
                 name="measurement_density_range",
-                violation_error_message=_percent(
-                    _("Density must be from %(min)d to %(max)d hairs per cm²."),
-                    {"min": DENSITY_MIN, "max": DENSITY_MAX},
+                violation_error_message=_with_limits(
+                    gettext_noop("Density must be from %(min)d to %(max)d hairs per cm²."),
+                    min=DENSITY_MIN,
+                    max=DENSITY_MAX,
                 ),
             ),
             models.CheckConstraint(
                 condition=Q(mean_diameter=None) | Q(mean_diameter__gte=DIAMETER_MIN, mean_diameter__lte=DIAMETER_MAX),
                 name="measurement_diameter_range",
-                violation_error_message=_percent(
-                    _("The mean diameter must be from %(min)d to %(max)d µm."),
-                    {"min": DIAMETER_MIN, "max": DIAMETER_MAX},
+                violation_error_message=_with_limits(
+                    gettext_noop("The mean diameter must be from %(min)d to %(max)d µm."),
+                    min=DIAMETER_MIN,
+                    max=DIAMETER_MAX,
                 ),
             ),
             *[

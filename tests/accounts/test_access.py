@@ -71,6 +71,13 @@ MATRIX = {
     # results: trichoscopy and photos are for clinicians (other locations, other patients: tests/results)
     "results:photo-file": (DENIED, DENIED, OK, DENIED, LOGIN),
     "results:photo-thumb": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:check-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:check": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:trichoscopy-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:trichoscopy-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:photo-upload": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "results:photo-withdraw": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "results:photo-publishable": (DENIED, DENIED, 405, DENIED, LOGIN),
     "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
     # the clinic's public pages of results and reviews: anyone, no sign-in (tests/results/test_public_gallery.py)
     "public:gallery": (OK, OK, OK, OK, OK),
@@ -221,10 +228,12 @@ def records(patient, clinician, cryo, all_absent, registrar):
         via="desk",
     )
     from results.models import CheckKind
-    from tests.results.conftest import make_check, make_photo
+    from tests.results.conftest import make_check, make_photo, make_trichoscopy
 
     result_check = make_check(course, kind=CheckKind.BASELINE, days_ago=1, clinician=clinician)
     photo = make_photo(result_check, clinician=clinician)
+    final_check = make_check(course, kind=CheckKind.FINAL, days_ago=0, clinician=clinician)
+    trichoscopy = make_trichoscopy(final_check, clinician=clinician, density=150, terminal="60.0")
     from results.models import Review
 
     review = Review.objects.create(
@@ -250,6 +259,8 @@ def records(patient, clinician, cryo, all_absent, registrar):
         "review": review.pk,
         "clinician": clinician.pk,
         "photo": photo.pk,
+        "result-check": result_check.pk,
+        "trichoscopy": trichoscopy.pk,
         "waitlist-entry": entry.pk,
         "dewar": dewar.pk,
         "consent": consent.pk,
@@ -293,6 +304,13 @@ def _url(name, records):
         "portal:waitlist-withdraw": "waitlist-entry",
         "results:photo-file": "photo",
         "results:photo-thumb": "photo",
+        "results:photo-withdraw": "photo",
+        "results:photo-publishable": "photo",
+        "results:check-create": "course",
+        "results:check": "result-check",
+        "results:trichoscopy-create": "result-check",
+        "results:photo-upload": "result-check",
+        "results:trichoscopy-amend": "trichoscopy",
         "reviews:portal-write": "course",
         "reviews:moderate": "review",
         "public:clinician-reviews": "clinician",

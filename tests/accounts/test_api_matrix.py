@@ -45,6 +45,13 @@ API_MATRIX = {
     "api-course-payments": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-course-refunds": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-me-course-balance": ("get", "course", (DENIED, DENIED, DENIED, OK, ANON)),
+    # results: clinicians only (other locations and patients: tests/results/test_api.py)
+    "api-course-checks": ("get", "course", (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-check": ("get", "result-check", (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-check-trichoscopy": ("post", "result-check", (DENIED, DENIED, BAD, DENIED, ANON)),
+    "api-check-amend": ("post", "result-check", (DENIED, DENIED, BAD, DENIED, ANON)),
+    "api-check-photos": ("post", "result-check", (DENIED, DENIED, 415, DENIED, ANON)),  # multipart only
+    "api-photo-withdraw": ("post", "photo", (DENIED, DENIED, BAD, DENIED, ANON)),
     # reviews: the approved ones in public (?procedure= or ?clinician= needed); a patient reviews her own course
     "api-reviews": ("get", None, (BAD, BAD, BAD, BAD, BAD)),
     "api-me-course-review": ("post", "course", (DENIED, DENIED, DENIED, BAD, ANON)),
