@@ -68,11 +68,12 @@ def given_name(patient) -> str:
 
 
 def surname_words(patient) -> set[str]:
-    """Every word of the patient's name that is not the first name or a patronymic, any word that ends like
-    a surname, and the login's last name: what a shown name may never contain. Errs towards refusing."""
+    """Every word of the patient's name that is not the first name or a patronymic, and the login's last
+    name: what a shown name may never contain. (A first name that ends like a surname, Константин, stays
+    allowed: it is the first name.)"""
     given = set(_words(given_name(patient)))
     words = {w for w in _words(patient.full_name) if not PATRONYMIC.search(w)}
-    out = (words - given) | {w for w in words if SURNAME.search(w)}
+    out = words - given
     if patient.user_id and patient.user.last_name.strip():
         out |= set(_words(patient.user.last_name))
     return out

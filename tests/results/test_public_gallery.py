@@ -205,3 +205,18 @@ def test_the_patient_reads_and_signs_the_publication_form_in_the_portal(patient,
     page = login(patient_user).get(reverse("consents:portal-form", args=[form.pk]))
     assert page.status_code == 200
     assert current_version(form).text_ru.split("\n")[0][:60] in page.content.decode()
+
+
+def test_the_demo_publishes_one_case_and_one_review(settings, client):
+    from django.core.management import call_command
+
+    from results.models import Review
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: nothing doubled
+    html = client.get(gallery_url()).content.decode()
+    assert html.count('<section class="card mb-3 results-case"') == 1 and html.count("<img ") == 2
+    assert Review.objects.filter(status="approved").count() == 1
+    page = client.get(reverse("public:reviews", args=["cryomassage-contact"])).content.decode()
+    assert "of 5 from 1 review" in page

@@ -191,6 +191,7 @@ def test_the_shown_name_never_holds_the_surname(done, name):
         ("Иванова Мария Петровна", "", "Мария"),
         ("Смирнова Елена", "", "Елена"),  # two words: surname first, as the clinic stores names
         ("Elena Smirnova", "Elena Smirnova", "Elena"),  # the word that ends like a surname is not the name
+        ("Петров Константин", "", "Константин"),  # both end like surnames: surname first, as stored
     ],
 )
 def test_the_shown_name_defaults_to_the_first_name_only(location, full_name, first_name, shown):
