@@ -19,6 +19,7 @@ NAVIGATION = [
     (_("Procedures"), "procedures:catalogue", "catalogue.view", True),
     (_("My sessions"), "portal:home", "portal.use", False),
     (_("Administration"), "admin:index", "admin.site", False),
+    (_("Reviews"), "reviews:moderation", "review.moderate", True),
     (_("Data protection"), "records:data-protection", "patient.data_protection", True),
     (_("API"), "api-docs", "api.schema", True),
 ]

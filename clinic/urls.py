@@ -30,6 +30,7 @@ api_v1 = [
     path("", include("results.api_urls")),
     path("", include("portal.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("results.review_api_urls")),
 ]
 
 urlpatterns = [
@@ -62,6 +63,8 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
     path("results/", include("results.urls")),
+    path("", include("results.public_urls")),
+    path("", include("results.review_urls")),
     path("", include("consents.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),

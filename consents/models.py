@@ -30,6 +30,8 @@ def text_hash(text: str) -> str:
 class Kind(models.TextChoices):
     PROCEDURE = "procedure", _("informed voluntary consent to a procedure")
     PERSONAL_DATA = "personal_data", _("consent to personal-data processing (152-FZ)")
+    # Separate from the medical consent (DOMAIN.md): the patient's photos on the clinic's site ("Results").
+    PUBLICATION = "publication", _("consent to publishing photos on the clinic's site")
 
 
 class Requirement(models.TextChoices):
@@ -41,7 +43,8 @@ class Requirement(models.TextChoices):
 
 
 class ConsentTemplate(models.Model):
-    """One consent form: a procedure's informed consent, or the personal-data one. Its texts are versions."""
+    """One consent form: a procedure's informed consent, the personal-data one or the publication one.
+    Its texts are versions."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     procedure = models.OneToOneField(
@@ -64,10 +67,17 @@ class ConsentTemplate(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="procedure", procedure__isnull=False)
-                | Q(kind="personal_data", procedure__isnull=True),
+                | Q(kind__in=["personal_data", "publication"], procedure__isnull=True),
                 name="consent_template_kind_procedure",
+                violation_error_message=_("A procedure's consent names its procedure; the other forms name none."),
             ),
             models.UniqueConstraint(fields=["kind"], condition=Q(kind="personal_data"), name="one_personal_data_form"),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="publication"),
+                name="one_publication_form",
+                violation_error_message=_("There is one form of consent to publishing photos."),
+            ),
         ]
 
     def __str__(self):

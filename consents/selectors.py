@@ -6,7 +6,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Case, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from core.policy import require
@@ -67,7 +67,8 @@ class FormStatus:
 
 def patient_form_statuses(patient, *, procedure_ids=None) -> list[FormStatus]:
     """Every form (the personal-data one first), or those of `procedure_ids`, with where the patient stands."""
-    templates = ConsentTemplate.objects.select_related("procedure").order_by("-kind", "title_ru")
+    last = Case(When(kind=Kind.PUBLICATION, then=Value(1)), default=Value(0), output_field=IntegerField())
+    templates = ConsentTemplate.objects.select_related("procedure").order_by(last, "-kind", "title_ru")
     if procedure_ids is not None:
         templates = templates.filter(procedure_id__in=procedure_ids)
     templates = list(templates)
@@ -79,6 +80,43 @@ def patient_form_statuses(patient, *, procedure_ids=None) -> list[FormStatus]:
         required = template.procedure.consent_required if template.procedure_id else ""
         rows.append(FormStatus(template, state, since, consent, required))
     return rows
+
+
+def _publication_in_force() -> QuerySet[Consent]:
+    """Each patient's newest decision on the publication form where it is a signature still in force:
+    not refused since, not withdrawn, not under a version that asked for a new signature."""
+    newest = (
+        Consent.objects.filter(template_id=OuterRef("template_id"), patient_id=OuterRef("patient_id"))
+        .order_by("-signed_at", "-id")
+        .values("pk")[:1]
+    )
+    return Consent.objects.filter(
+        template__kind=Kind.PUBLICATION,
+        decision=Decision.SIGNED,
+        withdrawal__isnull=True,
+        version__number__gte=F("template__resign_from_version"),
+        pk=Subquery(newest),
+    )
+
+
+def publication_consented_patient_ids() -> QuerySet:
+    """The ids of patients whose consent to publishing their photos is in force (a subquery to filter on)."""
+    return _publication_in_force().values("patient_id")
+
+
+def publication_consented(patient) -> bool:
+    """Whether the patient's consent to publishing their photos on the clinic's site is in force now."""
+    return _publication_in_force().filter(patient_id=patient.pk).exists()
+
+
+def publication_version() -> ConsentTemplateVersion | None:
+    """The publication form's current text."""
+    return (
+        ConsentTemplateVersion.objects.filter(template__kind=Kind.PUBLICATION)
+        .select_related("template")
+        .order_by("-number")
+        .first()
+    )
 
 
 def current_version(template: ConsentTemplate) -> ConsentTemplateVersion | None:

@@ -40,6 +40,7 @@ from .reasons import (
     SKIP_NOT_COMPLETED,
     SKIP_NOT_SCHEDULED,
     SKIP_OFFER_CLOSED,
+    SKIP_REVIEWED,
     SKIP_STARTED,
 )
 from .scan import in_quiet_hours, quiet_hours_end
@@ -102,7 +103,9 @@ def _held_sessions(dispatches: list[Dispatch]) -> set[int]:
     the day. The registrar sees the same warning on the course page and the calendar."""
     by_zone: dict[str, list[Session]] = {}
     for dispatch in dispatches:
-        if dispatch.kind != "aftercare" and not (dispatch.is_notice or dispatch.is_report or dispatch.is_offer):
+        if dispatch.kind != "aftercare" and not (
+            dispatch.is_notice or dispatch.is_report or dispatch.is_offer or dispatch.is_invitation
+        ):
             by_zone.setdefault(dispatch.session.location.time_zone, []).append(dispatch.session)
     held: set[int] = set()
     for sessions in by_zone.values():
@@ -124,6 +127,9 @@ def _why_not(dispatch: Dispatch, now, hours: list[int], held: frozenset = frozen
         return ""
     if dispatch.is_offer:
         pass  # checked above: the offer must still be open
+    elif dispatch.is_invitation:
+        if hasattr(dispatch.invitation.course, "review"):  # written meanwhile, in the portal
+            return SKIP_REVIEWED
     elif dispatch.is_notice:
         if reason := notices.why_not(dispatch, now):
             return reason
@@ -179,6 +185,8 @@ def _claimed_dispatches(ids: list[int]):
             "offer__entry__procedure",
             "offer__entry__location",
             "offer__clinician",
+            "invitation__course__procedure",
+            "invitation__course__review",
         ),
         "session__",
     )

@@ -77,3 +77,8 @@ def read_session_link(token: str) -> tuple[int, int]:
 def offer_link(offer) -> str:
     """A waiting-list offer's link: the token is the key (single use, it expires with the offer)."""
     return absolute_url(reverse("portal:offer", args=[offer_token(offer)]))
+
+
+def review_link(invitation) -> str:
+    """A review invitation's link: its token (random, one course) opens the form without a sign-in."""
+    return absolute_url(reverse("reviews:write-landing", args=[invitation.token.hex]))

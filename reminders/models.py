@@ -46,6 +46,7 @@ class DispatchStatus(models.TextChoices):
 NOTICE_KINDS = ("moved", "replanned", "cancelled", "course_cancelled", "added")  # scheduling.PlanChangeKind
 OFFER_KIND = "waitlist_offer"  # to the patient: a freed time from the waiting list (scheduling.WaitlistOffer)
 REPORT_KIND = "warning_report"  # to the session's clinician: a patient reported a problem (scheduling.WarningReport)
+INVITE_KIND = "review_invite"  # to the patient: rate the completed course (results.ReviewInvitation)
 
 
 class Dispatch(models.Model):
@@ -68,6 +69,10 @@ class Dispatch(models.Model):
     # To the patient: a freed time offered from the waiting list (scheduling.WaitlistOffer).
     offer = models.ForeignKey(
         "scheduling.WaitlistOffer", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
+    )
+    # To the patient: the one invitation to review a completed course (results.ReviewInvitation).
+    invitation = models.ForeignKey(
+        "results.ReviewInvitation", on_delete=models.CASCADE, null=True, blank=True, related_name="dispatches"
     )
     kind = models.CharField(_("message"), max_length=20)  # "before_24h", "before_2h", "aftercare"
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
@@ -118,6 +123,12 @@ class Dispatch(models.Model):
                 name="dispatch_offer_once",
                 violation_error_message=_("This waiting-list offer's message is already recorded."),
             ),
+            models.UniqueConstraint(
+                fields=["invitation"],
+                condition=Q(invitation__isnull=False),
+                name="dispatch_invitation_once",
+                violation_error_message=_("This review invitation's message is already recorded."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="dispatch_status_not_before")]
 
@@ -137,6 +148,10 @@ class Dispatch(models.Model):
         return self.kind == OFFER_KIND
 
     @property
+    def is_invitation(self) -> bool:
+        return self.kind == INVITE_KIND
+
+    @property
     def kind_display(self) -> str:
         if self.kind == "aftercare":
             return gettext("aftercare")
@@ -144,6 +159,8 @@ class Dispatch(models.Model):
             return gettext("to the clinician: a patient reported a problem")
         if self.is_offer:
             return gettext("waiting list: a time offered")
+        if self.is_invitation:
+            return gettext("invitation to review the course")
         if self.is_notice:
             return {
                 "moved": gettext("notice: session moved"),

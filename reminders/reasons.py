@@ -15,3 +15,4 @@ SKIP_CHANGED_AGAIN = gettext_noop("the plan changed again since; the later notic
 SKIP_PASSED = gettext_noop("too late: the sessions it names have passed")
 SKIP_NO_CLINICIAN_EMAIL = gettext_noop("the clinician has no email address or no longer works here")
 SKIP_OFFER_CLOSED = gettext_noop("the waiting-list offer was answered, taken or has expired")
+SKIP_REVIEWED = gettext_noop("the course has been reviewed already")

@@ -13,6 +13,10 @@
 - Each open waiting-list offer (scheduling.WaitlistOffer) becomes one message to the patient it is
   offered to, by SMS if they accept SMS, else by email; (offer) is unique, so it goes once. Filed
   under the freed session, `sequence` the offer's id.
+- Each completed course gets one review invitation (results.reviews.invitations_create, run here
+  first), and each invitation one message to the patient: by email if they accept email and have an
+  address, else by SMS; (invitation) is unique, so it goes once. Filed under the course's last
+  delivered session, `sequence` the invitation's id; none once the course is reviewed.
 - `enqueue(now)` hands due, unclaimed dispatches to workers in batches of ids.
 
 Booking, moving and cancelling never talk to the broker: they only write sessions.
@@ -28,13 +32,16 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import OFFER_KIND, REPORT_KIND, Channel, Dispatch, DispatchStatus, ReminderOffset
+from results.reviews import invitations_create
+
+from .models import INVITE_KIND, OFFER_KIND, REPORT_KIND, Channel, Dispatch, DispatchStatus, ReminderOffset
 from .reasons import SKIP_BOOKED_LATE, SKIP_LATER_REMINDER, SKIP_STARTED
 
 REENQUEUE_AFTER = datetime.timedelta(minutes=10)
 AFTERCARE_WINDOW = datetime.timedelta(hours=24)
 NOTICE_WINDOW = datetime.timedelta(days=3)  # a change older than this (beat down for days) gets no notice
 REPORT_WINDOW = datetime.timedelta(days=3)  # an older report is on the worklist anyway
+INVITE_WINDOW = datetime.timedelta(days=3)  # an invitation that found no channel then is not sent weeks later
 
 
 SCAN_SQL = """
@@ -109,12 +116,29 @@ ON CONFLICT DO NOTHING
 """
 
 
+INVITE_SQL = """
+INSERT INTO scheduling_dispatch (session_id, invitation_id, kind, channel, sequence, due_at, not_before, status,
+                                 attempts, provider_message_id, detail, created_at)
+SELECT last.id, i.id, %(kind)s, CASE WHEN p.consent_email AND p.email <> '' THEN 'email' ELSE 'sms' END, i.id,
+       i.created_at, %(now)s, 'pending', 0, '', '', %(now)s
+FROM results_reviewinvitation i
+JOIN patients_patient p ON p.id = i.patient_id
+JOIN LATERAL (SELECT s.id FROM scheduling_session s WHERE s.course_id = i.course_id AND s.status = 'completed'
+              ORDER BY s.start DESC LIMIT 1) last ON true
+WHERE i.created_at > %(since)s AND i.created_at <= %(now)s
+  AND NOT EXISTS (SELECT 1 FROM results_review r WHERE r.course_id = i.course_id)
+  AND ((p.consent_email AND p.email <> '') OR p.consent_sms)
+ON CONFLICT DO NOTHING
+"""
+
+
 def reminder_kind(hours: int) -> str:
     return f"before_{hours}h"
 
 
 def scan(now: datetime.datetime | None = None) -> int:
-    """Record every due reminder, aftercare message, notice, report and offer message once; return the rows added."""
+    """Record every due reminder, aftercare message, notice, report, offer and review invitation once;
+    return the dispatches added."""
     now = now or timezone.now()
     hours = list(
         ReminderOffset.objects.filter(active=True).order_by("-hours_before").values_list("hours_before", flat=True)
@@ -142,6 +166,10 @@ def scan(now: datetime.datetime | None = None) -> int:
         cursor.execute(REPORT_SQL, {"now": now, "since": now - REPORT_WINDOW, "kind": REPORT_KIND})
         added += cursor.rowcount
         cursor.execute(OFFER_SQL, {"now": now, "kind": OFFER_KIND})
+        added += cursor.rowcount
+    invitations_create(now)
+    with connection.cursor() as cursor:
+        cursor.execute(INVITE_SQL, {"now": now, "since": now - INVITE_WINDOW, "kind": INVITE_KIND})
         added += cursor.rowcount
     return added
 

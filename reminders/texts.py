@@ -25,7 +25,7 @@ from core.net import absolute_url
 from scheduling import progress
 
 from . import notices
-from .links import offer_link, session_link, session_report_link
+from .links import offer_link, review_link, session_link, session_report_link
 from .models import Dispatch
 
 
@@ -41,6 +41,8 @@ def compose(dispatch: Dispatch, now=None) -> Letter:
         return _report_letter(dispatch, now)
     if dispatch.is_offer:
         return _offer_letter(dispatch, now)
+    if dispatch.is_invitation:
+        return _invitation_letter(dispatch, now)
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         body = notices.email_body(dispatch) if dispatch.is_notice else _email_body(dispatch.kind)(dispatch)
         return letter(name=session.patient.full_name, location=session.location, now=now, **body)
@@ -119,6 +121,8 @@ def compose_sms(dispatch: Dispatch) -> str:
         return notices.compose_sms(dispatch)
     if dispatch.is_offer:
         return _offer_sms(dispatch)
+    if dispatch.is_invitation:
+        return _invitation_sms(dispatch)
     session = dispatch.session
     with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
         if dispatch.kind == "aftercare":
@@ -209,3 +213,42 @@ def _offer_sms(dispatch: Dispatch) -> str:
             )
 
         return sms.fit(render, entry.procedure.sms_name, clinic().name)
+
+
+def _invitation_letter(dispatch: Dispatch, now=None) -> Letter:
+    """To the patient, once: the course is completed; would they rate it? The link opens the form."""
+    session, course = dispatch.session, dispatch.invitation.course
+    with translation.override(session.patient.preferred_language), timezone.override(session.location.tz):
+        procedure = course.procedure.name
+        return letter(
+            subject=_("How was your course of %(procedure)s?") % {"procedure": procedure},
+            name=session.patient.full_name,
+            paragraphs=[
+                _("Thank you for completing your course of %(procedure)s with us.") % {"procedure": procedure},
+                _("Would you rate it from 1 to 5 and say a few words? It takes a minute."),
+            ],
+            notes=[
+                _(
+                    "The clinic reads every review before publishing it on its site, signed with the name you "
+                    "choose (your first name, never your surname)."
+                ),
+                _("This is the only time we ask."),
+            ],
+            action=(_("Rate the course"), review_link(dispatch.invitation)),
+            location=session.location,
+            now=now,
+        )
+
+
+def _invitation_sms(dispatch: Dispatch) -> str:
+    session, course = dispatch.session, dispatch.invitation.course
+    with translation.override(session.patient.preferred_language):
+        link = review_link(dispatch.invitation)
+
+        def render(procedure: str, clinic_name: str) -> str:
+            return _one_line(
+                _("%(clinic)s: thank you for the course of %(procedure)s! Rate it from 1 to 5: %(link)s")
+                % {"clinic": clinic_name, "procedure": procedure, "link": link}
+            )
+
+        return sms.fit(render, course.procedure.sms_name, clinic().name)

@@ -340,6 +340,10 @@ WAITLIST_OFFERS_PER_SLOT = env_int("WAITLIST_OFFERS_PER_SLOT", 3, minimum=1)
 WAITLIST_OFFERS_PER_PATIENT_PER_DAY = env_int("WAITLIST_OFFERS_PER_PATIENT_PER_DAY", 1, minimum=1)
 WAITLIST_OFFER_DELIVERY = env_str("WAITLIST_OFFER_DELIVERY", "celery")
 CONSENT_LINK_HOURS = env_int("CONSENT_LINK_HOURS", 72, minimum=1)  # a signing link sent by a registrar
+# Reviews (results/reviews.py): a completed course's one invitation goes this long after its last session
+# was recorded, and not for courses that ended longer ago than the window (the day this is switched on).
+REVIEW_INVITE_DELAY_HOURS = env_int("REVIEW_INVITE_DELAY_HOURS", 3, minimum=0)
+REVIEW_INVITE_WINDOW_DAYS = env_int("REVIEW_INVITE_WINDOW_DAYS", 14, minimum=1)
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 

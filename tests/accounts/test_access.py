@@ -79,6 +79,14 @@ MATRIX = {
     "results:photo-withdraw": (DENIED, DENIED, 405, DENIED, LOGIN),
     "results:photo-publishable": (DENIED, DENIED, 405, DENIED, LOGIN),
     "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
+    # the clinic's public pages of results and reviews: anyone, no sign-in (tests/results/test_public_gallery.py)
+    "public:gallery": (OK, OK, OK, OK, OK),
+    "public:reviews": (OK, OK, OK, OK, OK),
+    "public:clinician-reviews": (OK, OK, OK, OK, OK),
+    # reviews: administrators moderate; a patient reviews her own completed course (tests/results/test_reviews.py)
+    "reviews:moderation": (OK, DENIED, DENIED, DENIED, LOGIN),
+    "reviews:moderate": (405, DENIED, DENIED, DENIED, LOGIN),
+    "reviews:portal-write": (DENIED, DENIED, DENIED, REDIRECT, LOGIN),  # the course is not completed: back home
     # the patient portal: the patient's own session and course (other patients: tests/portal)
     "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
     "portal:session-move": (DENIED, DENIED, DENIED, OK, LOGIN),
@@ -226,7 +234,30 @@ def records(patient, clinician, cryo, all_absent, registrar):
     photo = make_photo(result_check, clinician=clinician)
     final_check = make_check(course, kind=CheckKind.FINAL, days_ago=0, clinician=clinician)
     trichoscopy = make_trichoscopy(final_check, clinician=clinician, density=150, terminal="60.0")
+    from results.models import Review
+
+    review = Review.objects.create(
+        course=Course.objects.create(
+            patient=patient,
+            procedure=cryo,
+            location=patient.home_location,
+            session_count=10,
+            price_per_session=950,
+            discount_percent=10,
+            total_price=8550,
+            status="completed",
+            created_by=registrar,
+        ),
+        patient=patient,
+        procedure=cryo,
+        clinician=clinician,
+        rating=5,
+        display_name="Maria",
+    )
+    type(clinician).objects.filter(pk=clinician.pk).update(first_name="Anna", last_name="Orlova")
     return {
+        "review": review.pk,
+        "clinician": clinician.pk,
         "photo": photo.pk,
         "result-check": result_check.pk,
         "trichoscopy": trichoscopy.pk,
@@ -280,9 +311,14 @@ def _url(name, records):
         "results:trichoscopy-create": "result-check",
         "results:photo-upload": "result-check",
         "results:trichoscopy-amend": "trichoscopy",
+        "reviews:portal-write": "course",
+        "reviews:moderate": "review",
+        "public:clinician-reviews": "clinician",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
+    if name in {"public:gallery", "public:reviews"}:
+        return reverse(name, args=["cryomassage-contact"])
     if name == "reports:export":
         return reverse(name, args=["attendance", "csv"])
     if name in {"portal:session-cancel", "portal:session-move", "portal:session-confirm"}:
@@ -411,6 +447,9 @@ NOT_IN_MATRIX = {
     "consents:link-page": "the page after a signing link; tests/consents/test_pages.py",
     "portal:offer": "reached by a waiting-list offer's token; tests/scheduling/test_waitlist.py",
     "portal:offer-page": "the page after an offer's link; tests/scheduling/test_waitlist.py",
+    "public:photo": "a published photo by its public name; tests/results/test_public_gallery.py",
+    "reviews:write-landing": "reached by a review invitation's token; tests/results/test_reviews.py",
+    "reviews:write": "the page after an invitation's link; tests/results/test_reviews.py",
 }
 
 

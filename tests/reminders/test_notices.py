@@ -284,7 +284,8 @@ def test_the_scan_reads_notices_in_one_statement_whatever_their_number(course, r
     for session in course.sessions.order_by("-start")[:3]:
         session_move(actor=registrar, session=session, new_start=session.start + 2 * HOUR)
     offsets = 2  # the clinic's default reminder times: 24 h and 2 h
-    # offsets read, one per offset, aftercare, notices, warning reports (to the clinicians), waiting-list offers
-    with django_assert_num_queries(1 + offsets + 1 + 1 + 1 + 1):
+    # offsets read, one per offset, aftercare, notices, warning reports (to the clinicians), waiting-list offers,
+    # review invitations made, their messages
+    with django_assert_num_queries(1 + offsets + 1 + 1 + 1 + 1 + 2):
         reminders.scan()
     assert notices().count() == 6

@@ -18,17 +18,18 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from PIL import Image, ImageDraw
 
 from accounts.models import Location, User
-from consents.models import Consent, ConsentTemplate, Decision, Method, text_hash
-from consents.selectors import current_version, personal_data_version
+from consents.models import Consent, ConsentTemplate, Decision, Kind, Method, text_hash
+from consents.selectors import current_version, personal_data_version, publication_consented
 from consents.services import consent_record_in_clinic, personal_data_record
 from core.roles import Role
 from patients.models import Patient, Sex
 from patients.services import patient_register
 from procedures.models import Contraindication, Procedure, ResourceKind, Screening
 from procedures.services import ice_test_record, screening_sign
-from results.models import Check, CheckKind, PhotoZone
+from results.models import Check, CheckKind, Photo, PhotoZone, Review
 from results.models import Method as TrichoscopyMethod
-from results.services import check_create, photo_add
+from results.reviews import review_moderate, review_submit
+from results.services import check_create, photo_add, photo_set_publishable
 from results.validation import Figures, Reading
 from scheduling.models import (
     Certification,
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             self._today(staff["doctor"])
             self._nitrogen(location, staff["doctor"])
             self._results(location, staff["registrar"], staff["doctor"])
+            self._published(staff["doctor"], staff["admin"])
             codes = self._admin_recovery_codes(staff["admin"])
         self.stdout.write(
             self.style.SUCCESS(
@@ -397,6 +399,35 @@ class Command(BaseCommand):
             check = check_create(actor=doctor, course=course, kind=kind, taken_at=when, reading=reading)
             for zone, shade in ((PhotoZone.VERTEX, density), (PhotoZone.FRONTAL, density - 20)):
                 photo_add(actor=doctor, check=check, zone=zone, upload=_demo_photo(shade))
+
+    def _published(self, doctor, admin):
+        """The results patient's vertex photos on the public gallery (/results/cryomassage-contact/): marked
+        publishable, the publication consent signed in the clinic; her review approved (/reviews/...)."""
+        patient = Patient.objects.get(phone=RESULTS_PHONE)
+        course = Course.objects.filter(patient=patient, status=CourseStatus.COMPLETED).first()
+        if course is None or Review.objects.filter(course=course).exists():
+            return
+        for photo in Photo.objects.filter(patient=patient, zone=PhotoZone.VERTEX, publishable=False):
+            photo_set_publishable(actor=doctor, photo=photo, publishable=True)
+        if not publication_consented(patient):
+            form = ConsentTemplate.objects.get(kind=Kind.PUBLICATION)
+            version = current_version(form)
+            consent_record_in_clinic(
+                actor=doctor,
+                patient=patient,
+                template=form,
+                version_id=version.pk,
+                shown_hash=text_hash(version.text("ru")),
+                language="ru",
+                decision=Decision.SIGNED,
+                typed_name=patient.full_name,
+                ticked=True,
+                witnessed=True,
+            )
+        review = review_submit(
+            patient=patient, course=course, rating=5, comment="Волосы стали гуще, врач всё объяснял. Спасибо!"
+        )
+        review_moderate(actor=admin, review=review, decision="approved")
 
 
 def _demo_photo(shade: int) -> ContentFile:
