@@ -48,7 +48,7 @@ from ..models import (
     WaitlistVia,
 )
 from ..planner import Plan, Rules, count_problems
-from .common import BookingConflict, SessionSpec, require
+from .common import BookingConflict, SessionSpec, eligibility_check, require
 from .courses import active_course_problems, course_book, course_preview
 from .freed import FreedSlot, queue_offers
 from .replacements import replacement_book, replacement_plan
@@ -229,6 +229,10 @@ def offer_plan(entry: WaitlistEntry, *, start, clinician_id) -> Plan | None:
     if entry.replaces_id is not None:
         return replacement_plan(entry, start=start, clinician_id=clinician_id)
     tz = entry.location.tz
+    if eligibility_check(entry.patient, entry.procedure, tz, course_start=start)(start):
+        # Not eligible at the first session: the planner would refuse the course too. Asking the
+        # eligibility function alone first is what keeps a long list cheap (see `make bench`).
+        return None
     local = start.astimezone(tz)
     plan = course_preview(
         patient=entry.patient,

@@ -170,7 +170,8 @@ def test_the_offer_page_says_which_session_it_replaces(
     client = Client()
     page = client.get(client.get(reverse("portal:offer", args=[offer_token(offer)]))["Location"])
     assert page.status_code == 200
-    assert "It replaces" in page.content.decode() and page.content.decode().count("<li>") == 1
+    content = page.content.decode()  # in the patient's language: Russian
+    assert "Вместо" in content and "вашего отменённого сеанса" in content and content.count("<li>") == 1
     assert client.post(reverse("portal:offer-page"), {"action": "accept"}).status_code == 200
     assert Session.objects.filter(replaces=anna["third"], start=freed.start).exists()
 
