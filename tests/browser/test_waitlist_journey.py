@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from reminders import services as reminders
-from scheduling.models import Course, WaitlistEntry, WaitlistStatus
+from scheduling.models import Course, WaitlistEntry, WaitlistOffer, WaitlistStatus
 from scheduling.services import session_cancel
 
 from ..factories import PASSWORD
@@ -23,7 +23,7 @@ def test_the_desk_adds_a_patient_a_session_is_cancelled_and_she_accepts_the_offe
 ):
     holder = cleared(clinician, cryo, location)
     course = book_course(registrar, holder, cryo, location, first_day=next_weekday(0, location.tz, after_days=7))
-    waiting = cleared(clinician, cryo, location, email="vera@example.org", preferred_language="en")
+    waiting = cleared(clinician, cryo, location, email="vera@example.org", preferred_language="en", consent_sms=False)
 
     sign_in(page, live_server.url, registrar.username, PASSWORD)
     page.goto(f"{live_server.url}{waiting.get_absolute_url()}")
@@ -36,8 +36,10 @@ def test_the_desk_adds_a_patient_a_session_is_cancelled_and_she_accepts_the_offe
 
     first = course.sessions.order_by("start").first()
     session_cancel(actor=registrar, session=first, reason="ill")  # the time is offered as the cancel commits
+    reminders.scan()  # the minute's tick: the open offer becomes its message
     for ids in reminders.enqueue():
         reminders.send_batch(ids)
+    assert WaitlistOffer.objects.filter(entry=entry).exists()
     [email] = [m for m in mail.outbox if m.to == ["vera@example.org"]]
     link = re.search(r"http://\S+(/portal/offers/\S+/)", email.body).group(1)
 
