@@ -666,7 +666,7 @@ def bench_waitlist():
 
 def _print_waitlist(results) -> None:
     print(
-        f"\n{'waiting list: a freed time matched (planner per fitting entry)':<64} {'queries':>7} {'median ms':>9} {'p95 ms':>7}  offers"
+        f"\n{'waiting list: a freed time matched, 3 offers made':<64} {'queries':>7} {'median ms':>9} {'p95 ms':>7}  offers"
     )
     for size in WAITLIST_SIZES.values():
         queries, median, p95, made = results[size]

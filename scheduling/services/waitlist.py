@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import itertools
 import secrets
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from django.utils.translation import gettext as _
 from accounts.locations import user_works_at
 from audit.models import Action
 from audit.services import audit_record
+from procedures.eligibility import ClinicalFacts, eligibility, load_clinical_facts_bulk
 
 from ..locks import lock_location_schedule, lock_waitlist_offers
 from ..models import (
@@ -221,15 +223,16 @@ def fitting_entries(*, location_id: int, procedure_id: int, clinician_id: int, s
 _REPLACEMENTS_FIRST = Case(When(replaces__isnull=False, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
-def offer_plan(entry: WaitlistEntry, *, start, clinician_id) -> Plan | None:
+def offer_plan(entry: WaitlistEntry, *, start, clinician_id, eligible: bool = False) -> Plan | None:
     """The course the planner proposes for this entry from this time, or None if it cannot start exactly then.
 
     For a course's own replacement: the one session that would replace the cancelled one then.
+    `eligible`: the caller has asked the eligibility function about the first session already.
     """
     if entry.replaces_id is not None:
         return replacement_plan(entry, start=start, clinician_id=clinician_id)
     tz = entry.location.tz
-    if eligibility_check(entry.patient, entry.procedure, tz, course_start=start)(start):
+    if not eligible and eligibility_check(entry.patient, entry.procedure, tz, course_start=start)(start):
         # Not eligible at the first session: the planner would refuse the course too. Asking the
         # eligibility function alone first is what keeps a long list cheap (see `make bench`).
         return None
@@ -249,6 +252,37 @@ def offer_plan(entry: WaitlistEntry, *, start, clinician_id) -> Plan | None:
     if first.start != start or first.clinician_id != clinician_id:
         return None
     return plan
+
+
+_CHUNK = 25  # entries read, and their clinical facts loaded, at a time: most slots fill from the first few
+
+
+def _eligible_at(entries, start, tz):
+    """The entries whose patient the eligibility function clears for a first session at `start`.
+
+    Read lazily in chunks, with each chunk's clinical facts in one fixed set of queries: an
+    ineligible patient costs no query of its own, and a slot filled early reads no further.
+    """
+    chunk = []
+    for entry in itertools.chain(entries.iterator(chunk_size=_CHUNK), [None]):
+        if entry is not None:
+            chunk.append(entry)
+            if len(chunk) < _CHUNK:
+                continue
+        facts = load_clinical_facts_bulk([e.patient_id for e in chunk])
+        for ready in chunk:
+            procedure = ready.procedure
+            decision = eligibility(
+                patient=ready.patient,
+                procedure=procedure,
+                when=start,
+                facts=facts.get(ready.patient_id, ClinicalFacts((), ())),
+                tz=tz,
+                valid_at=start if procedure.records_cover_course else None,
+            )
+            if ready.replaces_id is not None or not decision.reasons:
+                yield ready  # a replacement's eligibility is asked by its own planner, with its course's start
+        chunk = []
 
 
 def _offered_today(patient_id: int, now, tz) -> int:
@@ -282,13 +316,13 @@ def waitlist_offer_slot(
         entries = fitting_entries(
             location_id=location_id, procedure_id=procedure_id, clinician_id=clinician_id, start=start, end=end, tz=tz
         )
-        for entry in entries:
+        for entry in _eligible_at(entries, start, tz):
             if room <= 0:
                 break
             if _offered_today(entry.patient_id, now, tz) >= settings.WAITLIST_OFFERS_PER_PATIENT_PER_DAY:
                 continue
-            if offer_plan(entry, start=start, clinician_id=clinician_id) is None:
-                continue  # not eligible, or no course would plan from this time: never offered
+            if offer_plan(entry, start=start, clinician_id=clinician_id, eligible=True) is None:
+                continue  # no course (or replacement) would plan from this time: never offered
             made.append(_offer_create(entry, session=session, start=start, end=end, clinician_id=clinician_id, now=now))
             room -= 1
         if made and made[0].expires_at < start:  # when these expire, the next in line may have the time
