@@ -87,3 +87,44 @@ def test_the_sweep_is_a_beat_task_every_five_minutes(offered):
     assert (task.interval.every, task.interval.period, task.enabled) == (5, "minutes", True)
     WaitlistOffer.objects.filter(pk=offered.pk).update(expires_at=timezone.now())
     assert waitlist_sweep.apply().get() == 1
+
+
+def test_ineligible_entries_ahead_cost_no_queries_of_their_own(
+    clinic, registrar, clinician, cryo, location, django_capture_on_commit_callbacks
+):
+    """Matching a time reads the fitting entries in chunks: 40 patients never screened ahead of the one
+    who is eligible cost no more queries than 4 do, but for one more chunk's reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scheduling.services.waitlist import waitlist_offer_slot
+
+    from ..factories import PatientFactory
+
+    course = holder_course(registrar, clinician, cryo, location)
+    freed = course.sessions.order_by("start").first()
+    with django_capture_on_commit_callbacks(execute=False):
+        session_cancel(actor=registrar, session=freed, reason="ill")
+    slot = {
+        "session_id": freed.pk,
+        "location_id": location.pk,
+        "procedure_id": cryo.pk,
+        "clinician_id": freed.clinician_id,
+        "start": freed.start,
+        "end": freed.end,
+    }
+
+    def queries_with(ahead: int) -> int:
+        for _ in range(ahead):
+            join(registrar, PatientFactory(home_location=location), cryo, location)
+        waiting = cleared(clinician, cryo, location)
+        join(registrar, waiting, cryo, location)
+        with CaptureQueriesContext(connection) as ctx:
+            [offer] = waitlist_offer_slot(**slot)
+        assert offer.entry.patient == waiting
+        WaitlistOffer.objects.all().delete()
+        type(offer.entry).objects.all().update(status="withdrawn")
+        return len(ctx.captured_queries)
+
+    few, many = queries_with(4), queries_with(40)
+    assert many - few <= 3 * 2  # one more chunk (entries, facts) for each 25 entries, nothing per entry
