@@ -180,3 +180,31 @@ def test_the_desk_sees_the_replacement_on_the_waiting_list(anna, as_registrar):
     page = as_registrar.get(reverse("scheduling:waitlist"))
     assert page.status_code == 200
     assert "replaces the cancelled session" in page.content.decode()
+
+
+def test_the_replacement_offer_letter_says_it_replaces_a_cancelled_session(
+    anna, registrar, clinician, cryo, location, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from reminders import services as reminders
+
+    course = anna["course"]
+    type(course.patient).objects.filter(pk=course.patient_id).update(
+        email="anna@example.org", consent_sms=False, preferred_language="en"
+    )
+    _free_at(
+        registrar,
+        clinician,
+        cryo,
+        location,
+        _after_the_course(course, location),
+        12,
+        django_capture_on_commit_callbacks,
+    )
+    reminders.scan()
+    for ids in reminders.enqueue():
+        reminders.send_batch(ids)
+    [email] = [m for m in mail.outbox if m.to == ["anna@example.org"] and "freed up" in m.subject]
+    assert "can replace the session of your course you cancelled" in email.body
+    assert "See the time and accept" in email.body
