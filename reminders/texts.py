@@ -181,21 +181,34 @@ def _offer_letter(dispatch: Dispatch, now=None) -> Letter:
             subject=_("A time has freed up: %(procedure)s on %(when)s")
             % {"procedure": entry.procedure.name, "when": date_format(local, pgettext("email subject", "j E, H:i"))},
             name=entry.patient.full_name,
-            paragraphs=[
-                _("You are on our waiting list. A time has freed up; the first to accept it gets it."),
-            ],
+            paragraphs=[_offer_opening(entry)],
             facts=[
                 (_("Procedure"), entry.procedure.name),
-                (_("First session"), dates.long_date(local, weekday=True, time=True)),
+                (
+                    _("Session") if entry.replaces_id else _("First session"),
+                    dates.long_date(local, weekday=True, time=True),
+                ),
                 (_("Clinician"), str(offer.clinician)),
                 (_("Where"), f"{entry.location.name}, {entry.location.address}"),
                 (_("The offer stands until"), dates.long_date(expires, time=True)),
             ],
             notes=[_("If the time does not suit you, do nothing or decline: you stay on the waiting list.")],
-            action=(_("See the course and accept"), offer_link(offer)),
+            action=(
+                _("See the time and accept") if entry.replaces_id else _("See the course and accept"),
+                offer_link(offer),
+            ),
             location=entry.location,
             now=now,
         )
+
+
+def _offer_opening(entry) -> str:
+    if entry.replaces_id:  # a course's own replacement (scheduling.services.replacements)
+        return _(
+            "A time has freed up that can replace the session of your course you cancelled; "
+            "the first to accept it gets it."
+        )
+    return _("You are on our waiting list. A time has freed up; the first to accept it gets it.")
 
 
 def _offer_sms(dispatch: Dispatch) -> str:

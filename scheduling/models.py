@@ -862,6 +862,7 @@ class WaitlistStatus(models.TextChoices):
 class WaitlistVia(models.TextChoices):
     DESK = "desk", _("the front desk")
     PORTAL = "portal", _("the portal")
+    COURSE = "course", _("a cancelled session of the course")
 
 
 class WaitlistEntry(models.Model):
@@ -893,6 +894,11 @@ class WaitlistEntry(models.Model):
     created_at = models.DateTimeField(_("waiting since"), default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # A course's own replacement: the cancelled session this entry waits to replace (one session of
+    # that course, at a freed time that keeps its spacing). Such entries are offered a time first.
+    replaces = models.OneToOneField(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist_replacement"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -922,7 +928,7 @@ class WaitlistEntry(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["patient", "procedure"],
-                condition=Q(status="waiting"),
+                condition=Q(status="waiting", replaces__isnull=True),
                 name="waitlist_one_waiting_per_procedure",
                 violation_error_message=_("The patient is already on the waiting list for this procedure."),
             ),
@@ -963,6 +969,8 @@ class WaitlistOffer(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
     created_at = models.DateTimeField(_("offered at"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # When the sweep handed this expired offer's time to the next in line (claimed once, compare and swap).
+    passed_on_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,9 +1,10 @@
-"""Celery tasks of scheduling: the hourly look at every dewar's forecast; a freed time's waiting-list offers."""
+"""Celery tasks of scheduling: the hourly look at every dewar's forecast; a freed time's waiting-list offers,
+and the sweep that passes the times of expired offers on."""
 
 from celery import shared_task
 
 from .services.dewars import nitrogen_alerts_raise, nitrogen_alerts_send
-from .services.waitlist import waitlist_offer_slot
+from .services.waitlist import waitlist_offer_slot, waitlist_offers_pass_on
 
 
 @shared_task(name="scheduling.nitrogen_alerts", ignore_result=True)
@@ -26,3 +27,9 @@ def waitlist_offer(
         end=end,
     )
     return len(offers)
+
+
+@shared_task(name="scheduling.waitlist_sweep", ignore_result=True, soft_time_limit=240, time_limit=270)
+def waitlist_sweep() -> int:
+    """Every five minutes: the still-free times of expired offers go to the next waiting patients."""
+    return waitlist_offers_pass_on()

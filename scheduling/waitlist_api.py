@@ -49,6 +49,11 @@ class EntryOutSerializer(serializers.Serializer):
     via = serializers.ChoiceField(choices=WaitlistVia.choices)
     created_at = serializers.DateTimeField()
     course = serializers.IntegerField(source="course_id", allow_null=True)
+    replaces = serializers.IntegerField(
+        source="replaces_id",
+        allow_null=True,
+        help_text="A course's own replacement: the cancelled session it replaces (offered freed times first).",
+    )
     offers = OfferOutSerializer(source="offers.all", many=True)
 
 

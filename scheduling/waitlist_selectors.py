@@ -11,9 +11,9 @@ from .models import WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 def _with_offers(entries):
     offers = WaitlistOffer.objects.select_related("clinician").order_by("created_at", "id")
-    return entries.select_related("patient", "procedure", "location", "clinician", "course").prefetch_related(
-        Prefetch("offers", queryset=offers)
-    )
+    return entries.select_related(
+        "patient", "procedure", "location", "clinician", "course", "replaces"
+    ).prefetch_related(Prefetch("offers", queryset=offers))
 
 
 def waitlist_visible_to(user, *, status: str | None = WaitlistStatus.WAITING, location_id: int | None = None):

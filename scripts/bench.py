@@ -7,6 +7,7 @@ Data (built once, in the database `clinic_bench` beside DATABASE_URL's): 50 loca
 room bookings. Location "Bench 0" has 200 sessions on every one of the 100 filled days.
 
     python scripts/bench.py reports   # just the reports: each for a month, one location and all 50
+    python scripts/bench.py waitlist  # just the waiting list: a freed time against 1,000 and 10,000 entries
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "clinic_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "clinic_bench")  # a helper's own copy: BENCH_DB=clinic_x_bench
 LOCATIONS, CLINICIANS_PER_LOCATION, SLOTS_PER_DAY, DAYS = 50, 10, 20, 100
 PATIENTS = 100_000
 
@@ -558,6 +559,149 @@ def bench_reports():
     return results
 
 
+WAITLIST_SIZES = {"Bench 1": 1_000, "Bench 2": 10_000}  # entries waiting at each location
+
+WAITLIST_PATIENTS_SQL = """
+INSERT INTO patients_patient (full_name, date_of_birth, sex, phone, phone_digits, email, preferred_language,
+                              consent_sms, consent_email, notes, home_location_id, created_at, updated_at)
+SELECT 'Ожидающая ' || %(tag)s || ' ' || p, date '1970-01-01' + (p %% 15000), 'female',
+       '+7901' || lpad(p::text, 7, '0'), '901' || lpad(p::text, 7, '0'), '', 'ru', true, false, '',
+       %(location)s, now(), now()
+FROM generate_series(0, %(count)s - 1) p;
+"""
+
+
+def _waitlist_build(name: str, size: int, day: datetime.date):
+    """`size` waiting entries at location `name`, in order of waiting, made once.
+
+    One in ten fits the freed time (any day, any time); the others wait for other weekdays or for an
+    evening window. One fitting patient in five is screened and ice-tested: the other four are not
+    eligible, and the planner asks the eligibility function about each before it is skipped.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import Location
+    from patients.models import Patient
+    from procedures.models import Procedure, ResourceKind
+    from scheduling.models import Resource, WaitlistEntry
+
+    location = Location.objects.get(name=name)
+    cryo = Procedure.objects.get(slug="cryomassage-contact")
+    tag = f"лист{size}"
+    # The bench's courses are written without a dewar; a course planned here needs one.
+    Resource.objects.get_or_create(
+        location=location, name="Bench dewar", defaults={"kind": ResourceKind.objects.get(slug="nitrogen-dewar")}
+    )
+    if WaitlistEntry.objects.filter(location=location).count() >= size:
+        return location
+    print(f"[bench] putting {size:,} patients on the waiting list at {name} (once)", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(WAITLIST_PATIENTS_SQL, {"tag": tag, "count": size, "location": location.pk})
+    patients = list(Patient.objects.filter(full_name__startswith=f"Ожидающая {tag} ").order_by("pk"))
+    now = timezone.now()
+    other_days = [d for d in range(7) if d != day.weekday()]
+    entries = []
+    for j, patient in enumerate(patients):
+        fits = j % 10 == 0
+        entries.append(
+            WaitlistEntry(
+                patient=patient,
+                procedure=cryo,
+                location=location,
+                weekdays=[] if fits or j % 2 else other_days,
+                time_from=None if fits or not j % 2 else datetime.time(19),
+                earliest_on=timezone.localdate(),
+                latest_on=day + datetime.timedelta(days=30),
+                sessions=10,
+                via="desk",
+                created_at=now + datetime.timedelta(microseconds=j),
+            )
+        )
+    WaitlistEntry.objects.bulk_create(entries, batch_size=2000)
+    _make_eligible_for_cryomassage(Patient.objects.filter(pk__in=[p.pk for p in patients[::50]]))
+    return location
+
+
+def _waitlist_slot(place: dict, n: int) -> dict:
+    """The n-th freed time of a run: hours 09:00 to 18:00 with each clinician in turn (20 minutes)."""
+    start = datetime.datetime.combine(place["day"], datetime.time(9 + n % 10), tzinfo=place["location"].tz)
+    return {
+        "session_id": place["freed"].pk,
+        "location_id": place["location"].pk,
+        "procedure_id": place["freed"].course.procedure_id,
+        "clinician_id": place["doctors"][(n // 10) % len(place["doctors"])].pk,
+        "start": start,
+        "end": start + datetime.timedelta(minutes=20),
+    }
+
+
+def _waitlist_place(name: str, size: int) -> dict:
+    from django.db.models import Max
+
+    from accounts.models import User
+    from scheduling.models import Session
+
+    sessions = Session.objects.filter(location__name=name)
+    last = sessions.aggregate(last=Max("start"))["last"]
+    day = last.astimezone(datetime.UTC).date() + datetime.timedelta(days=5)
+    location = _waitlist_build(name, size, day)
+    doctors = list(User.objects.filter(locations=location, groups__name="clinician").order_by("pk"))
+    freed = sessions.select_related("course").order_by("pk").first()
+    return {"location": location, "day": day, "doctors": doctors, "freed": freed}
+
+
+def bench_waitlist():
+    """The waiting list: one freed time matched against 1,000 and 10,000 waiting entries, then the offers
+    made a second over a run of freed times (10,000 waiting). Offers are rolled back after each run.
+
+    The freed time is on a day after the filled ones (the planner must place the whole course from it);
+    each match makes the 3 offers a slot allows (WAITLIST_OFFERS_PER_SLOT).
+    """
+    from django.conf import settings
+    from django.db import transaction
+
+    from scheduling.services.waitlist import waitlist_offer_slot
+
+    results = {}
+    for name, size in WAITLIST_SIZES.items():
+        place = _waitlist_place(name, size)
+        made = []
+
+        def match(i, place=place, made=made):
+            with transaction.atomic():
+                made.append(len(waitlist_offer_slot(**_waitlist_slot(place, 0))))
+                transaction.set_rollback(True)
+
+        match(0)  # warm
+        results[size] = (*timed(match, 5), made[-1])
+    # Offers a second: freed times one after another, the offers kept until the run ends (each patient
+    # is offered once a day, so each slot goes further down the list).
+    count = int(os.environ.get("BENCH_WAITLIST_SLOTS", "20"))
+    with transaction.atomic():
+        started = time.perf_counter()
+        offers = sum(len(waitlist_offer_slot(**_waitlist_slot(place, n))) for n in range(count))
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    results["rate"] = (offers, count, offers / elapsed, settings.WAITLIST_OFFERS_PER_SLOT)
+    return results
+
+
+def _print_waitlist(results) -> None:
+    print(
+        f"\n{'waiting list: a freed time matched, 3 offers made':<64} {'queries':>7} {'median ms':>9} {'p95 ms':>7}  offers"
+    )
+    for size in WAITLIST_SIZES.values():
+        queries, median, p95, made = results[size]
+        print(
+            f"{f'{size:,} waiting (1 in 10 fits, 1 in 5 of those eligible)':<64} {queries:>7} {median:>9.1f} {p95:>7.1f}  {made}"
+        )
+    offers, slots, rate, per_slot = results["rate"]
+    print(
+        f"offers made over {slots} freed times, 10,000 waiting: {offers} offers, {rate:.1f} offers/s (≤ {per_slot} a slot)"
+    )
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -723,6 +867,9 @@ def main() -> int:
         queries, median, p95 = bench_cashier_day()
         print(f"cashier's day (300 payments): queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
         return 0
+    if sys.argv[1:] == ["waitlist"]:  # just the waiting list's figures
+        _print_waitlist(bench_waitlist())
+        return 0
     if sys.argv[1:] == ["reports"]:  # just the reports' figures
         _print_reports(bench_reports())
         return 0
@@ -746,6 +893,7 @@ def main() -> int:
     day_q, day_med, day_p95 = bench_cashier_day()
     n2_q, n2_med, n2_p95 = bench_nitrogen()
     reports = bench_reports()
+    waitlist = bench_waitlist()
     added, scan_ms, due, received, send_rate, noop_rates = bench_reminders()
     noop_rate = max(noop_rates)
     rows = [
@@ -822,6 +970,7 @@ def main() -> int:
         times = f"{float(med) / trivial_ms:.0f}x" if med else ""
         print(f"{name:<52} {q:>7} {med:>9} {times:>9} {p95:>7} {rate:>16}  {target}")
     _print_reports(reports)
+    _print_waitlist(waitlist)
     return 0
 
 

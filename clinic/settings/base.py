@@ -339,6 +339,8 @@ WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 2, minimum=1)
 WAITLIST_OFFERS_PER_SLOT = env_int("WAITLIST_OFFERS_PER_SLOT", 3, minimum=1)
 WAITLIST_OFFERS_PER_PATIENT_PER_DAY = env_int("WAITLIST_OFFERS_PER_PATIENT_PER_DAY", 1, minimum=1)
 WAITLIST_OFFER_DELIVERY = env_str("WAITLIST_OFFER_DELIVERY", "celery")
+# A cancelled session of a course under way waits for its own replacement, offered freed times first.
+WAITLIST_REPLACEMENT_FIRST = env_bool("WAITLIST_REPLACEMENT_FIRST", True)
 CONSENT_LINK_HOURS = env_int("CONSENT_LINK_HOURS", 72, minimum=1)  # a signing link sent by a registrar
 # Reviews (results/reviews.py): a completed course's one invitation goes this long after its last session
 # was recorded, and not for courses that ended longer ago than the window (the day this is switched on).

@@ -31,7 +31,7 @@ from .common import (
     rebook_resources,
     require,
 )
-from .freed import waitlist_slots_freed
+from .freed import replacement_entry_booked, waitlist_slots_freed
 
 OUTCOMES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
 
@@ -210,9 +210,16 @@ def _replacement_plan(course, session):
     )
 
 
-def session_replace(*, actor, session: Session, request=None) -> Session:
-    """Append a session at the end of the course for a cancelled or missed one, keeping the count."""
-    require(actor, "booking.manage")
+def session_replace(*, actor, session: Session, request=None, proposed=None, waitlist_offer=None) -> Session:
+    """Append a session at the end of the course for a cancelled or missed one, keeping the count.
+
+    `proposed` with `waitlist_offer` (accepted, claimed in the caller's transaction): the patient took
+    a freed time offered as this session's replacement (services.replacements); it stands in for the
+    registrar and for the planner's end-of-course proposal. Either way the session's own waiting-list
+    replacement entry is then booked.
+    """
+    if waitlist_offer is None or waitlist_offer.status != "accepted":
+        require(actor, "booking.manage")
     course = session.course
     if session.status not in (SessionStatus.CANCELLED, SessionStatus.NO_SHOW):
         raise ValidationError(_("Only a cancelled or missed session can be replaced."), code="not_replaceable")
@@ -220,10 +227,11 @@ def session_replace(*, actor, session: Session, request=None) -> Session:
         raise ValidationError(_("The course is cancelled: no session can be added to it."), code="course_cancelled")
     if Session.objects.filter(replaces=session).exists():
         raise ValidationError(_("This session has already been replaced."), code="already_replaced")
-    plan = _replacement_plan(course, session)
-    if not plan.bookable:
-        raise coded(plan.problems + [r for s in plan.sessions for r in s.ineligible], "not_bookable")
-    proposed = plan.sessions[0]
+    if proposed is None:
+        plan = _replacement_plan(course, session)
+        if not plan.bookable:
+            raise coded(plan.problems + [r for s in plan.sessions for r in s.ineligible], "not_bookable")
+        proposed = plan.sessions[0]
     try:
         with transaction.atomic():
             lock_location_schedule(course.location_id)
@@ -240,6 +248,7 @@ def session_replace(*, actor, session: Session, request=None) -> Session:
             rebook_resources(new, proposed.resource_ids)
             check_clashes_now()
             Course.objects.filter(pk=course.pk).update(status=CourseStatus.ACTIVE)
+            replacement_entry_booked(session, course)
             plan_change_record(actor=actor, kind=PlanChangeKind.ADDED, entries=[(new.pk, None, new.start)])
             audit_record(
                 request=request,

@@ -9,6 +9,10 @@
   `waitlist_offer_slot` finds the waiting entries that fit, in order of waiting, and asks the
   planner (course_preview, which asks the eligibility function) for a course whose first session
   starts exactly then with that clinician; a patient it cannot plan for is skipped, never offered.
+- A cancelled session of a course under way waits for its own replacement (services.replacements):
+  such entries are offered a fitting time before the patients waiting for a course.
+- An offer that expires passes its time on: at its eta on a worker, and in any mode through the
+  beat sweep `waitlist_offers_pass_on`, which claims each expired offer once (compare and swap).
 - `waitlist_offer_accept` claims the offer with a compare-and-swap and books through course_book in
   the same transaction; the exclusion constraints have the last word, and a loser is told the time
   was taken and stays on the list.
@@ -19,13 +23,14 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import itertools
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -33,6 +38,7 @@ from django.utils.translation import gettext as _
 from accounts.locations import user_works_at
 from audit.models import Action
 from audit.services import audit_record
+from procedures.eligibility import ClinicalFacts, eligibility, load_clinical_facts_bulk
 
 from ..locks import lock_location_schedule, lock_waitlist_offers
 from ..models import (
@@ -44,9 +50,10 @@ from ..models import (
     WaitlistVia,
 )
 from ..planner import Plan, Rules, count_problems
-from .common import BookingConflict, SessionSpec, require
+from .common import BookingConflict, SessionSpec, eligibility_check, require
 from .courses import active_course_problems, course_book, course_preview
 from .freed import FreedSlot, queue_offers
+from .replacements import replacement_book, replacement_plan
 
 TOKEN_SALT = "scheduling.waitlist-offer"
 
@@ -206,14 +213,29 @@ def fitting_entries(*, location_id: int, procedure_id: int, clinician_id: int, s
         .filter(Q(time_from__isnull=True) | Q(time_from__lte=local_start.time()))
         .filter(Q(time_to__isnull=True) | Q(time_to__gte=local_end.time()))
         .exclude(offers__start=start, offers__clinician_id=clinician_id)  # offered this time once already
-        .select_related("patient", "procedure", "location")
-        .order_by("created_at", "id")
+        .select_related("patient", "procedure", "location", "replaces__course__location", "replaces__course__patient")
+        .select_related("replaces__course__procedure")
+        .order_by(_REPLACEMENTS_FIRST, "created_at", "id")
     )
 
 
-def offer_plan(entry: WaitlistEntry, *, start, clinician_id) -> Plan | None:
-    """The course the planner proposes for this entry from this time, or None if it cannot start exactly then."""
+# A course's own replacement first, then the patients waiting for a course; each in order of waiting.
+_REPLACEMENTS_FIRST = Case(When(replaces__isnull=False, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def offer_plan(entry: WaitlistEntry, *, start, clinician_id, eligible: bool = False) -> Plan | None:
+    """The course the planner proposes for this entry from this time, or None if it cannot start exactly then.
+
+    For a course's own replacement: the one session that would replace the cancelled one then.
+    `eligible`: the caller has asked the eligibility function about the first session already.
+    """
+    if entry.replaces_id is not None:
+        return replacement_plan(entry, start=start, clinician_id=clinician_id)
     tz = entry.location.tz
+    if not eligible and eligibility_check(entry.patient, entry.procedure, tz, course_start=start)(start):
+        # Not eligible at the first session: the planner would refuse the course too. Asking the
+        # eligibility function alone first is what keeps a long list cheap (see `make bench`).
+        return None
     local = start.astimezone(tz)
     plan = course_preview(
         patient=entry.patient,
@@ -232,6 +254,37 @@ def offer_plan(entry: WaitlistEntry, *, start, clinician_id) -> Plan | None:
     return plan
 
 
+_CHUNK = 25  # entries read, and their clinical facts loaded, at a time: most slots fill from the first few
+
+
+def _eligible_at(entries, start, tz):
+    """The entries whose patient the eligibility function clears for a first session at `start`.
+
+    Read lazily in chunks, with each chunk's clinical facts in one fixed set of queries: an
+    ineligible patient costs no query of its own, and a slot filled early reads no further.
+    """
+    chunk = []
+    for entry in itertools.chain(entries.iterator(chunk_size=_CHUNK), [None]):
+        if entry is not None:
+            chunk.append(entry)
+            if len(chunk) < _CHUNK:
+                continue
+        facts = load_clinical_facts_bulk([e.patient_id for e in chunk])
+        for ready in chunk:
+            procedure = ready.procedure
+            decision = eligibility(
+                patient=ready.patient,
+                procedure=procedure,
+                when=start,
+                facts=facts.get(ready.patient_id, ClinicalFacts((), ())),
+                tz=tz,
+                valid_at=start if procedure.records_cover_course else None,
+            )
+            if ready.replaces_id is not None or not decision.reasons:
+                yield ready  # a replacement's eligibility is asked by its own planner, with its course's start
+        chunk = []
+
+
 def _offered_today(patient_id: int, now, tz) -> int:
     midnight = datetime.datetime.combine(timezone.localdate(now, timezone=tz), datetime.time(), tzinfo=tz)
     return WaitlistOffer.objects.filter(entry__patient_id=patient_id, created_at__gte=midnight).count()
@@ -248,6 +301,10 @@ def waitlist_offer_slot(
     with transaction.atomic():
         lock_waitlist_offers()
         WaitlistOffer.objects.filter(status=OfferStatus.OFFERED, expires_at__lte=now).update(status=OfferStatus.EXPIRED)
+        # This look at the time passes on its expired offers: the sweep need not pass them on again.
+        WaitlistOffer.objects.filter(
+            start=start, clinician_id=clinician_id, status=OfferStatus.EXPIRED, passed_on_at__isnull=True
+        ).update(passed_on_at=now)
         if start <= now:
             return []
         session = Session.objects.select_related("location").get(pk=session_id)
@@ -259,13 +316,13 @@ def waitlist_offer_slot(
         entries = fitting_entries(
             location_id=location_id, procedure_id=procedure_id, clinician_id=clinician_id, start=start, end=end, tz=tz
         )
-        for entry in entries:
+        for entry in _eligible_at(entries, start, tz):
             if room <= 0:
                 break
             if _offered_today(entry.patient_id, now, tz) >= settings.WAITLIST_OFFERS_PER_PATIENT_PER_DAY:
                 continue
-            if offer_plan(entry, start=start, clinician_id=clinician_id) is None:
-                continue  # not eligible, or no course would plan from this time: never offered
+            if offer_plan(entry, start=start, clinician_id=clinician_id, eligible=True) is None:
+                continue  # no course (or replacement) would plan from this time: never offered
             made.append(_offer_create(entry, session=session, start=start, end=end, clinician_id=clinician_id, now=now))
             room -= 1
         if made and made[0].expires_at < start:  # when these expire, the next in line may have the time
@@ -381,6 +438,8 @@ def _accepted(offer: WaitlistOffer, request, now) -> OfferAnswer:
         record=offer,
         detail={"accepted": True, "course": course.pk},
     )
+    if entry.replaces_id is not None:
+        return OfferAnswer(True, _("The session is booked in your course. See you soon!"), course)
     return OfferAnswer(True, _("The course is booked. See you soon!"), course)
 
 
@@ -388,6 +447,8 @@ def _book(entry: WaitlistEntry, offer: WaitlistOffer, request):
     plan = offer_plan(entry, start=offer.start, clinician_id=offer.clinician_id)
     if plan is None:
         raise ValidationError(_("The course can no longer start at this time."), code="not_bookable")
+    if entry.replaces_id is not None:
+        return replacement_book(entry, offer, plan, request)
     return course_book(
         actor=None,
         patient=entry.patient,
@@ -429,3 +490,57 @@ def _declined(offer: WaitlistOffer, request, now) -> WaitlistOffer:
         transaction.on_commit(lambda: queue_offers(slot))
     offer.refresh_from_db()
     return offer
+
+
+# ---------------------------------------------------------------- expired offers: the sweep
+
+
+def waitlist_offers_pass_on(*, now=None, limit: int = 500) -> int:
+    """The beat sweep: each still-future time whose offers expired goes to the next in line, once.
+
+    Works without a worker's eta (inline mode, a lost task). Each slot's expired offers are claimed
+    with a compare-and-swap on `passed_on_at` in the transaction that makes the new offers, so two
+    sweeps, or a sweep run twice, pass a time on once. A booked time gets no offers: the planner
+    cannot place it. Returns the number of offers made.
+    """
+    now = now or timezone.now()
+    WaitlistOffer.objects.filter(status=OfferStatus.OFFERED, expires_at__lte=now).update(status=OfferStatus.EXPIRED)
+    due = (
+        WaitlistOffer.objects.filter(status=OfferStatus.EXPIRED, passed_on_at__isnull=True, start__gt=now)
+        .select_related("entry")
+        .order_by("start", "id")[:limit]
+    )
+    slots: dict[tuple, tuple[FreedSlot, list[int]]] = {}
+    for offer in due:
+        key = (offer.start, offer.clinician_id)
+        slot = FreedSlot(
+            offer.freed_session_id,
+            offer.entry.location_id,
+            offer.entry.procedure_id,
+            offer.clinician_id,
+            offer.start,
+            offer.end,
+        )
+        slots.setdefault(key, (slot, []))[1].append(offer.pk)
+    made = 0
+    for slot, ids in slots.values():
+        with transaction.atomic():
+            if not WaitlistOffer.objects.filter(pk__in=ids, passed_on_at__isnull=True).update(passed_on_at=now):
+                continue  # another sweep, or the slot's own eta task, passed it on first
+            if WaitlistOffer.objects.filter(
+                start=slot.start, clinician_id=slot.clinician_id, status=OfferStatus.ACCEPTED
+            ).exists():
+                continue  # taken from the list: booked
+            made += len(waitlist_offer_slot(**_slot_kwargs(slot), now=now))
+    return made
+
+
+def _slot_kwargs(slot: FreedSlot) -> dict:
+    return {
+        "session_id": slot.session_id,
+        "location_id": slot.location_id,
+        "procedure_id": slot.procedure_id,
+        "clinician_id": slot.clinician_id,
+        "start": slot.start,
+        "end": slot.end,
+    }
