@@ -2,7 +2,8 @@
 
 The figures are medical records (kept, as screenings are); a photo shows the person, so its
 files (the picture and its thumbnail) are deleted from the storage once the anonymisation
-commits, and the row keeps that it existed (`erased_at`), its zone and digest.
+commits, and the row keeps that it existed (`erased_at`), its zone and digest. A review keeps its
+rating (the average stays true) but loses its words and its signature, which may identify her.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from patients.data_protection import when
 
-from .models import Check, Photo, Trichoscopy
+from .models import Check, Photo, Review, Trichoscopy
 
 
 def results_export(patient) -> dict:
@@ -28,6 +29,19 @@ def results_export(patient) -> dict:
         "results_checks": [_check(c) for c in checks],
         "trichoscopies": [_trichoscopy(t) for t in versions],
         "results_photos": [_photo(p) for p in photos],
+        "reviews": [_review(r) for r in Review.objects.filter(patient=patient).order_by("created_at", "id")],
+    }
+
+
+def _review(r) -> dict:
+    return {
+        "id": r.pk,
+        "course": r.course_id,
+        "rating": r.rating,
+        "comment": r.comment,
+        "display_name": r.display_name,
+        "status": r.status,
+        "created_at": when(r.created_at),
     }
 
 
@@ -89,8 +103,13 @@ def _photo(p) -> dict:
     }
 
 
+ANONYMOUS_REVIEWER = "—"
+
+
 def results_erase(patient) -> None:
-    """The photos' files are deleted after the commit (a rolled-back anonymisation keeps them); rows stay."""
+    """The photos' files are deleted after the commit (a rolled-back anonymisation keeps them); rows
+    stay. Reviews keep their rating only."""
+    Review.objects.filter(patient=patient).update(comment="", display_name=ANONYMOUS_REVIEWER)
     photos = list(Photo.objects.filter(patient=patient, erased_at=None))
     if not photos:
         return

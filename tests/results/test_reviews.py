@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from patients.models import Patient
+from records.services import anonymise_patient, export_patient
 from reminders import services as reminders
 from reminders.models import Dispatch, DispatchStatus
 from results import reviews
@@ -380,3 +381,12 @@ def test_the_moderation_list_reads_in_a_fixed_number_of_queries_and_is_audited(r
     event = AuditEvent.objects.filter(record_type="results.review").latest("at")
     approved = Review.objects.filter(status=ReviewStatus.APPROVED).values_list("pk", flat=True)
     assert sorted(event.detail["ids"]) == sorted(approved) and len(approved) == 3
+
+
+def test_the_export_holds_her_review_and_anonymisation_keeps_only_its_rating(done, administrator):
+    review = reviews.review_submit(patient=done.patient, course=done, rating=4, comment="Волосы гуще, спасибо Анне")
+    exported = export_patient(actor=administrator, patient=done.patient)
+    assert [(r["rating"], r["comment"]) for r in exported["reviews"]] == [(4, "Волосы гуще, спасибо Анне")]
+    anonymise_patient(actor=administrator, patient=done.patient, reason="Written request")
+    review.refresh_from_db()
+    assert (review.rating, review.comment, review.display_name) == (4, "", "—")
