@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
@@ -137,20 +137,24 @@ def cashier_day(*, location, day: datetime.date):
 
 
 def course_balances(courses_with_sessions) -> dict[int, Balance]:
-    """Balances of several courses in two queries: pairs of (course, its sessions already read)."""
+    """Balances of several courses in one query: pairs of (course, its sessions already read)."""
     pairs = list(courses_with_sessions)
-    ids = [course.pk for course, _ in pairs]
-    paid = dict(Payment.objects.filter(course_id__in=ids).values_list("course_id").annotate(t=Sum("amount")))
-    refunded = dict(Refund.objects.filter(course_id__in=ids).values_list("course_id").annotate(t=Sum("amount")))
+    sums = {
+        pk: (paid, refunded)
+        for pk, paid, refunded in Course.objects.filter(pk__in=[course.pk for course, _ in pairs])
+        .annotate(paid=_total_of(Payment), refunded=_total_of(Refund))
+        .values_list("pk", "paid", "refunded")
+    }
     return {
-        course.pk: course_balance(
-            course,
-            sessions=sessions,
-            paid=paid.get(course.pk, Decimal(0)),
-            refunded=refunded.get(course.pk, Decimal(0)),
-        )
+        course.pk: course_balance(course, sessions=sessions, paid=sums[course.pk][0], refunded=sums[course.pk][1])
         for course, sessions in pairs
     }
+
+
+def _total_of(model):
+    """A course's total of its payments (or refunds), 0 without any: a subquery of one course query."""
+    rows = model.objects.filter(course_id=OuterRef("pk")).order_by().values("course_id").annotate(t=Sum("amount"))
+    return Coalesce(Subquery(rows.values("t")), Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
 def paid_years(patient) -> list[int]:
