@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("billing.api_urls")),
     path("", include("portal.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("results.compare_api_urls")),
 ]
 
 urlpatterns = [
@@ -61,6 +62,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
     path("results/", include("results.urls")),
+    path("results/", include("results.compare_urls")),
     path("", include("consents.urls")),
     path("calendar/<str:secret>.ics", portal_views.feed_view, name="calendar-feed"),
     path("api/v1/", include(api_v1)),

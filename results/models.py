@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
@@ -25,6 +26,15 @@ from procedures.models import VersionedRecord, plausible_moment
 # The ranges the database refuses outside of (the forms explain them first: results.validation).
 DENSITY_MIN, DENSITY_MAX = 1, 700  # hairs per cm²: ~200-300 is usual, severe thinning far below
 DIAMETER_MIN, DIAMETER_MAX = 5, 200  # µm: vellus < 30, terminal above 40, coarse hair ~120
+
+
+def _with_limits(message: str, **limits):
+    """A message with its limits filled in when it is shown, in the language then active.
+
+    `_("...") % {...}` fills it in at import, in the importing process's language: once the Russian
+    was translated, makemigrations (which compares in English) saw the constraints changed.
+    """
+    return lazy(lambda: gettext(message) % limits, str)()
 
 
 def _english() -> bool:
@@ -251,14 +261,20 @@ class ZoneMeasurement(models.Model):
             models.CheckConstraint(
                 condition=Q(density__gte=DENSITY_MIN, density__lte=DENSITY_MAX),
                 name="measurement_density_range",
-                violation_error_message=_("Density must be from %(min)d to %(max)d hairs per cm².")
-                % {"min": DENSITY_MIN, "max": DENSITY_MAX},
+                violation_error_message=_with_limits(
+                    gettext_noop("Density must be from %(min)d to %(max)d hairs per cm²."),
+                    min=DENSITY_MIN,
+                    max=DENSITY_MAX,
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(mean_diameter=None) | Q(mean_diameter__gte=DIAMETER_MIN, mean_diameter__lte=DIAMETER_MAX),
                 name="measurement_diameter_range",
-                violation_error_message=_("The mean diameter must be from %(min)d to %(max)d µm.")
-                % {"min": DIAMETER_MIN, "max": DIAMETER_MAX},
+                violation_error_message=_with_limits(
+                    gettext_noop("The mean diameter must be from %(min)d to %(max)d µm."),
+                    min=DIAMETER_MIN,
+                    max=DIAMETER_MAX,
+                ),
             ),
             *[
                 models.CheckConstraint(

@@ -71,6 +71,11 @@ MATRIX = {
     # results: trichoscopy and photos are for clinicians (other locations, other patients: tests/results)
     "results:photo-file": (DENIED, DENIED, OK, DENIED, LOGIN),
     "results:photo-thumb": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results_compare:course": (DENIED, DENIED, OK, DENIED, LOGIN),  # before and after of a course
+    "results_compare:course-pdf": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "portal:results": (DENIED, DENIED, DENIED, OK, LOGIN),  # the patient's own (other patients: tests/results)
+    "portal:results-photo": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:results-photo-thumb": (DENIED, DENIED, DENIED, OK, LOGIN),
     "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
     # the patient portal: the patient's own session and course (other patients: tests/portal)
     "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
@@ -262,6 +267,10 @@ def _url(name, records):
         "portal:waitlist-withdraw": "waitlist-entry",
         "results:photo-file": "photo",
         "results:photo-thumb": "photo",
+        "portal:results-photo": "photo",
+        "portal:results-photo-thumb": "photo",
+        "results_compare:course": "course",
+        "results_compare:course-pdf": "course",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])
