@@ -12,8 +12,9 @@ from django.utils import timezone
 from results.models import Check, CheckKind, Photo
 
 from ..factories import PASSWORD
-from ..results.conftest import jpeg_bytes
+from ..results.conftest import jpeg_bytes, results_course  # noqa: F401  (a fixture)
 from .conftest import PHONE, book_course, shown, sign_in, sign_out
+from .test_phone import _assert_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -109,3 +110,27 @@ def test_a_clinician_records_a_first_and_a_last_check_on_a_phone_and_the_patient
     first_thumb = page.locator('.compare-pair [data-photo-side="before"] img').get_attribute("src")
     assert first_thumb.startswith("/portal/results/photos/")
     assert _no_sideways_scroll(page)
+
+
+def test_the_comparison_and_my_results_have_nothing_serious_for_axe_and_valid_html_on_a_phone(
+    browser,
+    live_server,
+    results_course,
+    clinician,
+    patient,
+    tmp_path,  # noqa: F811
+):
+    # bypass_csp: axe is injected as a script, which the app's CSP (rightly) refuses.
+    context = browser.new_context(locale="en-GB", viewport=PHONE, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, clinician.username, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('results_compare:course', args=[results_course.pk])}")
+    assert shown(page.get_by_text("+30 per cm²"))
+    _assert_clean(page, tmp_path, "results-compare")
+    sign_out(page)
+    sign_in(page, live_server.url, patient.user.username, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('portal:results')}")
+    assert shown(page.get_by_text("Плотность волос выросла со 150 до 180 на см² (+20 %)"))
+    _assert_clean(page, tmp_path, "portal-results")
+    context.close()
