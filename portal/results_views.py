@@ -42,8 +42,9 @@ def results_view(request):
                 "result": item.comparison,
                 "rows": table(item.comparison.zones),
                 "sentences": plain_sentences(item.comparison),
+                "prefix": f"results-{n}",  # the chart's ids, one set per course (an SVG id starts with a letter)
             }
-            for item in courses
+            for n, item in enumerate(courses, start=1)
         ]
         return no_store(render(request, "portal/results.html", {"patient": patient, "sections": sections}))
 
