@@ -8,6 +8,7 @@ from django.utils import timezone
 from scheduling.models import Course
 
 from . import selectors, sending, settling
+from .models import LinkStatus, PaymentLink
 
 
 @shared_task(name="billing.send_receipts", ignore_result=True, acks_late=True)
@@ -20,8 +21,12 @@ def send_receipts(ids: list[int]) -> None:
 
 @shared_task(name="billing.receipts_tick", ignore_result=True)
 def receipts_tick() -> int:
-    """The periodic sweep: settlement receipts for delivered sessions, then receipts whose retry is
-    due or whose worker died holding the claim."""
+    """The periodic sweep: unpaid payment links past their time marked expired, settlement receipts for
+    delivered sessions, then receipts whose retry is due or whose worker died holding the claim."""
+    # A webhook arriving later still records the money (it was paid); the page stops offering the link.
+    PaymentLink.objects.filter(status=LinkStatus.PENDING, expires_at__lte=timezone.now()).update(
+        status=LinkStatus.EXPIRED
+    )
     for course in Course.objects.filter(pk__in=selectors.courses_to_settle()):
         settling.course_settle(course=course)
     ids = sending.due_ids(timezone.now())

@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("procedures.api_urls")),
     path("", include("scheduling.api_urls")),
     path("", include("billing.api_urls")),
+    path("", include("results.api_urls")),
     path("", include("portal.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("results.compare_api_urls")),

@@ -1,11 +1,13 @@
 """The API's JSON parser: DRF's, refusing a body nested deeper than any request of ours needs.
 
-And the door before it: the API takes JSON bodies only (JsonBodiesOnlyMiddleware).
+And the door before it: the API takes JSON bodies only (JsonBodiesOnlyMiddleware), but for the few
+file uploads settings.API_MULTIPART_PATHS names.
 """
 
 import codecs
 import re
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -56,6 +58,34 @@ def _has_body(request) -> bool:
     return request.META.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in request.META
 
 
+def _multipart_limit(path: str) -> int | None:
+    """The body limit of an API path that takes a file upload (settings.API_MULTIPART_PATHS), else None."""
+    for pattern, limit in getattr(settings, "API_MULTIPART_PATHS", {}).items():
+        if re.fullmatch(pattern, path):
+            return limit
+    return None
+
+
+def _multipart_refusal(request, limit: int) -> JsonResponse | None:
+    """A file upload's body: multipart with a boundary, and not past its limit (refused before it is read).
+
+    Another body goes on to the view, whose parser answers 415 after the permission check (401, 403 first).
+    """
+    if request.content_type != "multipart/form-data":
+        return None
+    if not request.content_params.get("boundary"):
+        message = _("Send the file as multipart/form-data.")
+        return JsonResponse({"error": {"code": "unsupported_media_type", "message": message}}, status=415)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = limit + 1
+    if length > limit:
+        message = _("The upload is too large: at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+        return JsonResponse({"error": {"code": "request_too_large", "message": message}}, status=413)
+    return None
+
+
 class JsonBodiesOnlyMiddleware:
     """Under /api/, a body or a Content-Type that is not JSON is 415, before anything reads it.
 
@@ -63,18 +93,25 @@ class JsonBodiesOnlyMiddleware:
     leaves it an empty body to parse (a form post was answered "username: this field is required"),
     and a `multipart/form-data` without a boundary made that read raise (a 500). A POST with no
     body and no Content-Type (confirming a session) passes.
+
+    The one exception: the paths of settings.API_MULTIPART_PATHS (a check's photo upload) take
+    multipart only, with a boundary and within their byte limit. A photo as base64 JSON would be a
+    third larger and read whole into memory; multipart streams the file to disk.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.path.startswith("/api/")
-            and request.method in ("POST", "PUT", "PATCH")
-            and (_has_body(request) or request.META.get("CONTENT_TYPE"))
-            and request.content_type != JSONParser.media_type
-        ):
-            message = _('Unsupported media type "{media_type}" in request.').format(media_type=request.content_type)
-            return JsonResponse({"error": {"code": "unsupported_media_type", "message": message}}, status=415)
+        if request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH"):
+            limit = _multipart_limit(request.path)
+            if limit is not None:
+                refusal = _multipart_refusal(request, limit)
+                if refusal is not None:
+                    return refusal
+            elif (
+                _has_body(request) or request.META.get("CONTENT_TYPE")
+            ) and request.content_type != JSONParser.media_type:
+                message = _('Unsupported media type "{media_type}" in request.').format(media_type=request.content_type)
+                return JsonResponse({"error": {"code": "unsupported_media_type", "message": message}}, status=415)
         return self.get_response(request)

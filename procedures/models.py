@@ -283,6 +283,32 @@ class VersionedRecord(models.Model):
         abstract = True
 
 
+VERSION_TAKEN = _("This version has already been corrected; amend the newest version.")
+AMENDS_NAMED = _("A correction must name the version it corrects, and the first version corrects none.")
+
+
+def versioned_constraints(
+    prefix: str, reason_message, *, version_message=VERSION_TAKEN, amends_message=AMENDS_NAMED
+) -> list[models.BaseConstraint]:
+    """The rules every VersionedRecord's table keeps: one row per version of a chain, a correction
+    names the version it corrects (the first none), and says why."""
+    return [
+        models.UniqueConstraint(
+            fields=["chain", "version"], name=f"{prefix}_chain_version_unique", violation_error_message=version_message
+        ),
+        models.CheckConstraint(
+            condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
+            name=f"{prefix}_version_amends",
+            violation_error_message=amends_message,
+        ),
+        models.CheckConstraint(
+            condition=Q(version=1) | ~Q(amendment_reason=""),
+            name=f"{prefix}_amendment_has_reason",
+            violation_error_message=reason_message,
+        ),
+    ]
+
+
 class Screening(VersionedRecord):
     """A trichologist's contraindication screening, signed. One row per version."""
 
@@ -303,23 +329,7 @@ class Screening(VersionedRecord):
         verbose_name = _("screening")
         verbose_name_plural = _("screenings")
         constraints = [
-            models.UniqueConstraint(
-                fields=["chain", "version"],
-                name="screening_chain_version_unique",
-                violation_error_message=_("This version has already been corrected; amend the newest version."),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
-                name="screening_version_amends",
-                violation_error_message=_(
-                    "A correction must name the version it corrects, and the first version corrects none."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""),
-                name="screening_amendment_has_reason",
-                violation_error_message=_("Say why the screening is corrected."),
-            ),
+            *versioned_constraints("screening", _("Say why the screening is corrected.")),
             plausible_moment(
                 "examined_at",
                 "screening_examined_at_plausible",
@@ -422,23 +432,7 @@ class IceTest(VersionedRecord):
         verbose_name = _("ice test")
         verbose_name_plural = _("ice tests")
         constraints = [
-            models.UniqueConstraint(
-                fields=["chain", "version"],
-                name="icetest_chain_version_unique",
-                violation_error_message=_("This version has already been corrected; amend the newest version."),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
-                name="icetest_version_amends",
-                violation_error_message=_(
-                    "A correction must name the version it corrects, and the first version corrects none."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""),
-                name="icetest_amendment_has_reason",
-                violation_error_message=_("Say why the ice test is corrected."),
-            ),
+            *versioned_constraints("icetest", _("Say why the ice test is corrected.")),
             # The database has the last word on the rule "passed only when nothing was observed".
             models.CheckConstraint(
                 condition=Q(passed=False) | Q(discomfort=False, redness=False, itching=False, other_reaction=""),

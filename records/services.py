@@ -23,6 +23,7 @@ from patients.data_protection import is_anonymised, patient_erase, patient_expor
 from portal.data_protection import portal_erase, portal_export
 from procedures.data_protection import clinical_records_export
 from reminders.data_protection import messages_export
+from results.data_protection import results_erase, results_export
 from scheduling.data_protection import bookings_erase, bookings_export, upcoming_sessions
 
 
@@ -33,6 +34,7 @@ def export_patient(*, actor, patient, request=None) -> dict:
         "exported_at": timezone.now().isoformat(),
         "patient": {**patient_export(patient), **portal_export(patient)},
         **clinical_records_export(patient),
+        **results_export(patient),
         **consents_export(patient),
         **bookings_export(patient),
         **money_export(patient),
@@ -70,6 +72,7 @@ def anonymise_patient(*, actor, patient, reason: str, request=None):
     patient_erase(patient)
     portal_erase(patient)
     bookings_erase(patient)
+    results_erase(patient)  # the photos' files; the figures stay with the clinical records
     patient.refresh_from_db()
     audit_record(
         request=request,

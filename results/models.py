@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
-from procedures.models import VersionedRecord, plausible_moment
+from procedures.models import VersionedRecord, plausible_moment, versioned_constraints
 
 # The ranges the database refuses outside of (the forms explain them first: results.validation).
 DENSITY_MIN, DENSITY_MAX = 1, 700  # hairs per cm²: ~200-300 is usual, severe thinning far below
@@ -181,23 +181,7 @@ class Trichoscopy(VersionedRecord):
         verbose_name = _("trichoscopy")
         verbose_name_plural = _("trichoscopies")
         constraints = [
-            models.UniqueConstraint(
-                fields=["chain", "version"],
-                name="trichoscopy_chain_version_unique",
-                violation_error_message=_("This version has already been corrected; amend the newest version."),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
-                name="trichoscopy_version_amends",
-                violation_error_message=_(
-                    "A correction must name the version it corrects, and the first version corrects none."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""),
-                name="trichoscopy_amendment_has_reason",
-                violation_error_message=_("Say why the trichoscopy is corrected."),
-            ),
+            *versioned_constraints("trichoscopy", _("Say why the trichoscopy is corrected.")),
             models.CheckConstraint(
                 condition=Q(method__in=[m.value for m in Method]),
                 name="trichoscopy_method_known",

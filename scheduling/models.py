@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from core import dates
 from core.storage import PrivateStorage
-from procedures.models import VersionedRecord
+from procedures.models import VersionedRecord, versioned_constraints
 
 
 class TsTzRange(Func):
@@ -537,10 +537,11 @@ class SessionNote(VersionedRecord):
         verbose_name = _("session note")
         verbose_name_plural = _("session notes")
         constraints = [
-            models.UniqueConstraint(
-                fields=["chain", "version"],
-                name="session_note_chain_version_unique",
-                violation_error_message=_("This version of the session note is already recorded."),
+            *versioned_constraints(
+                "session_note",
+                _("Say why the note is corrected."),
+                version_message=_("This version of the session note is already recorded."),
+                amends_message=_("A correction must name the version it corrects."),
             ),
             # One record per session: later versions correct it.
             models.UniqueConstraint(
@@ -548,16 +549,6 @@ class SessionNote(VersionedRecord):
                 condition=Q(version=1),
                 name="session_note_one_per_session",
                 violation_error_message=_("This session already has a note: correct it instead."),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1, amends__isnull=True) | Q(version__gt=1, amends__isnull=False),
-                name="session_note_version_amends",
-                violation_error_message=_("A correction must name the version it corrects."),
-            ),
-            models.CheckConstraint(
-                condition=Q(version=1) | ~Q(amendment_reason=""),
-                name="session_note_amendment_has_reason",
-                violation_error_message=_("Say why the note is corrected."),
             ),
             models.CheckConstraint(
                 condition=~Q(zones=""),

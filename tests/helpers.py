@@ -1,8 +1,11 @@
+import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -132,35 +135,40 @@ class SmtpSink:
         self.controller.stop()
 
 
-class SmsGateway:
-    """A local HTTP server standing in for the SMS provider's internet API."""
+class JsonApiServer:
+    """A local HTTP server standing in for a provider's JSON API outside the machine (an SMS gateway,
+    a cloud cash register, a payment provider). Each POST's JSON body goes to `respond`, under a lock;
+    `requests` keeps them all."""
 
-    def __init__(self, failures: int = 0):
-        self.failures = failures
-        self.received = []
+    path = "/"
+
+    def __init__(self):
+        self.requests = []
         self.port = free_port()
+        self._lock = threading.Lock()
+
+    def respond(self, body: dict, headers) -> tuple[int, dict | None]:
+        raise NotImplementedError
+
+    def before_answer(self) -> None:
+        """Runs outside the lock, after `respond` and before the answer leaves (to hold it back)."""
 
     def __enter__(self):
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        gateway = self
+        api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if gateway.failures > 0:
-                    gateway.failures -= 1
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                gateway.received.append({"body": body, "auth": self.headers.get("Authorization")})
-                answer = json.dumps({"id": f"gw-{len(gateway.received)}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                with api._lock:
+                    api.requests.append({"body": body, "headers": dict(self.headers)})
+                    status, answer = api.respond(body, self.headers)
+                api.before_answer()
+                data = b"" if answer is None else json.dumps(answer, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(answer)
+                self.wfile.write(data)
 
             def log_message(self, *args):
                 pass
@@ -172,10 +180,29 @@ class SmsGateway:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/messages"
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     def __exit__(self, *exc):
         self.server.shutdown()
+        self.server.server_close()
+
+
+class SmsGateway(JsonApiServer):
+    """The SMS provider's internet API: 503 for the first `failures` messages, then an id for each."""
+
+    path = "/messages"
+
+    def __init__(self, failures: int = 0):
+        super().__init__()
+        self.failures = failures
+        self.received = []
+
+    def respond(self, body, headers):
+        if self.failures > 0:
+            self.failures -= 1
+            return 503, None
+        self.received.append({"body": body, "auth": headers.get("Authorization")})
+        return 200, {"id": f"gw-{len(self.received)}"}
 
 
 # Year 1 typed in Moscow (local mean time then: +2:30:17) is a BC time in UTC, as the old ice-test form stored it.

@@ -183,6 +183,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# The API takes JSON only, but these paths (a regular expression -> the body's byte limit) take one
+# file as multipart/form-data: a check's photo (15 MB, results.services.PHOTO_LIMITS) and its fields.
+API_MULTIPART_PATHS = {r"/api/v1/checks/\d+/photos/": 15 * 1024 * 1024 + 256 * 1024}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request is answered 401 with WWW-Authenticate, not 403.
@@ -227,6 +231,9 @@ SPECTACULAR_SETTINGS = {
         "UtilisationRowKindEnum": ["clinician", "resource"],  # a utilisation row: a clinician or a room
         "WaitlistViaEnum": "scheduling.models.WaitlistVia",
         "WarningReportViaEnum": "scheduling.models.WarningReportVia",
+        "TrichoscopyMethodEnum": "results.models.Method",
+        "PaymentMethodEnum": "billing.models.Method",
+        "CheckKindEnum": "results.models.CheckKind",
     },
 }
 

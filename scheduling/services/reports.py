@@ -2,27 +2,25 @@
 
 A patient reports on their own completed session, up to REPORT_DAYS after it: the signs (which
 decide `urgent`, see models.URGENT_SIGNS), a few words, a photo if they like. The photo is decoded
-by Pillow, turned upright and re-encoded as JPEG, so that no metadata (EXIF: GPS position, device,
-time) is kept. The clinician hears of it through the reminders' dispatch (reminders.scan); an action
+by Pillow, turned upright and re-encoded as JPEG (core.images), so that no metadata (EXIF: GPS
+position, device, time) is kept. The clinician hears of it through the reminders' dispatch (reminders.scan); an action
 is appended with who and when, and one action may mark the report resolved.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
-import warnings
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.locations import user_works_at
 from audit.models import Action
 from audit.services import audit_record
+from core.images import Limits, clean_image
 from core.policy import require
 
 from ..models import (
@@ -40,7 +38,7 @@ MAX_REPORTS_PER_SESSION = 10  # a patient (or a forwarded link) cannot flood the
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000  # a phone's photo is 12-50 MP; larger is shrunk, a "bomb" refused
 PHOTO_MAX_SIDE = 4000
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some phones call a JPEG
+PHOTO_LIMITS = Limits(max_bytes=PHOTO_MAX_BYTES, max_pixels=PHOTO_MAX_PIXELS, max_side=PHOTO_MAX_SIDE)
 
 
 def is_urgent(signs) -> bool:
@@ -67,33 +65,8 @@ def report_problems(session: Session, now: datetime.datetime | None = None) -> s
 
 
 def clean_photo(upload) -> ContentFile:
-    """The photo as a JPEG without metadata, or ValidationError with what is wrong."""
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError(
-            {"photo": _("The photo is too large: at most %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}},
-            code="photo_too_large",
-        )
-    refused = ValidationError(
-        {"photo": _("This file is not a photo we can read. Send a JPEG, PNG or WebP picture.")}, code="photo_invalid"
-    )
-    try:
-        upload.seek(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as probe:
-                if probe.format not in PHOTO_FORMATS or probe.width * probe.height > PHOTO_MAX_PIXELS:
-                    raise refused
-                probe.verify()  # a truncated or forged file fails here
-            upload.seek(0)
-            with Image.open(upload) as image:
-                image = ImageOps.exif_transpose(image)  # upright as taken, then the EXIF goes
-                image = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
-        raise refused from None
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=88)  # a new file: no EXIF, ICC or XMP is written
-    return ContentFile(out.getvalue(), name="photo.jpg")
+    """The photo as a JPEG without metadata (core.images), or ValidationError with what is wrong."""
+    return clean_image(upload, limits=PHOTO_LIMITS).as_file()
 
 
 def _check_signs(signs, text: str) -> list[str]:

@@ -1,4 +1,4 @@
-// A "Print" button ([data-print]) opens the browser's print dialog; the page's print CSS does the rest.
+// A button marked data-print prints the page (the CSP refuses inline onclick handlers).
 document.querySelectorAll("[data-print]").forEach((button) => {
   button.addEventListener("click", () => window.print());
 });

@@ -76,6 +76,13 @@ MATRIX = {
     "portal:results": (DENIED, DENIED, DENIED, OK, LOGIN),  # the patient's own (other patients: tests/results)
     "portal:results-photo": (DENIED, DENIED, DENIED, OK, LOGIN),
     "portal:results-photo-thumb": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "results:check-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:check": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:trichoscopy-create": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:trichoscopy-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results:photo-upload": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "results:photo-withdraw": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "results:photo-publishable": (DENIED, DENIED, 405, DENIED, LOGIN),
     "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
     # the patient portal: the patient's own session and course (other patients: tests/portal)
     "portal:session-cancel": (DENIED, DENIED, DENIED, OK, LOGIN),
@@ -218,12 +225,16 @@ def records(patient, clinician, cryo, all_absent, registrar):
         via="desk",
     )
     from results.models import CheckKind
-    from tests.results.conftest import make_check, make_photo
+    from tests.results.conftest import make_check, make_photo, make_trichoscopy
 
     result_check = make_check(course, kind=CheckKind.BASELINE, days_ago=1, clinician=clinician)
     photo = make_photo(result_check, clinician=clinician)
+    final_check = make_check(course, kind=CheckKind.FINAL, days_ago=0, clinician=clinician)
+    trichoscopy = make_trichoscopy(final_check, clinician=clinician, density=150, terminal="60.0")
     return {
         "photo": photo.pk,
+        "result-check": result_check.pk,
+        "trichoscopy": trichoscopy.pk,
         "waitlist-entry": entry.pk,
         "dewar": dewar.pk,
         "consent": consent.pk,
@@ -271,6 +282,13 @@ def _url(name, records):
         "portal:results-photo-thumb": "photo",
         "results_compare:course": "course",
         "results_compare:course-pdf": "course",
+        "results:photo-withdraw": "photo",
+        "results:photo-publishable": "photo",
+        "results:check-create": "course",
+        "results:check": "result-check",
+        "results:trichoscopy-create": "result-check",
+        "results:photo-upload": "result-check",
+        "results:trichoscopy-amend": "trichoscopy",
     }
     if name in by_record:
         return reverse(name, args=[records[by_record[name]]])

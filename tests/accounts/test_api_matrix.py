@@ -48,6 +48,13 @@ API_MATRIX = {
     # results: a course's before and after for clinicians; the patient's own
     "api-course-results-comparison": ("get", "course", (DENIED, DENIED, OK, DENIED, ANON)),
     "api-me-results": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
+    # results: clinicians only (other locations and patients: tests/results/test_api.py)
+    "api-course-checks": ("get", "course", (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-check": ("get", "result-check", (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-check-trichoscopy": ("post", "result-check", (DENIED, DENIED, BAD, DENIED, ANON)),
+    "api-check-amend": ("post", "result-check", (DENIED, DENIED, BAD, DENIED, ANON)),
+    "api-check-photos": ("post", "result-check", (DENIED, DENIED, 415, DENIED, ANON)),  # multipart only
+    "api-photo-withdraw": ("post", "photo", (DENIED, DENIED, BAD, DENIED, ANON)),
 }
 
 

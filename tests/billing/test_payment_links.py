@@ -1,5 +1,6 @@
 """Online payment links: the front desk creates one at the provider; its signed webhook records the payment once."""
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from billing.models import LinkStatus, Payment, PaymentLink, Receipt, ReceiptKind
 from billing.services import payment_link_create, payment_take
+from billing.tasks import receipts_tick
 from scheduling.models import Course, CourseStatus
 
 from ..conftest import login
@@ -215,3 +217,18 @@ def test_two_webhooks_at_once_record_one_payment(provider, registrar, patient, c
         t.join()
     assert answers == ["paid", "paid"]
     assert Payment.objects.filter(course=course).count() == Receipt.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_sweep_marks_an_unpaid_link_expired_and_a_late_payment_still_counts(client, link, as_registrar, course):
+    fresh = payment_link_create(actor=link.created_by, course=course, amount=Decimal("100"))
+    PaymentLink.objects.filter(pk=link.pk).update(expires_at=link.created_at - datetime.timedelta(seconds=1))
+    receipts_tick()
+    link.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (link.status, fresh.status) == (LinkStatus.EXPIRED, LinkStatus.PENDING)
+    page = as_registrar.get(reverse("scheduling:course", args=[course.pk])).content.decode()
+    assert f'data-payment-link="{link.pk}" data-link-status="expired"' in page
+    assert page.count("Payment link to copy") == 1  # only the fresh one is offered
+    assert _webhook(client, link.provider_id).json()["status"] == "paid"  # the money arrived: it is recorded
+    assert Payment.objects.filter(link=link).exists()

@@ -9,11 +9,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
+from PIL import Image, ImageDraw
 
 from accounts.models import Location, User
 from consents.models import Consent, ConsentTemplate, Decision, Method, text_hash
@@ -24,9 +26,14 @@ from patients.models import Patient, Sex
 from patients.services import patient_register
 from procedures.models import Contraindication, Procedure, ResourceKind, Screening
 from procedures.services import ice_test_record, screening_sign
+from results.models import Check, CheckKind, PhotoZone
+from results.models import Method as TrichoscopyMethod
+from results.services import check_create, photo_add
+from results.validation import Figures, Reading
 from scheduling.models import (
     Certification,
     Course,
+    CourseStatus,
     Dewar,
     OpeningHours,
     Resource,
@@ -74,6 +81,7 @@ class Command(BaseCommand):
             self._consents(staff["registrar"], staff["doctor"])
             self._today(staff["doctor"])
             self._nitrogen(location, staff["doctor"])
+            self._results(location, staff["registrar"], staff["doctor"])
             codes = self._admin_recovery_codes(staff["admin"])
         self.stdout.write(
             self.style.SUCCESS(
@@ -340,8 +348,72 @@ class Command(BaseCommand):
         except IntegrityError:
             self.stderr.write(f"Demo session {session.pk} not moved to today: it would clash.")
 
+    def _results(self, location, registrar, doctor):
+        """A patient's completed course two months back with its first and last checks (figures, photos)."""
+        patient = Patient.objects.get(phone=RESULTS_PHONE)
+        if Check.objects.filter(patient=patient).exists():
+            return
+        cryo = Procedure.objects.get(slug="cryomassage-contact")
+        first = _midnight(timezone.localdate() - datetime.timedelta(days=70), location.tz) + datetime.timedelta(hours=8)
+        course = Course.objects.create(
+            patient=patient,
+            procedure=cryo,
+            location=location,
+            status=CourseStatus.COMPLETED,
+            session_count=10,
+            price_per_session=cryo.price_per_session,
+            discount_percent=cryo.course_discount_percent,
+            total_price=cryo.price_per_session * 10 * (100 - cryo.course_discount_percent) / 100,
+            created_by=registrar,
+        )
+        for n in range(10):  # delivered in the past: no booking service writes there, so the rows directly
+            start = first + datetime.timedelta(days=3 * n)
+            Session.objects.create(
+                course=course,
+                patient=patient,
+                location=location,
+                clinician=doctor,
+                start=start,
+                end=start + datetime.timedelta(minutes=20),
+                status=SessionStatus.COMPLETED,
+                outcome_at=start,
+            )
+        for kind, when, density, terminal in (
+            (CheckKind.BASELINE, first - datetime.timedelta(minutes=30), 148, "54.0"),
+            (CheckKind.FINAL, first + datetime.timedelta(days=28, hours=1), 171, "63.5"),
+        ):
+            share = Decimal(terminal)
+            figures = Figures(density, share, 100 - share, Decimal("57.0"), Decimal("82.0"), Decimal("15.0"))
+            reading = Reading(
+                method=TrichoscopyMethod.TRICHOSCOPY,
+                device="Aramo SG",
+                zones={"frontoparietal": figures},
+                **(
+                    {"scale": "ludwig", "grade": "I"}
+                    if patient.sex == Sex.FEMALE
+                    else {"scale": "hamilton", "grade": "3"}
+                ),
+            )
+            check = check_create(actor=doctor, course=course, kind=kind, taken_at=when, reading=reading)
+            for zone, shade in ((PhotoZone.VERTEX, density), (PhotoZone.FRONTAL, density - 20)):
+                photo_add(actor=doctor, check=check, zone=zone, upload=_demo_photo(shade))
+
+
+def _demo_photo(shade: int) -> ContentFile:
+    """A generated stand-in for a scalp photo: skin tone with dark strands, denser for a higher `shade`."""
+    rng = random.Random(shade)
+    image = Image.new("RGB", (800, 600), (222, 190, 170))
+    draw = ImageDraw.Draw(image)
+    for _ in range(shade * 4):
+        x, y = rng.randrange(800), rng.randrange(600)
+        draw.line((x, y, x + rng.randrange(-12, 12), y + rng.randrange(20, 60)), fill=(60, 40, 30), width=2)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return ContentFile(out.getvalue(), name="demo.jpg")
+
 
 UNSIGNED_PHONE = "+79030000001"
+RESULTS_PHONE = "+79030000002"
 
 
 def _midnight(day, tz):
