@@ -115,10 +115,10 @@ def test_a_clinician_records_a_first_and_a_last_check_on_a_phone_and_the_patient
 def test_the_comparison_and_my_results_have_nothing_serious_for_axe_and_valid_html_on_a_phone(
     browser,
     live_server,
-    results_course,
+    results_course,  # noqa: F811  (the fixture imported above)
     clinician,
     patient,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     # bypass_csp: axe is injected as a script, which the app's CSP (rightly) refuses.
     context = browser.new_context(locale="en-GB", viewport=PHONE, bypass_csp=True)
