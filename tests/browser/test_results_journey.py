@@ -13,7 +13,7 @@ from results.models import Check, CheckKind, Photo
 
 from ..factories import PASSWORD
 from ..results.conftest import jpeg_bytes, results_course  # noqa: F401  (a fixture)
-from .conftest import PHONE, book_course, shown, sign_in, sign_out
+from .conftest import PHONE, book_course, shown, sign_in, sign_in_ru
 from .test_phone import _assert_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -42,6 +42,13 @@ def _record_check(page, *, density, terminal, diameter, taken_at, photo):
     assert shown(page.get_by_text("Photos kept: 1."))
 
 
+def _phone(browser, locale: str, **options):
+    context = browser.new_context(locale=locale, viewport=PHONE, **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
 def _both_photos_loaded(page) -> bool:
     sides = page.locator(".compare-pair").first
     for side in ("before", "after"):
@@ -52,7 +59,7 @@ def _both_photos_loaded(page) -> bool:
 
 
 def test_a_clinician_records_a_first_and_a_last_check_on_a_phone_and_the_patient_sees_the_comparison(
-    page, live_server, registrar, clinic, eligible_patient, clinician, cryo, location, tmp_path
+    browser, page, live_server, registrar, clinic, eligible_patient, clinician, cryo, location, tmp_path
 ):
     try:
         reverse("results:check-create", args=[1])
@@ -94,10 +101,10 @@ def test_a_clinician_records_a_first_and_a_last_check_on_a_phone_and_the_patient
     assert before_box["width"] == after_box["width"] and before_box["height"] == after_box["height"]
     assert before_box["x"] + before_box["width"] <= after_box["x"]  # side by side, even on the phone
     assert _no_sideways_scroll(page)
-    sign_out(page)
 
-    # The patient, on the phone, in the portal: the same comparison in plain words (her language: Russian).
-    sign_in(page, live_server.url, eligible_patient.user.username, PASSWORD)
+    # The patient, on her own phone, in the portal: the same comparison in plain words (her language: Russian).
+    page = _phone(browser, "ru-RU")
+    sign_in_ru(page, live_server.url, eligible_patient.user.username, PASSWORD)
     page.wait_for_url(lambda url: "/portal/" in url)
     page.get_by_role("link", name="Мои результаты").first.click()
     assert shown(page.get_by_role("heading", name="Мои результаты"))
@@ -110,6 +117,7 @@ def test_a_clinician_records_a_first_and_a_last_check_on_a_phone_and_the_patient
     first_thumb = page.locator('.compare-pair [data-photo-side="before"] img').get_attribute("src")
     assert first_thumb.startswith("/portal/results/photos/")
     assert _no_sideways_scroll(page)
+    page.context.close()
 
 
 def test_the_comparison_and_my_results_have_nothing_serious_for_axe_and_valid_html_on_a_phone(
@@ -121,16 +129,15 @@ def test_the_comparison_and_my_results_have_nothing_serious_for_axe_and_valid_ht
     tmp_path,
 ):
     # bypass_csp: axe is injected as a script, which the app's CSP (rightly) refuses.
-    context = browser.new_context(locale="en-GB", viewport=PHONE, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = _phone(browser, "en-GB", bypass_csp=True)
     sign_in(page, live_server.url, clinician.username, PASSWORD)
     page.goto(f"{live_server.url}{reverse('results_compare:course', args=[results_course.pk])}")
     assert shown(page.get_by_text("+30 per cm²"))
     _assert_clean(page, tmp_path, "results-compare")
-    sign_out(page)
-    sign_in(page, live_server.url, patient.user.username, PASSWORD)
+    page.context.close()
+    page = _phone(browser, "ru-RU", bypass_csp=True)
+    sign_in_ru(page, live_server.url, patient.user.username, PASSWORD)
     page.goto(f"{live_server.url}{reverse('portal:results')}")
     assert shown(page.get_by_text("Плотность волос выросла со 150 до 180 на см² (+20 %)"))
     _assert_clean(page, tmp_path, "portal-results")
-    context.close()
+    page.context.close()
