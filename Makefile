@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser deploy-check api-fuzz api-client fault-test cluster load-test lint format messages bench clean
+.PHONY: install run test test-browser deploy-check api-fuzz api-client fault-test cluster load-test lint format messages bench bench-peer clean
 
 $(STAMP): requirements/dev.txt requirements/base.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,3 +83,10 @@ clean:
 bench: install
 	DJANGO_SETTINGS_MODULE=clinic.settings.local $(PY) scripts/devenv.py exec -- $(PY) scripts/bench.py
 	$(PY) scripts/devenv.py exec -- $(PY) scripts/load_test.py --seconds 120 --users 30
+
+# Side by side with django-appointment 3.12.0 (PEER_DIR, default ../shared/peers/django-appointment):
+# installs it from PyPI into .venv-peer, seeds a scratch database on DATABASE_URL's server, runs its
+# benchmark and ours in one run, and prints one table (queries, median, x each one's trivial request).
+BENCH_PEER_ARGS ?=
+bench-peer: install
+	DJANGO_SETTINGS_MODULE=clinic.settings.local $(PY) scripts/devenv.py exec -- $(PY) scripts/bench_peer.py $(BENCH_PEER_ARGS)

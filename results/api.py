@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from audit.models import Action
 from audit.services import audit_list_read, audit_record
-from core.api import AwareDateTimeField
+from core.api import AwareDateTimeField, ErrorSerializer
 from core.policy import api_permission
 from scheduling.selectors import course_get_for_user
 
@@ -265,7 +265,18 @@ class CheckPhotosApi(APIView):
     permission_classes = [api_permission("results.record")]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": PhotoInSerializer}, responses={201: PhotoOutSerializer})
+    @extend_schema(
+        request={"multipart/form-data": PhotoInSerializer},
+        responses={
+            201: PhotoOutSerializer,
+            413: OpenApiResponse(ErrorSerializer, description="The body is past 15 MB (`request_too_large`)."),
+            415: OpenApiResponse(
+                ErrorSerializer,
+                description="Not multipart/form-data with a boundary (`unsupported_media_type`): "
+                "this is the one endpoint that takes a file, and it takes no JSON.",
+            ),
+        },
+    )
     def post(self, request, pk):
         check = selectors.check_get_for_user(request.user, pk)
         data = PhotoInSerializer(data=request.data)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procedures.forms import moment_field
 
 from .models import GRADES, CheckKind, Method, Scale
 from .validation import FIGURES, Figures, Reading
+
+FORM_FIGURES = ("density", "terminal_share", "vellus_share", "mean_diameter", "anagen_share", "telogen_share")
 
 FIGURE_LABELS = {
     "density": _("Density, hairs per cm²"),
@@ -43,7 +46,9 @@ class TrichoscopyForm(forms.Form):
     A zone's fields are named "<code>-<figure>" (frontoparietal-density), as the service names its problems.
     """
 
-    method = forms.ChoiceField(label=_("Method"), choices=Method.choices, initial=Method.TRICHOSCOPY)
+    method = forms.ChoiceField(
+        label=pgettext_lazy("trichoscopy", "Method"), choices=Method.choices, initial=Method.TRICHOSCOPY
+    )
     device = forms.CharField(label=_("Device"), max_length=120, required=False)
     grade = forms.ChoiceField(label=_("Grade"), required=False)
     notes = forms.CharField(label=_("Notes"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -53,7 +58,7 @@ class TrichoscopyForm(forms.Form):
         self.zones = list(zones)
         self.fields["grade"].choices = grade_choices()
         for zone in self.zones:
-            for name in FIGURES:
+            for name in FORM_FIGURES:
                 self.fields[f"{zone.code}-{name}"] = _figure_field(name, FIGURE_LABELS[name])
         if amend:
             self.fields["amendment_reason"] = forms.CharField(
@@ -74,7 +79,7 @@ class TrichoscopyForm(forms.Form):
 
     def zone_groups(self) -> list:
         """[(zone, [bound fields])] for the template, one fieldset per zone."""
-        return [(zone, [self[f"{zone.code}-{name}"] for name in FIGURES]) for zone in self.zones]
+        return [(zone, [self[f"{zone.code}-{name}"] for name in FORM_FIGURES]) for zone in self.zones]
 
     def header_fields(self) -> list:
         return [self[name] for name in self.fields if "-" not in name and name != "amendment_reason"]

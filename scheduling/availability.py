@@ -6,23 +6,19 @@ The planner (scheduling.planner) is pure; this module is its only reader of the 
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BigIntegerField, Q, Value
 from django.utils import timezone
 
 from .models import (
     ACTIVE_STATUSES,
-    Certification,
-    Closure,
-    Leave,
-    OpeningHours,
-    Resource,
     ResourceBooking,
     Session,
-    StaffHours,
 )
 
 Interval = tuple[datetime.datetime, datetime.datetime]
@@ -81,21 +77,7 @@ def load_availability(
     tz = location.tz
     begin = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    opening = {o.weekday: (o.opens, o.closes) for o in OpeningHours.objects.filter(location=location)}
-    closures = [
-        (c.starts_on, c.ends_on, c.reason)
-        for c in Closure.objects.filter(location=location, starts_on__lte=last_day, ends_on__gte=first_day)
-    ]
-    clinicians = _clinicians(location, procedure)
-    for hours in StaffHours.objects.filter(clinician_id__in=clinicians, location=location):
-        clinicians[hours.clinician_id].hours[hours.weekday] = (hours.starts, hours.ends)
-    for leave in Leave.objects.filter(clinician_id__in=clinicians, starts_on__lte=last_day, ends_on__gte=first_day):
-        clinicians[leave.clinician_id].leaves.append((leave.starts_on, leave.ends_on, leave.reason))
-    needed = [(k.id, k.name) for k in procedure.resource_kinds.all()]
-    by_kind: dict[int, list[ResourceInfo]] = defaultdict(list)
-    resources = Resource.objects.filter(location=location, active=True, kind_id__in=[k for k, _ in needed])
-    for r in resources.select_related("kind").order_by("name"):
-        by_kind[r.kind_id].append(ResourceInfo(r.id, r.name, r.kind_id, r.kind.name))
+    opening, closures, clinicians, needed, by_kind = _standing(location, procedure, first_day, last_day)
     av = Availability(
         tz=tz,
         location_id=location.id,
@@ -114,23 +96,107 @@ def load_availability(
     condition = Q(clinician_id__in=clinicians)
     if patient_id is not None:
         condition |= Q(patient_id=patient_id)
-    for s in sessions.filter(condition).values_list("clinician_id", "patient_id", "start", "end"):
-        if s[0] in clinicians:
-            av.busy_clinician[s[0]].append((s[2], s[3]))
-        if s[1] == patient_id:
-            av.busy_patient.append((s[2], s[3]))
     resource_ids = [r.id for rs in by_kind.values() for r in rs]
     bookings = ResourceBooking.objects.filter(
         active=True, resource_id__in=resource_ids, start__gte=earliest, start__lt=end, end__gt=begin
     ).exclude(session_id__in=exclude_session_ids)
-    for rid, start, stop in bookings.values_list("resource_id", "start", "end"):
-        av.busy_resource[rid].append((start, stop))
+    # The sessions of the clinicians and the patient, and the rooms' and devices' holds: one query.
+    busy = (
+        sessions.filter(condition)
+        .annotate(held=Value(False))
+        .values_list("held", "clinician_id", "patient_id", "start", "end")
+        .union(
+            bookings.annotate(held=Value(True), none=Value(None, output_field=BigIntegerField())).values_list(
+                "held", "resource_id", "none", "start", "end"
+            ),
+            all=True,
+        )
+    )
+    for held, who, patient, start, stop in busy:
+        if held:
+            av.busy_resource[who].append((start, stop))
+            continue
+        if who in clinicians:
+            av.busy_clinician[who].append((start, stop))
+        if patient == patient_id:
+            av.busy_patient.append((start, stop))
     return av
 
 
-def _clinicians(location, procedure) -> dict[int, ClinicianInfo]:
-    users = get_user_model().objects.filter(groups__name="clinician", is_active=True, locations=location)
-    if procedure.requires_certification:
-        certs = Certification.objects.filter(procedure=procedure, clinician__in=users).select_related("clinician")
-        return {c.clinician_id: ClinicianInfo(c.clinician_id, str(c.clinician), c.valid_until) for c in certs}
-    return {u.id: ClinicianInfo(u.id, str(u), None) for u in users.distinct()}
+# What stands over the days (opening and staff hours, closures and leave, the clinicians who may do
+# the procedure, the kinds of room or device it needs and the location's of those kinds), in one query.
+_STANDING_SQL = """
+WITH clinicians AS (
+  SELECT u.id, u.first_name, u.last_name, u.username, CASE WHEN %(certified)s THEN cert.valid_until END AS valid_until
+  FROM accounts_user u
+  LEFT JOIN scheduling_certification cert ON cert.clinician_id = u.id AND cert.procedure_id = %(procedure)s
+  WHERE u.is_active
+    AND EXISTS (SELECT 1 FROM accounts_user_groups ug JOIN auth_group g ON g.id = ug.group_id
+                WHERE ug.user_id = u.id AND g.name = 'clinician')
+    AND EXISTS (SELECT 1 FROM accounts_user_locations ul WHERE ul.user_id = u.id AND ul.location_id = %(location)s)
+    AND (cert.id IS NOT NULL OR NOT %(certified)s)
+), kinds AS (
+  SELECT k.id, k.name_ru, k.name_en, k.slug
+  FROM procedures_resourcekind k JOIN procedures_procedure_resource_kinds pk ON pk.resourcekind_id = k.id
+  WHERE pk.procedure_id = %(procedure)s
+)
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(o.weekday, o.opens, o.closes)), '[]')
+   FROM scheduling_openinghours o WHERE o.location_id = %(location)s),
+  (SELECT coalesce(json_agg(json_build_array(c.starts_on, c.ends_on, c.reason) ORDER BY c.starts_on), '[]')
+   FROM scheduling_closure c
+   WHERE c.location_id = %(location)s AND c.starts_on <= %(last)s AND c.ends_on >= %(first)s),
+  (SELECT coalesce(json_agg(json_build_array(id, first_name, last_name, username, valid_until) ORDER BY id), '[]')
+   FROM clinicians),
+  (SELECT coalesce(json_agg(json_build_array(h.clinician_id, h.weekday, h.starts, h.ends)), '[]')
+   FROM scheduling_staffhours h WHERE h.location_id = %(location)s AND h.clinician_id IN (SELECT id FROM clinicians)),
+  (SELECT coalesce(json_agg(json_build_array(l.clinician_id, l.starts_on, l.ends_on, l.reason) ORDER BY l.starts_on),
+                   '[]')
+   FROM scheduling_leave l
+   WHERE l.clinician_id IN (SELECT id FROM clinicians) AND l.starts_on <= %(last)s AND l.ends_on >= %(first)s),
+  (SELECT coalesce(json_agg(json_build_array(id, name_ru, name_en) ORDER BY slug), '[]') FROM kinds),
+  (SELECT coalesce(json_agg(json_build_array(r.id, r.name, r.kind_id) ORDER BY r.name), '[]')
+   FROM scheduling_resource r WHERE r.location_id = %(location)s AND r.active AND r.kind_id IN (SELECT id FROM kinds))
+"""
+
+
+def _standing(location, procedure, first_day, last_day):
+    """(opening, closures, clinicians, needed kinds, resources by kind), as the planner takes them."""
+    from procedures.models import ResourceKind
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STANDING_SQL,
+            {
+                "location": location.pk,
+                "procedure": procedure.pk,
+                "certified": procedure.requires_certification,
+                "first": first_day,
+                "last": last_day,
+            },
+        )
+        opening_rows, closure_rows, clinician_rows, hour_rows, leave_rows, kind_rows, resource_rows = (
+            json.loads(v) if isinstance(v, str) else v for v in cursor.fetchone()
+        )
+    time, date = datetime.time.fromisoformat, datetime.date.fromisoformat
+    opening = {weekday: (time(opens), time(closes)) for weekday, opens, closes in opening_rows}
+    closures = [(date(a), date(b), reason) for a, b, reason in closure_rows]
+    User = get_user_model()
+    clinicians = {
+        pk: ClinicianInfo(
+            pk,
+            str(User(pk=pk, first_name=first, last_name=last, username=username)),
+            date(until) if until else None,
+        )
+        for pk, first, last, username, until in clinician_rows
+    }
+    for clinician_id, weekday, starts, ends in hour_rows:
+        clinicians[clinician_id].hours[weekday] = (time(starts), time(ends))
+    for clinician_id, a, b, reason in leave_rows:
+        clinicians[clinician_id].leaves.append((date(a), date(b), reason))
+    kind_names = {pk: ResourceKind(pk=pk, name_ru=ru, name_en=en).name for pk, ru, en in kind_rows}
+    needed = list(kind_names.items())
+    by_kind: dict[int, list[ResourceInfo]] = defaultdict(list)
+    for pk, name, kind_id in resource_rows:
+        by_kind[kind_id].append(ResourceInfo(pk, name, kind_id, kind_names[kind_id]))
+    return opening, closures, clinicians, needed, by_kind

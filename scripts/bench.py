@@ -112,9 +112,10 @@ WITH docs AS (
   SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS k FROM patients_patient WHERE full_name LIKE '%% Бенч%%'
 )
 INSERT INTO scheduling_course (patient_id, procedure_id, location_id, status, session_count, price_per_session,
-                               discount_percent, total_price, cancel_reason, created_by_id, created_at)
+                               discount_percent, total_price, cancel_reason, created_by_id, created_at,
+                               preceding_elsewhere, preceding_kind, preceding_kind_other)
 SELECT pats.id, (SELECT id FROM procedures_procedure WHERE slug = 'cryomassage-contact'), docs.location_id, 'active',
-       10, 950, 10, 8550, '', docs.clinician_id, now()
+       10, 950, 10, 8550, '', docs.clinician_id, now(), false, '', ''
 FROM pats JOIN docs ON docs.c = pats.k / 200;
 
 WITH docs AS (
@@ -299,24 +300,46 @@ def bench_booking():
     return (*result, rate)
 
 
-def _book_concurrently(plans, registrar, procedure, location, *, clients: int) -> float:
-    """Courses per second with `clients` registrars booking at once (each its own connection)."""
-    from concurrent.futures import ThreadPoolExecutor
+_CONCURRENT: dict = {}  # what the forked registrars book (set before the fork, read in the children)
 
+
+def _book_concurrently(plans, registrar, procedure, location, *, clients: int) -> float:
+    """Courses per second with `clients` registrars booking at once, each a process of its own with
+    its own connection, as web workers are (threads of one process would share one core: the GIL)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    _CONCURRENT.update(plans=plans, registrar=registrar, procedure=procedure, location=location, clients=clients)
+    connections.close_all()  # the children must not share the parent's connection
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        pool.map(_noop, range(clients))  # forked and ready before the clock starts
+        started = time.perf_counter()
+        booked = sum(pool.map(_book_share, range(clients)))
+        elapsed = time.perf_counter() - started
+    assert booked == len(plans), f"{booked} of {len(plans)} courses booked"
+    return len(plans) / elapsed
+
+
+def _noop(_n: int) -> None:
+    return None
+
+
+def _book_share(n: int) -> int:
+    """One registrar's share of the plans (every `clients`-th), booked one after another."""
     from django.db import connections
 
     from scheduling.services import course_book
 
-    def book(plan):
-        try:
-            course_book(actor=registrar, patient=plan[0], procedure=procedure, location=location, specs=plan[1])
-        finally:
-            connections.close_all()
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(book, plans))
-    return len(plans) / (time.perf_counter() - started)
+    c = _CONCURRENT
+    try:
+        for patient, specs in c["plans"][n :: c["clients"]]:
+            course_book(
+                actor=c["registrar"], patient=patient, procedure=c["procedure"], location=c["location"], specs=specs
+            )
+    finally:
+        connections.close_all()
+    return len(c["plans"][n :: c["clients"]])
 
 
 def bench_search():
@@ -732,7 +755,7 @@ def main() -> int:
             f"{cal_med:.1f}",
             f"{cal_p95:.1f}",
             "",
-            "≤ 6 queries, < 25 ms median",
+            "issue #22: ≤ 4 queries, ≤ 10 ms, ≤ 20x trivial",
         ),
         (
             "book a 12-session course",
@@ -740,7 +763,7 @@ def main() -> int:
             f"{book_med:.1f}",
             f"{book_p95:.1f}",
             "",
-            "fixed queries, < 50 ms median",
+            "issue #22: ≤ 8 queries, ≤ 20 ms",
         ),
         (
             "patient search, 100,000 patients",
@@ -748,7 +771,7 @@ def main() -> int:
             f"{search_med:.1f}",
             f"{search_p95:.1f}",
             "",
-            "(none set; pg_trgm GIN indexes)",
+            "issue #22: ≤ 10 ms",
         ),
         (
             "portal home (12-session course)",
@@ -756,7 +779,7 @@ def main() -> int:
             f"{portal_med:.1f}",
             f"{portal_p95:.1f}",
             "",
-            "fixed queries, < 20 ms median",
+            "issue #22: ≤ 10 ms",
         ),
         (
             "cashier's day (200 sessions, 300 payments)",
@@ -776,7 +799,7 @@ def main() -> int:
         ),
     ]
     rows += [
-        ("book courses, 4 concurrent clients, one location", "", "", "", f"{book_rate:.1f} courses/s", ""),
+        ("book courses, 4 concurrent clients, one location", "", "", "", f"{book_rate:.1f} courses/s", ">= 100 /s"),
         ("reminders: scan 10,000 due at once", "3", f"{scan_ms:.0f}", "", "median of 3", "< 1000 ms"),
         ("reminders: one worker sends to a local SMTP server", "", "", "", f"{send_rate:.0f} /s", ""),
         (

@@ -15,7 +15,7 @@ from core.dates import long_date
 from procedures.eligibility import eligibility
 
 from ..availability import load_availability
-from ..locks import lock_location_schedule
+from ..locks import lock_booking
 from ..models import Course, CourseStatus, PlanChangeKind, ResourceBooking, Session
 from ..planner import (
     FIRST_SESSION_SEARCH_DAYS,
@@ -232,6 +232,21 @@ def _link_partners(companions: list[SessionSpec], sessions: list[Session]) -> No
         companion.companion_of_id = sessions[index].pk if index is not None else None
 
 
+def _lock_what_booking_touches(*, location, patient, booked) -> None:
+    """Lock the patient, the sessions' clinicians and every room or device they could hold, at their
+    hours (scheduling.locks): bookings that cannot clash run side by side."""
+    lock_booking(
+        location_id=location.pk,
+        patient_id=patient.pk,
+        procedure_ids=[procedure.pk for procedure, _specs in booked],
+        sessions=[
+            (s.clinician_id, s.start, s.start + Rules.of(procedure).duration)
+            for procedure, specs in booked
+            for s in specs
+        ],
+    )
+
+
 def course_book(
     *,
     actor,
@@ -280,7 +295,11 @@ def course_book(
     )
     try:
         with transaction.atomic():
-            lock_location_schedule(location.pk)
+            _lock_what_booking_touches(
+                location=location,
+                patient=patient,
+                booked=[(procedure, specs), *([(combined_procedure, companions)] if companions else [])],
+            )
             problems, resources, other_resources = _booking_problems(
                 patient=patient,
                 procedure=procedure,

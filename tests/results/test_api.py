@@ -167,3 +167,21 @@ def test_the_api_answers_the_owner_only(api, course, registrar):
         assert _client(registrar).get(url).status_code == 403
         assert APIClient().get(url).status_code == 401
     assert _client(far).post(reverse("api-course-checks", args=[course.pk]), BODY, format="json").status_code == 404
+
+
+def test_the_course_checks_list_runs_as_many_queries_whatever_the_checks(api, course):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("api-course-checks", args=[course.pk])
+    _created(api, course)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(url).status_code == 200
+        return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]])
+
+    one = count()
+    for n in (3, 6):
+        _created(api, course, {**BODY, "kind": "checkpoint", "after_session": n})
+    assert count() == one <= 14

@@ -237,3 +237,26 @@ def test_the_demo_has_a_completed_course_with_its_first_and_last_checks(settings
     densities = [c.trichoscopies.get().measurements.get().density for c in checks]
     assert densities == [148, 171]
     assert all(c.photos.count() == 2 for c in checks)
+
+
+def test_administrators_keep_zones_and_checkpoints_and_only_read_checks(course, clinician, administrator):
+    check = make_check(course, kind=CheckKind.BASELINE, days_ago=1, clinician=clinician)
+    admin = login(administrator)
+    answer = admin.post(
+        reverse("admin:results_measurementzone_add"),
+        {"code": "vertex", "name_ru": "Теменная зона", "name_en": "Vertex", "position": 3, "active": "on"},
+    )
+    assert answer.status_code == 302 and MeasurementZone.objects.filter(code="vertex").exists()
+    assert admin.get(reverse("admin:results_checkpoint_add")).status_code == 200
+    assert admin.get(reverse("admin:results_check_changelist")).status_code == 200
+    assert admin.get(reverse("admin:results_photo_changelist")).status_code == 200
+    assert admin.get(reverse("admin:results_check_add")).status_code == 403
+    page = admin.get(reverse("admin:results_check_change", args=[check.pk])).content.decode()
+    assert 'name="_save"' not in page
+    assert login(clinician).get(reverse("admin:results_checkpoint_changelist")).status_code in (302, 403)
+
+
+def test_a_zone_the_clinic_adds_appears_on_the_form(course, clinician):
+    MeasurementZone.objects.create(code="vertex", name_ru="Теменная зона", name_en="Vertex", position=3)
+    page = login(clinician).get(reverse("results:check-create", args=[course.pk])).content.decode()
+    assert 'name="vertex-density"' in page and "Vertex" in page

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from procedures.models import Procedure
@@ -255,3 +257,17 @@ def test_the_course_price_is_the_sessions_less_the_discount():
 
     assert course_price(Decimal("950"), 12, Decimal("10")) == Decimal("10260.00")
     assert course_price(Decimal("999.99"), 11, Decimal("0")) == Decimal("10999.89")
+
+
+def test_booking_a_twelve_session_course_runs_a_fixed_handful_of_queries(
+    registrar, clinic, eligible_patient, cryo, location
+):
+    plan = preview(eligible_patient, cryo, location, count=12)
+    with CaptureQueriesContext(connection) as queries:
+        course = book(registrar, eligible_patient, cryo, location, plan)
+    assert course.sessions.count() == 12
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # The permission's groups, the locks, the patient's active courses, what stands over the days
+    # (hours, closures, leave, clinicians, rooms), who and what is busy, the screening and the ice
+    # test, the dewars, the course, its sessions, their rooms, the exclusion checks, the audit row.
+    assert len(statements) == 13, "\n".join(statements)
