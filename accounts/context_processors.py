@@ -18,6 +18,7 @@ NAVIGATION = [
     (_("Cashier's day"), "billing:day", "billing.day", False),
     (_("Procedures"), "procedures:catalogue", "catalogue.view", True),
     (_("My sessions"), "portal:home", "portal.use", False),
+    (_("My results"), "portal:results", "portal.use", False),
     (_("Administration"), "admin:index", "admin.site", False),
     (_("Reviews"), "reviews:moderation", "review.moderate", True),
     (_("Data protection"), "records:data-protection", "patient.data_protection", True),

@@ -31,6 +31,7 @@ api_v1 = [
     path("", include("portal.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("results.review_api_urls")),
+    path("", include("results.compare_api_urls")),
 ]
 
 urlpatterns = [
@@ -63,6 +64,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
     path("results/", include("results.urls")),
+    path("results/", include("results.compare_urls")),
     path("", include("results.public_urls")),
     path("", include("results.review_urls")),
     path("", include("consents.urls")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import offer_views, report_views, views
+from . import offer_views, report_views, results_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("reports/<int:pk>/", report_views.warning_report_view, name="warning-report"),
     path("courses/<int:pk>/calendar.ics", views.course_ics_view, name="course-ics"),
     path("calendar/", views.calendar_view, name="calendar"),
+    path("results/", results_views.results_view, name="results"),
+    path("results/photos/<int:pk>/", results_views.results_photo_view, name="results-photo"),
+    path("results/photos/<int:pk>/thumbnail/", results_views.results_thumbnail_view, name="results-photo-thumb"),
     path("waitlist/", offer_views.waitlist_join_view, name="waitlist"),
     path("waitlist/<int:pk>/withdraw/", offer_views.waitlist_withdraw_view, name="waitlist-withdraw"),
     path("offers/<str:token>/", offer_views.offer_landing_view, name="offer"),

@@ -71,6 +71,11 @@ MATRIX = {
     # results: trichoscopy and photos are for clinicians (other locations, other patients: tests/results)
     "results:photo-file": (DENIED, DENIED, OK, DENIED, LOGIN),
     "results:photo-thumb": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "results_compare:course": (DENIED, DENIED, OK, DENIED, LOGIN),  # before and after of a course
+    "results_compare:course-pdf": (DENIED, DENIED, OK, DENIED, LOGIN),
+    "portal:results": (DENIED, DENIED, DENIED, OK, LOGIN),  # the patient's own (other patients: tests/results)
+    "portal:results-photo": (DENIED, DENIED, DENIED, OK, LOGIN),
+    "portal:results-photo-thumb": (DENIED, DENIED, DENIED, OK, LOGIN),
     "results:check-create": (DENIED, DENIED, OK, DENIED, LOGIN),
     "results:check": (DENIED, DENIED, OK, DENIED, LOGIN),
     "results:trichoscopy-create": (DENIED, DENIED, OK, DENIED, LOGIN),
@@ -304,6 +309,10 @@ def _url(name, records):
         "portal:waitlist-withdraw": "waitlist-entry",
         "results:photo-file": "photo",
         "results:photo-thumb": "photo",
+        "portal:results-photo": "photo",
+        "portal:results-photo-thumb": "photo",
+        "results_compare:course": "course",
+        "results_compare:course-pdf": "course",
         "results:photo-withdraw": "photo",
         "results:photo-publishable": "photo",
         "results:check-create": "course",

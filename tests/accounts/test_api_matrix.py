@@ -45,6 +45,9 @@ API_MATRIX = {
     "api-course-payments": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-course-refunds": ("post", "course", (DENIED, BAD, DENIED, DENIED, ANON)),
     "api-me-course-balance": ("get", "course", (DENIED, DENIED, DENIED, OK, ANON)),
+    # results: a course's before and after for clinicians; the patient's own
+    "api-course-results-comparison": ("get", "course", (DENIED, DENIED, OK, DENIED, ANON)),
+    "api-me-results": ("get", None, (DENIED, DENIED, DENIED, OK, ANON)),
     # results: clinicians only (other locations and patients: tests/results/test_api.py)
     "api-course-checks": ("get", "course", (DENIED, DENIED, OK, DENIED, ANON)),
     "api-check": ("get", "result-check", (DENIED, DENIED, OK, DENIED, ANON)),
