@@ -71,7 +71,12 @@ class ConsentTemplate(models.Model):
                 name="consent_template_kind_procedure",
                 violation_error_message=_("A procedure's consent names its procedure; the other forms name none."),
             ),
-            models.UniqueConstraint(fields=["kind"], condition=Q(kind="personal_data"), name="one_personal_data_form"),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="personal_data"),
+                name="one_personal_data_form",
+                violation_error_message=_("There is already a personal-data consent form: edit it instead."),
+            ),
             models.UniqueConstraint(
                 fields=["kind"],
                 condition=Q(kind="publication"),
@@ -118,9 +123,21 @@ class ConsentTemplateVersion(models.Model):
         verbose_name = _("consent form version")
         verbose_name_plural = _("consent form versions")
         constraints = [
-            models.UniqueConstraint(fields=["template", "number"], name="consent_version_unique"),
-            models.CheckConstraint(condition=Q(number__gte=1), name="consent_version_positive"),
-            models.CheckConstraint(condition=~Q(text_ru="") & ~Q(text_en=""), name="consent_version_has_text"),
+            models.UniqueConstraint(
+                fields=["template", "number"],
+                name="consent_version_unique",
+                violation_error_message=_("This version of the form already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="consent_version_positive",
+                violation_error_message=_("A version number starts at 1."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(text_ru="") & ~Q(text_en=""),
+                name="consent_version_has_text",
+                violation_error_message=_("A version needs its text in Russian and in English."),
+            ),
         ]
 
     def __str__(self):
@@ -206,17 +223,24 @@ class Consent(models.Model):
         indexes = [models.Index(fields=["patient", "template", "-signed_at"], name="consent_patient_template")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(method__in=IN_CLINIC) | Q(witness__isnull=False), name="consent_in_clinic_witnessed"
+                condition=~Q(method__in=IN_CLINIC) | Q(witness__isnull=False),
+                name="consent_in_clinic_witnessed",
+                violation_error_message=_("A consent signed in the clinic names the clinician who witnessed it."),
             ),
             models.CheckConstraint(
-                condition=~Q(method=Method.DRAWN) | Q(signature_png__isnull=False), name="consent_drawn_has_image"
+                condition=~Q(method=Method.DRAWN) | Q(signature_png__isnull=False),
+                name="consent_drawn_has_image",
+                violation_error_message=_("A drawn signature needs its picture."),
             ),
             models.CheckConstraint(
-                condition=~Q(method=Method.TYPED) | ~Q(typed_name=""), name="consent_typed_has_name"
+                condition=~Q(method=Method.TYPED) | ~Q(typed_name=""),
+                name="consent_typed_has_name",
+                violation_error_message=_("A typed signature needs the typed name."),
             ),
             models.CheckConstraint(
                 condition=~Q(method__in=[Method.SMS_CODE, Method.EMAIL_CODE]) | Q(code__isnull=False),
                 name="consent_code_signature_has_code",
+                violation_error_message=_("A signature by code keeps the code that was confirmed."),
             ),
         ]
 

@@ -264,7 +264,7 @@ class ZoneMeasurement(models.Model):
                 models.CheckConstraint(
                     condition=Q(**{field: None}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 100}),
                     name=f"measurement_{field}_range",
-                    violation_error_message=_("A share is from 0 to 100 %."),
+                    violation_error_message=_("A share is from 0 to 100 %%."),
                 )
                 for field in ("terminal_share", "vellus_share", "anagen_share", "telogen_share")
             ],
@@ -277,7 +277,7 @@ class ZoneMeasurement(models.Model):
                     terminal_share__lte=102 - models.F("vellus_share"),
                 ),
                 name="measurement_terminal_vellus_sum",
-                violation_error_message=_("Terminal and vellus shares must add up to 100 % (within 2 %)."),
+                violation_error_message=_("Terminal and vellus shares must add up to 100 %% (within 2 %%)."),
             ),
             models.CheckConstraint(
                 condition=Q(anagen_share=None)
@@ -286,7 +286,7 @@ class ZoneMeasurement(models.Model):
                     anagen_share__gte=90 - models.F("telogen_share"), anagen_share__lte=100 - models.F("telogen_share")
                 ),
                 name="measurement_anagen_telogen_sum",
-                violation_error_message=_("Anagen and telogen shares must add up to 90-100 % (the rest is catagen)."),
+                violation_error_message=_("Anagen and telogen shares must add up to 90-100 %% (the rest is catagen)."),
             ),
         ]
 

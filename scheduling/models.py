@@ -738,7 +738,9 @@ class Dewar(models.Model):
         _("measured loss a day, litres"),
         max_digits=6,
         decimal_places=3,
-        help_text=_("Weigh the dewar 24 hours apart with no session between (about 1.5-5% of the capacity)."),
+        help_text=_(
+            "Weigh the dewar 24 hours apart with no session between (about 1.5 to 5 per cent of the capacity)."
+        ),
     )
     first_cooldown_litres = models.DecimalField(
         _("extra for the day's first cool-down, litres"), max_digits=6, decimal_places=3, default=0
