@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,12 @@ MAX_FILES_PER_UPLOAD = 20  # a check's standard set is 7 zones; room for retakes
 UPLOAD_BODY_MAX = MAX_FILES_PER_UPLOAD * services.PHOTO_LIMITS.max_bytes // 4  # ~75 MB in one post
 
 
+# Opened on its own, the JPEG is shown by the browser's image viewer, which styles the page inline (fit
+# to the screen, centred): under the site's strict style-src a phone showed only the photo's corner.
+# The response is an image with nosniff, nothing in it can run, so its own policy allows those styles.
+PHOTO_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
 def photo_response(request, photo, *, thumbnail: bool):
     """The photo's JPEG (or its thumbnail), never cached, after writing who looked at it."""
     audit_record(
@@ -37,6 +44,7 @@ def photo_response(request, photo, *, thumbnail: bool):
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
     response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = PHOTO_CSP
     return no_store(response)
 
 
@@ -143,7 +151,8 @@ def trichoscopy_create_view(request, pk: int):
         else:
             messages.success(request, _("The trichoscopy is signed."))
             return redirect(check)
-    return render(request, "results/check_form.html", {"form": form, "check": check, "patient": check.patient})
+    with timezone.override(check.location.tz):  # the check's time, as its branch's clock said it
+        return render(request, "results/check_form.html", {"form": form, "check": check, "patient": check.patient})
 
 
 def _trichoscopy_for_user(user, pk: int) -> Trichoscopy:
@@ -181,11 +190,12 @@ def trichoscopy_amend_view(request, pk: int):
         else:
             messages.success(request, _("The correction is signed as a new version."))
             return redirect(check)
-    return render(
-        request,
-        "results/check_form.html",
-        {"form": form, "check": check, "patient": check.patient, "amending": previous},
-    )
+    with timezone.override(check.location.tz):
+        return render(
+            request,
+            "results/check_form.html",
+            {"form": form, "check": check, "patient": check.patient, "amending": previous},
+        )
 
 
 def _upload_too_large(request) -> bool:
@@ -216,7 +226,7 @@ def photo_upload_view(request, pk: int):
         try:
             services.photo_add(actor=request.user, request=request, check=check, zone=zone, upload=upload)
         except ValidationError as error:
-            messages.error(request, f"{PhotoZone(zone).label}, {upload.name}: {' '.join(error.messages)}")
+            messages.error(request, f"{capfirst(PhotoZone(zone).label)}, {upload.name}: {' '.join(error.messages)}")
         else:
             kept += 1
     if kept:

@@ -1,0 +1,97 @@
+"""What a trichologist ran into trying the results pages in a browser, in Russian, on a phone and a laptop;
+each test pins the fix of one thing that was wrong."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from results.models import Check, CheckKind
+from tests.billing.conftest import make_course
+
+from ..conftest import login
+from .conftest import make_check, make_photo, make_trichoscopy
+
+pytestmark = pytest.mark.django_db
+
+RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
+
+
+def test_a_share_written_with_a_russian_comma_is_kept_as_written(clinician, patient, cryo, registrar):
+    """A number box dropped the comma of "62,5" (the browser sent 625, the form said "a share is 0-100")."""
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    client = login(clinician)
+    url = reverse("results:check-create", args=[course.pk])
+    page = client.get(url, **RU).content.decode()
+    assert 'name="frontoparietal-terminal_share"' in page
+    assert 'type="number" name="frontoparietal-terminal_share"' not in page and 'inputmode="decimal"' in page
+    form = {
+        "kind": "baseline",
+        "method": "trichoscopy",
+        "frontoparietal-density": "200",
+        "frontoparietal-terminal_share": "62,5",
+        "frontoparietal-vellus_share": "37.5",  # a point still reads
+        "frontoparietal-mean_diameter": "55,5",
+    }
+    answer = client.post(url, form, **RU)
+    assert answer.status_code == 302
+    figures = Check.objects.get(course=course).trichoscopies.get().measurements.get()
+    assert (figures.terminal_share, figures.vellus_share, figures.mean_diameter) == (D("62.5"), D("37.5"), D("55.5"))
+
+
+def test_the_correction_form_shows_the_figures_as_the_page_writes_them(results_course, clinician):
+    record = results_course.result_checks.get(kind=CheckKind.BASELINE).trichoscopies.get()
+    page = login(clinician).get(reverse("results:trichoscopy-amend", args=[record.pk]), **RU).content.decode()
+    assert 'value="55,0"' in page and 'value="52,0"' in page  # not "55.0" next to a page that says 55,0
+
+
+def test_a_typo_in_a_figure_is_said_next_to_it_and_nothing_is_saved(clinician, patient, cryo, registrar):
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    form = {"kind": "baseline", "method": "trichoscopy", "frontoparietal-density": "200"}
+    form["frontoparietal-mean_diameter"] = "5о"  # a Cyrillic о for a zero
+    page = login(clinician).post(reverse("results:check-create", args=[course.pk]), form, **RU)
+    assert page.status_code == 200 and "Введите число." in page.content.decode()
+    assert not Check.objects.exists()
+
+
+def test_the_grade_names_its_scale_in_a_closed_select(clinician, patient, cryo, registrar):
+    """A closed select shows the option only: "I" alone did not say Ludwig or Hamilton."""
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    page = login(clinician).get(reverse("results:check-create", args=[course.pk]), **RU).content.decode()
+    assert '<option value="ludwig:I">Людвиг: I</option>' in page
+    assert '<option value="hamilton:3v">Гамильтон–Норвуд: 3v</option>' in page
+
+
+def test_a_refused_photo_is_named_by_its_zone_with_a_capital(results_course, clinician):
+    check = results_course.result_checks.get(kind=CheckKind.BASELINE)
+    fake = SimpleUploadedFile("IMG_0002.jpg", b"hello, not a photo", content_type="image/jpeg")
+    answer = login(clinician).post(reverse("results:photo-upload", args=[check.pk]), {"photo-frontal": fake}, **RU)
+    [message] = [str(m) for m in get_messages(answer.wsgi_request)]
+    assert message.startswith("Лобная зона, IMG_0002.jpg: ")
+
+
+def test_a_photo_opened_on_its_own_lets_the_browser_fit_it_to_the_screen(results_course, clinician):
+    """The site's style-src 'self' blocked the image viewer's own styles: a phone showed a corner of the photo."""
+    photo = make_photo(results_course.result_checks.get(kind=CheckKind.FINAL), clinician=clinician)
+    answer = login(clinician).get(reverse("results:photo-file", args=[photo.pk]))
+    policy = answer["Content-Security-Policy"]
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
+    assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy and "script-src" not in policy
+    assert answer["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_trichoscopy_form_of_a_checkpoint_says_after_which_session_and_when(clinician, patient, cryo, registrar):
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    check = make_check(course, kind=CheckKind.CHECKPOINT, after_session=6, days_ago=0, clinician=clinician)
+    page = login(clinician).get(reverse("results:trichoscopy-create", args=[check.pk]), **RU).content.decode()
+    assert "Промежуточный контроль после сеанса 6 · " in page  # was "промежуточный контроль 6"
+
+
+def test_a_checkpoints_correction_form_says_it_too(clinician, patient, cryo, registrar):
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    check = make_check(course, kind=CheckKind.CHECKPOINT, after_session=4, days_ago=2, clinician=clinician)
+    record = make_trichoscopy(check, clinician=clinician, density=190, terminal="60.0")
+    page = login(clinician).get(reverse("results:trichoscopy-amend", args=[record.pk]), **RU).content.decode()
+    assert "Промежуточный контроль после сеанса 4 · " in page
