@@ -95,3 +95,13 @@ def test_a_checkpoints_correction_form_says_it_too(clinician, patient, cryo, reg
     record = make_trichoscopy(check, clinician=clinician, density=190, terminal="60.0")
     page = login(clinician).get(reverse("results:trichoscopy-amend", args=[record.pk]), **RU).content.decode()
     assert "Промежуточный контроль после сеанса 4 · " in page
+
+
+def test_a_phone_reads_every_figure_of_a_zone_without_a_sideways_scroll(results_course, clinician):
+    """The seven-column table showed a phone two figures and hid the rest; a phone now gets a list per zone."""
+    check = results_course.result_checks.get(kind=CheckKind.BASELINE)
+    page = login(clinician).get(reverse("results:check", args=[check.pk]), **RU).content.decode()
+    phone = page.split('class="d-md-none results-figures-list"', 1)[1].split('class="d-none d-md-block"', 1)[0]
+    assert "<dt" in phone and "Средний диаметр стержня, мкм" in phone and ">52,0</dd>" in phone
+    assert ">150</dd>" in phone and "Трихоскопия · Aramo SG" in phone
+    assert '<table class="table table-sm results-figures">' in page  # the laptop keeps its table
