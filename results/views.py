@@ -89,7 +89,10 @@ def check_create_view(request, course_pk: int):
                     reading=form.reading() if form.has_reading() else None,
                 )
             except ValidationError as error:
-                apply_service_error(form, error)
+                if getattr(error, "code", None) == "check_exists":  # it is the choice of check that is wrong
+                    form.add_error("kind", error)
+                else:
+                    apply_service_error(form, error)
             else:
                 messages.success(request, _("The check is recorded."))
                 return redirect(check)

@@ -105,3 +105,12 @@ def test_a_phone_reads_every_figure_of_a_zone_without_a_sideways_scroll(results_
     assert "<dt" in phone and "Средний диаметр стержня, мкм" in phone and ">52,0</dd>" in phone
     assert ">150</dd>" in phone and "Трихоскопия · Aramo SG" in phone
     assert '<table class="table table-sm results-figures">' in page  # the laptop keeps its table
+
+
+def test_a_second_baseline_is_refused_next_to_the_choice_of_check(results_course, clinician):
+    form = {"kind": "baseline", "method": "trichoscopy", "frontoparietal-density": "200"}
+    page = login(clinician).post(reverse("results:check-create", args=[results_course.pk]), form, **RU)
+    assert page.status_code == 200
+    assert page.context["form"].errors["kind"] == ["У этого курса уже есть контроль до курса."]
+    assert not page.context["form"].non_field_errors()
+    assert results_course.result_checks.count() == 2
