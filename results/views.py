@@ -145,6 +145,10 @@ def check_view(request, pk: int):
 def trichoscopy_create_view(request, pk: int):
     """The trichoscopy of a check recorded without one."""
     check = selectors.check_get_for_user(request.user, pk)
+    newest = _newest_version(check)
+    if request.method == "GET" and newest:  # a stale link or tab: say so before the figures are typed, not after
+        messages.info(request, _("This check already has its trichoscopy: correct it instead."))
+        return redirect("results:trichoscopy-amend", newest.pk)
     form = TrichoscopyForm(request.POST or None, zones=_zones())
     if request.method == "POST" and form.is_valid():
         try:
@@ -156,6 +160,10 @@ def trichoscopy_create_view(request, pk: int):
             return redirect(check)
     with timezone.override(check.location.tz):  # the check's time, as its branch's clock said it
         return render(request, "results/check_form.html", {"form": form, "check": check, "patient": check.patient})
+
+
+def _newest_version(check: Check) -> Trichoscopy | None:
+    return Trichoscopy.objects.filter(result_check=check).order_by("-version").first()
 
 
 def _trichoscopy_for_user(user, pk: int) -> Trichoscopy:
@@ -171,6 +179,10 @@ def trichoscopy_amend_view(request, pk: int):
     """Correct a trichoscopy version: the form starts from it; the correction is the chain's next version."""
     previous = _trichoscopy_for_user(request.user, pk)
     check = previous.result_check
+    newest = _newest_version(check)
+    if request.method == "GET" and newest.pk != previous.pk:  # an older version's link: correct the newest
+        messages.info(request, _("This version has already been corrected; amend the newest version."))
+        return redirect("results:trichoscopy-amend", newest.pk)
     if request.method == "GET":  # the form shows every figure on record: opening it is a read
         audit_record(
             request=request, action=Action.VIEW, patient=check.patient_id, record=previous, detail={"form": "amend"}

@@ -8,7 +8,10 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from results import services
+from results.forms import TrichoscopyForm
 from results.models import Check, CheckKind
+from results.validation import Figures, Reading
 from tests.billing.conftest import make_course
 
 from ..conftest import login
@@ -114,3 +117,28 @@ def test_a_second_baseline_is_refused_next_to_the_choice_of_check(results_course
     assert page.context["form"].errors["kind"] == ["У этого курса уже есть контроль до курса."]
     assert not page.context["form"].non_field_errors()
     assert results_course.result_checks.count() == 2
+
+
+def test_a_stale_link_to_record_the_trichoscopy_leads_to_its_correction(results_course, clinician):
+    """It opened an empty form; the figures typed in were refused only after "Sign"."""
+    check = results_course.result_checks.get(kind=CheckKind.BASELINE)
+    record = check.trichoscopies.get()
+    answer = login(clinician).get(reverse("results:trichoscopy-create", args=[check.pk]), **RU)
+    assert answer.status_code == 302 and answer["Location"] == reverse("results:trichoscopy-amend", args=[record.pk])
+    assert [str(m) for m in get_messages(answer.wsgi_request)] == [
+        "У этого контроля уже есть трихоскопия: исправьте её."
+    ]
+
+
+def test_the_correction_of_an_older_version_leads_to_the_newest(results_course, clinician):
+    """It opened the old figures; "Sign" then said the version was already corrected."""
+    check = results_course.result_checks.get(kind=CheckKind.BASELINE)
+    first = check.trichoscopies.get()
+    reading = Reading(method="trichoscopy", zones={"frontoparietal": Figures(152)})
+    second = services.trichoscopy_amend(actor=clinician, previous=first, reason="Recounted", reading=reading)
+    client = login(clinician)
+    answer = client.get(reverse("results:trichoscopy-amend", args=[first.pk]), **RU)
+    assert answer.status_code == 302 and answer["Location"] == reverse("results:trichoscopy-amend", args=[second.pk])
+    page = client.get(answer["Location"], **RU)
+    assert page.status_code == 200 and TrichoscopyForm.initial_from(second)["frontoparietal-density"] == 152
+    assert 'value="152"' in page.content.decode() and "Эта версия уже исправлена" in page.content.decode()
