@@ -12,7 +12,7 @@ from results import services
 from results.forms import TrichoscopyForm
 from results.models import Check, CheckKind
 from results.validation import Figures, Reading
-from tests.billing.conftest import make_course
+from tests.billing.conftest import deliver, make_course
 
 from ..conftest import login
 from .conftest import make_check, make_photo, make_trichoscopy
@@ -142,3 +142,15 @@ def test_the_correction_of_an_older_version_leads_to_the_newest(results_course, 
     page = client.get(answer["Location"], **RU)
     assert page.status_code == 200 and TrichoscopyForm.initial_from(second)["frontoparietal-density"] == 152
     assert 'value="152"' in page.content.decode() and "Эта версия уже исправлена" in page.content.decode()
+
+
+def test_the_final_check_is_not_offered_before_any_session_is_done(clinician, patient, cryo, registrar):
+    """At "0 of 10 sessions done" the panel offered "the final check" beside "the baseline"."""
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    client = login(clinician)
+    url = reverse("scheduling:course", args=[course.pk])
+    page = client.get(url).content.decode()
+    assert "?kind=baseline" in page and "?kind=final" not in page
+    deliver(course, 1)  # a course may stop early: from the first session on, the final check may be recorded
+    page = client.get(url).content.decode()
+    assert "?kind=final" in page and "The course is done" not in page
