@@ -154,3 +154,10 @@ def test_the_final_check_is_not_offered_before_any_session_is_done(clinician, pa
     deliver(course, 1)  # a course may stop early: from the first session on, the final check may be recorded
     page = client.get(url).content.decode()
     assert "?kind=final" in page and "The course is done" not in page
+
+
+def test_the_check_pages_tab_title_starts_with_a_capital(results_course, clinician):
+    check = results_course.result_checks.get(kind=CheckKind.BASELINE)
+    page = login(clinician).get(reverse("results:check", args=[check.pk]), **RU).content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.strip().startswith("До курса: ")
