@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -99,6 +100,11 @@ class TrichoscopyForm(forms.Form):
     def zone_groups(self) -> list:
         """[(zone, [bound fields])] for the template, one fieldset per zone."""
         return [(zone, [self[f"{zone.code}-{name}"] for name in FORM_FIGURES]) for zone in self.zones]
+
+    @property
+    def has_field_errors(self) -> bool:
+        """A figure's error is next to it, far down a phone's screen: the top of the page must say so too."""
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
 
     def header_fields(self) -> list:
         return [self[name] for name in self.fields if "-" not in name and name != "amendment_reason"]

@@ -161,3 +161,14 @@ def test_the_check_pages_tab_title_starts_with_a_capital(results_course, clinici
     page = login(clinician).get(reverse("results:check", args=[check.pk]), **RU).content.decode()
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert title.strip().startswith("До курса: ")
+
+
+def test_a_refused_correction_says_so_at_the_top_of_the_page(results_course, clinician):
+    """The missing reason was said at the foot of a long form; a phone showed its top, with no word."""
+    record = results_course.result_checks.get(kind=CheckKind.BASELINE).trichoscopies.get()
+    form = {"method": "trichoscopy", "frontoparietal-density": "175"}
+    page = login(clinician).post(reverse("results:trichoscopy-amend", args=[record.pk]), form, **RU)
+    text = page.content.decode()
+    top = text.split('role="alert"', 1)[1].split("</div>", 2)
+    assert page.status_code == 200 and "Ничего не сохранено: исправьте отмеченные ниже поля." in "".join(top)
+    assert "Обязательное поле." in text and record.result_check.trichoscopies.count() == 1
