@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -24,19 +26,37 @@ FIGURE_LABELS = {
 
 
 def grade_choices() -> list:
-    """One select for scale and grade: "hamilton:3", grouped by scale."""
+    """One select for scale and grade: "hamilton:3", grouped by scale.
+
+    An option names its scale too ("Ludwig: I"): a closed select shows the option, not its group.
+    """
     return [
         ("", _("not graded")),
-        *[(Scale(scale).label, [(f"{scale}:{grade}", grade) for grade in grades]) for scale, grades in GRADES.items()],
+        *[
+            (Scale(scale).label, [(f"{scale}:{grade}", _grade_label(scale, grade)) for grade in grades])
+            for scale, grades in GRADES.items()
+        ],
     ]
 
 
+def _grade_label(scale: str, grade: str):
+    return format_lazy("{scale}: {grade}", scale=Scale(scale).label, grade=grade)
+
+
 def _figure_field(name: str, label) -> forms.Field:
-    attrs = {"inputmode": "decimal", "step": "0.1"}
+    """A figure's input. A share or the diameter is a text box with the decimal keypad, read in the
+    page's language: in Russian "62,5" is the way to write it, and a number box dropped the comma
+    ("625", then "a share is 0-100") or, on some phones, the whole figure without a word."""
     if name == "density":
         return forms.IntegerField(label=label, required=False, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    attrs = {"inputmode": "decimal", "autocomplete": "off"}
     return forms.DecimalField(
-        label=label, required=False, max_digits=6, decimal_places=1, widget=forms.NumberInput(attrs=attrs)
+        label=label,
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        localize=True,
+        widget=forms.TextInput(attrs=attrs),
     )
 
 
@@ -80,6 +100,11 @@ class TrichoscopyForm(forms.Form):
     def zone_groups(self) -> list:
         """[(zone, [bound fields])] for the template, one fieldset per zone."""
         return [(zone, [self[f"{zone.code}-{name}"] for name in FORM_FIGURES]) for zone in self.zones]
+
+    @property
+    def has_field_errors(self) -> bool:
+        """A figure's error is next to it, far down a phone's screen: the top of the page must say so too."""
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
 
     def header_fields(self) -> list:
         return [self[name] for name in self.fields if "-" not in name and name != "amendment_reason"]

@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,12 @@ MAX_FILES_PER_UPLOAD = 20  # a check's standard set is 7 zones; room for retakes
 UPLOAD_BODY_MAX = MAX_FILES_PER_UPLOAD * services.PHOTO_LIMITS.max_bytes // 4  # ~75 MB in one post
 
 
+# Opened on its own, the JPEG is shown by the browser's image viewer, which styles the page inline (fit
+# to the screen, centred): under the site's strict style-src a phone showed only the photo's corner.
+# The response is an image with nosniff, nothing in it can run, so its own policy allows those styles.
+PHOTO_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
 def photo_response(request, photo, *, thumbnail: bool):
     """The photo's JPEG (or its thumbnail), never cached, after writing who looked at it."""
     audit_record(
@@ -37,6 +44,7 @@ def photo_response(request, photo, *, thumbnail: bool):
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
     response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = PHOTO_CSP
     return no_store(response)
 
 
@@ -81,7 +89,10 @@ def check_create_view(request, course_pk: int):
                     reading=form.reading() if form.has_reading() else None,
                 )
             except ValidationError as error:
-                apply_service_error(form, error)
+                if getattr(error, "code", None) == "check_exists":  # it is the choice of check that is wrong
+                    form.add_error("kind", error)
+                else:
+                    apply_service_error(form, error)
             else:
                 messages.success(request, _("The check is recorded."))
                 return redirect(check)
@@ -134,6 +145,10 @@ def check_view(request, pk: int):
 def trichoscopy_create_view(request, pk: int):
     """The trichoscopy of a check recorded without one."""
     check = selectors.check_get_for_user(request.user, pk)
+    newest = _newest_version(check)
+    if request.method == "GET" and newest:  # a stale link or tab: say so before the figures are typed, not after
+        messages.info(request, _("This check already has its trichoscopy: correct it instead."))
+        return redirect("results:trichoscopy-amend", newest.pk)
     form = TrichoscopyForm(request.POST or None, zones=_zones())
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +158,12 @@ def trichoscopy_create_view(request, pk: int):
         else:
             messages.success(request, _("The trichoscopy is signed."))
             return redirect(check)
-    return render(request, "results/check_form.html", {"form": form, "check": check, "patient": check.patient})
+    with timezone.override(check.location.tz):  # the check's time, as its branch's clock said it
+        return render(request, "results/check_form.html", {"form": form, "check": check, "patient": check.patient})
+
+
+def _newest_version(check: Check) -> Trichoscopy | None:
+    return Trichoscopy.objects.filter(result_check=check).order_by("-version").first()
 
 
 def _trichoscopy_for_user(user, pk: int) -> Trichoscopy:
@@ -159,6 +179,10 @@ def trichoscopy_amend_view(request, pk: int):
     """Correct a trichoscopy version: the form starts from it; the correction is the chain's next version."""
     previous = _trichoscopy_for_user(request.user, pk)
     check = previous.result_check
+    newest = _newest_version(check)
+    if request.method == "GET" and newest.pk != previous.pk:  # an older version's link: correct the newest
+        messages.info(request, _("This version has already been corrected; amend the newest version."))
+        return redirect("results:trichoscopy-amend", newest.pk)
     if request.method == "GET":  # the form shows every figure on record: opening it is a read
         audit_record(
             request=request, action=Action.VIEW, patient=check.patient_id, record=previous, detail={"form": "amend"}
@@ -181,11 +205,12 @@ def trichoscopy_amend_view(request, pk: int):
         else:
             messages.success(request, _("The correction is signed as a new version."))
             return redirect(check)
-    return render(
-        request,
-        "results/check_form.html",
-        {"form": form, "check": check, "patient": check.patient, "amending": previous},
-    )
+    with timezone.override(check.location.tz):
+        return render(
+            request,
+            "results/check_form.html",
+            {"form": form, "check": check, "patient": check.patient, "amending": previous},
+        )
 
 
 def _upload_too_large(request) -> bool:
@@ -216,7 +241,7 @@ def photo_upload_view(request, pk: int):
         try:
             services.photo_add(actor=request.user, request=request, check=check, zone=zone, upload=upload)
         except ValidationError as error:
-            messages.error(request, f"{PhotoZone(zone).label}, {upload.name}: {' '.join(error.messages)}")
+            messages.error(request, f"{capfirst(PhotoZone(zone).label)}, {upload.name}: {' '.join(error.messages)}")
         else:
             kept += 1
     if kept:

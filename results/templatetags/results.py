@@ -1,6 +1,6 @@
 """{% course_results course sessions %} on the course page: its checks and the buttons to record the next,
 for clinicians (results.view); nothing at all for anyone else. The final check is offered prominently
-once the course is completed or all its sessions are done."""
+once the course is completed or all its sessions are done, quietly once a session is done, not before."""
 
 from django import template
 
@@ -33,6 +33,9 @@ def course_results(context, course, sessions=None):
     done = course.status == CourseStatus.COMPLETED or completed >= course.session_count
     can_record = allowed(request.user, "results.record")
     final_open = can_record and CheckKind.FINAL not in kinds
+    # Before any session a "final check" button beside "the baseline" only invites the wrong click;
+    # once one is done (a course may stop early) or the course is cancelled, it is there.
+    final_possible = completed > 0 or course.status == CourseStatus.CANCELLED
     return {
         "show": True,
         "course": course,
@@ -41,6 +44,6 @@ def course_results(context, course, sessions=None):
         "open_checkpoints": [
             n for n in points if can_record and n <= course.session_count and n not in taken_checkpoints
         ],
-        "final_open": final_open,
+        "final_open": final_open and (done or final_possible),
         "offer_final": final_open and done,
     }
