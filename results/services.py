@@ -20,9 +20,10 @@ from audit.models import Action
 from audit.services import audit_record
 from core import dates, images
 from core.policy import require
+from scheduling.models import CourseStatus, SessionStatus
 
 from .models import Check, CheckKind, MeasurementZone, Photo, PhotoZone, Trichoscopy, ZoneMeasurement
-from .validation import FIGURES, Reading, reading_problems
+from .validation import FIGURES, Figures, Reading, reading_problems, same_reading
 
 PHOTO_LIMITS = images.Limits(max_bytes=15 * 1024 * 1024, max_pixels=50_000_000, max_side=4000)
 THUMBNAIL_SIDE = 400
@@ -49,6 +50,10 @@ def _kind_problem(course, kind: str, after_session: int | None) -> ValidationErr
         if not after_session or not 1 <= after_session <= course.session_count:
             message = _("A checkpoint follows one of the course's sessions: 1 to %(n)d.") % {"n": course.session_count}
             return ValidationError({"after_session": ValidationError(message, code="after_session_range")})
+    if kind == CheckKind.FINAL and course.status != CourseStatus.CANCELLED:
+        if not course.sessions.filter(status=SessionStatus.COMPLETED).exists():
+            message = _("The check after the course comes once at least one of its sessions has taken place.")
+            return ValidationError({"kind": ValidationError(message, code="final_too_early")})
     taken = Check.objects.filter(course=course, kind=kind)
     if kind == CheckKind.CHECKPOINT:
         taken = taken.filter(after_session=after_session)
@@ -185,6 +190,11 @@ def trichoscopy_amend(*, actor, previous: Trichoscopy, reason: str, reading: Rea
         raise ValidationError(
             _("This version has already been corrected; amend the newest version."), code="not_current"
         )
+    if same_reading(reading, signed_reading(locked)):
+        raise ValidationError(
+            _("The correction changes nothing: change a figure, the grade or the notes, or leave the record as it is."),
+            code="unchanged",
+        )
     record = _create_trichoscopy(actor=actor, check=check, reading=reading, previous=locked, reason=reason.strip())
     audit_record(
         request=request,
@@ -195,6 +205,18 @@ def trichoscopy_amend(*, actor, previous: Trichoscopy, reason: str, reading: Rea
         detail={"amends": locked.pk, "version": record.version},
     )
     return record
+
+
+def signed_reading(record: Trichoscopy) -> Reading:
+    """What a signed version says, as the Reading a form or the API gives."""
+    return Reading(
+        method=record.method,
+        device=record.device,
+        scale=record.scale,
+        grade=record.grade,
+        notes=record.notes,
+        zones={m.zone.code: Figures(**{name: getattr(m, name) for name in FIGURES}) for m in record.measurements.all()},
+    )
 
 
 def photo_add(*, actor, check: Check, zone: str, upload, request=None) -> Photo:

@@ -123,3 +123,14 @@ def reading_problems(reading: Reading, zone_codes) -> Problems:
         for name, message, error_code in figures_problems(figures):
             add(f"{code}-{name}", message, error_code)
     return problems
+
+
+def same_reading(a: Reading, b: Reading) -> bool:
+    """True when two readings say the same (zones left empty do not count): a correction must change something."""
+
+    def essence(reading: Reading):
+        zones = {code: figures for code, figures in reading.zones.items() if not figures.empty}
+        texts = (reading.method, reading.device.strip(), reading.scale, reading.grade, reading.notes.strip())
+        return texts, zones
+
+    return essence(a) == essence(b)

@@ -85,7 +85,10 @@ def test_a_correction_needs_a_reason_and_becomes_the_next_version(api, course):
     url = reverse("api-check-amend", args=[check["id"]])
     answer = api.post(url, {**BODY["trichoscopy"], "amendment_reason": ""}, format="json")
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "amendment_reason_required"
-    answer = api.post(url, {**BODY["trichoscopy"], "amendment_reason": "Occipital recounted"}, format="json")
+    answer = api.post(url, {**BODY["trichoscopy"], "amendment_reason": "Nothing changed"}, format="json")
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "unchanged"
+    recounted = {**BODY["trichoscopy"], "notes": "Occipital recounted on the second image"}
+    answer = api.post(url, {**recounted, "amendment_reason": "Occipital recounted"}, format="json")
     assert answer.status_code == 201
     versions = answer.json()["versions"]
     assert [v["version"] for v in versions] == [2, 1] and versions[0]["amendment_reason"] == "Occipital recounted"

@@ -260,3 +260,30 @@ def test_a_zone_the_clinic_adds_appears_on_the_form(course, clinician):
     MeasurementZone.objects.create(code="vertex", name_ru="Теменная зона", name_en="Vertex", position=3)
     page = login(clinician).get(reverse("results:check-create", args=[course.pk])).content.decode()
     assert 'name="vertex-density"' in page and "Vertex" in page
+
+
+def test_a_correction_that_changes_nothing_is_refused(course, clinician):
+    check = services.check_create(actor=clinician, course=course, kind=CheckKind.BASELINE, reading=_reading())
+    first = check.trichoscopies.get()
+    with pytest.raises(ValidationError) as caught:
+        services.trichoscopy_amend(actor=clinician, previous=first, reason="Checked again", reading=_reading())
+    assert caught.value.code == "unchanged"
+    assert Trichoscopy.objects.filter(result_check=check).count() == 1
+    notes = services.trichoscopy_amend(
+        actor=clinician, previous=first, reason="Added the notes", reading=_reading(notes="Перхоть меньше")
+    )
+    assert notes.version == 2
+
+
+def test_the_check_after_the_course_waits_for_a_session_that_took_place(course, clinician):
+    with pytest.raises(ValidationError) as caught:
+        services.check_create(actor=clinician, course=course, kind=CheckKind.FINAL)
+    assert caught.value.error_dict["kind"][0].code == "final_too_early"
+    deliver(course, 1)
+    assert services.check_create(actor=clinician, course=course, kind=CheckKind.FINAL).kind == CheckKind.FINAL
+
+
+def test_a_cancelled_course_may_have_its_check_after_the_course_at_once(course, clinician):
+    Course.objects.filter(pk=course.pk).update(status=CourseStatus.CANCELLED)
+    course.refresh_from_db()
+    assert services.check_create(actor=clinician, course=course, kind=CheckKind.FINAL).kind == CheckKind.FINAL
