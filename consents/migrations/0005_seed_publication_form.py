@@ -45,6 +45,17 @@ def seed(apps, schema_editor):
         )
 
 
+def unseed(apps, schema_editor):
+    """Going back before 0004, whose constraint knows no publication form: the unsigned form goes
+    (a signed one PROTECTs it, and the migration stops rather than lose evidence)."""
+    # Plain SQL: the ORM's cascade would read other apps' tables as they are later in the history.
+    schema_editor.execute(
+        "DELETE FROM consents_consenttemplateversion WHERE template_id IN "
+        "(SELECT id FROM consents_consenttemplate WHERE kind = 'publication')"
+    )
+    schema_editor.execute("DELETE FROM consents_consenttemplate WHERE kind = 'publication'")
+
+
 class Migration(migrations.Migration):
     dependencies = [("consents", "0004_publication_form")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]

@@ -33,6 +33,8 @@ FEW_IS_MANY = {
     "%(done)s of %(total)s session done",  # из 2/5 сеансов
     "%(used)s of %(total)s session used",  # из 2/5 сеансов
     "%(clinic)s has re-planned your course: %(count)d session has a new date.",  # у 2/5 сеансов
+    "A course of %(n)s session",  # курс из 2/5 сеансов
+    "Average rating %(average)s of 5 from %(n)s review",  # по 2/5 отзывам
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{\{ ?(\w+) ?\}\}")
 

@@ -163,7 +163,8 @@ def test_booking_needs_no_redis_and_reminders_go_out_when_it_is_back(
 
                 # What beat does each minute, with a producer on the Redis that is back.
                 reminders.scan()
-                producer = Celery(broker=own_redis)
+                # Not the current app: shared tasks of later tests would send to this Redis, gone by then.
+                producer = Celery(broker=own_redis, set_as_current=False)
                 for ids in reminders.enqueue():
                     producer.send_task("scheduling.send_dispatches", args=[ids])
                 assert wait_for(lambda: len(smtp.messages) >= 1, 60)
