@@ -9,4 +9,7 @@ register = template.Library()
 
 @register.inclusion_tag("portal/_waitlist.html")
 def waitlist_block(patient):
-    return {"entries": list(waitlist_of_patient(patient)[:20]) if patient else []}
+    entries = list(waitlist_of_patient(patient)[:20]) if patient else []
+    # Entries the clinic made itself for cancelled sessions of a course (the replacement comes first):
+    # she asked for nothing, so one folded line says it and the sessions stay first on a phone.
+    return {"entries": entries, "only_replacements": bool(entries) and all(e.replaces_id for e in entries)}

@@ -35,6 +35,7 @@ FEW_IS_MANY = {
     "%(clinic)s has re-planned your course: %(count)d session has a new date.",  # у 2/5 сеансов
     "A course of %(n)s session",  # курс из 2/5 сеансов
     "Average rating %(average)s of 5 from %(n)s review",  # по 2/5 отзывам
+    "a new time for %(n)s cancelled session",  # для 2/5 отменённых сеансов
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{\{ ?(\w+) ?\}\}")
 
