@@ -32,7 +32,7 @@ deploy-check: install
 	$(PY) scripts/devenv.py exec -- $(PY) scripts/deploy_check.py
 
 # Schemathesis, every check and phase (stateful too), as a registrar, a clinician and a patient,
-# against the API deployed the same way. Bounded (5 cases per operation, deterministic, three minutes).
+# against the API deployed the same way. Bounded (5 cases per operation, deterministic, five minutes).
 api-fuzz: install
 	$(PY) scripts/devenv.py exec -- $(PY) scripts/api_fuzz.py
 
