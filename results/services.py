@@ -23,7 +23,7 @@ from core.policy import require
 from scheduling.models import CourseStatus, SessionStatus
 
 from .models import Check, CheckKind, MeasurementZone, Photo, PhotoZone, Trichoscopy, ZoneMeasurement
-from .validation import FIGURES, Figures, Reading, reading_problems, same_reading
+from .validation import FIGURES, Figures, Reading, final_check_possible, reading_problems, same_reading
 
 PHOTO_LIMITS = images.Limits(max_bytes=15 * 1024 * 1024, max_pixels=50_000_000, max_side=4000)
 THUMBNAIL_SIDE = 400
@@ -50,10 +50,12 @@ def _kind_problem(course, kind: str, after_session: int | None) -> ValidationErr
         if not after_session or not 1 <= after_session <= course.session_count:
             message = _("A checkpoint follows one of the course's sessions: 1 to %(n)d.") % {"n": course.session_count}
             return ValidationError({"after_session": ValidationError(message, code="after_session_range")})
-    if kind == CheckKind.FINAL and course.status != CourseStatus.CANCELLED:
-        if not course.sessions.filter(status=SessionStatus.COMPLETED).exists():
-            message = _("The check after the course comes once at least one of its sessions has taken place.")
-            return ValidationError({"kind": ValidationError(message, code="final_too_early")})
+    if kind == CheckKind.FINAL and not final_check_possible(
+        course_cancelled=course.status == CourseStatus.CANCELLED,
+        completed_sessions=course.sessions.filter(status=SessionStatus.COMPLETED).count(),
+    ):
+        message = _("The check after the course comes once at least one of its sessions has taken place.")
+        return ValidationError({"kind": ValidationError(message, code="final_too_early")})
     taken = Check.objects.filter(course=course, kind=kind)
     if kind == CheckKind.CHECKPOINT:
         taken = taken.filter(after_session=after_session)

@@ -134,3 +134,9 @@ def same_reading(a: Reading, b: Reading) -> bool:
         return texts, zones
 
     return essence(a) == essence(b)
+
+
+def final_check_possible(*, course_cancelled: bool, completed_sessions: int) -> bool:
+    """A check after the course needs something to compare: a session that took place (a course may
+    stop early), or the course cancelled. Before that the button would only invite the wrong click."""
+    return course_cancelled or completed_sessions > 0

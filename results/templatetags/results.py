@@ -10,6 +10,7 @@ from scheduling.models import CourseStatus, SessionStatus
 
 from ..models import CheckKind, Checkpoint
 from ..selectors import checks_of_course, current_trichoscopy
+from ..validation import final_check_possible
 
 register = template.Library()
 
@@ -33,9 +34,9 @@ def course_results(context, course, sessions=None):
     done = course.status == CourseStatus.COMPLETED or completed >= course.session_count
     can_record = allowed(request.user, "results.record")
     final_open = can_record and CheckKind.FINAL not in kinds
-    # Before any session a "final check" button beside "the baseline" only invites the wrong click;
-    # once one is done (a course may stop early) or the course is cancelled, it is there.
-    final_possible = completed > 0 or course.status == CourseStatus.CANCELLED
+    final_possible = final_check_possible(
+        course_cancelled=course.status == CourseStatus.CANCELLED, completed_sessions=completed
+    )
     return {
         "show": True,
         "course": course,

@@ -2,7 +2,15 @@
 
 from decimal import Decimal as D
 
-from results.validation import Figures, Reading, figures_problems, grade_problem, reading_problems
+from results.validation import (
+    Figures,
+    Reading,
+    figures_problems,
+    final_check_possible,
+    grade_problem,
+    reading_problems,
+    same_reading,
+)
 
 ZONES = {"frontoparietal", "occipital"}
 
@@ -84,3 +92,23 @@ def test_a_reading_needs_at_least_one_measured_zone_and_known_zones():
 def test_an_empty_optional_zone_is_not_a_problem():
     reading = Reading(method="phototrichogram", zones={"frontoparietal": Figures(180), "occipital": Figures(None)})
     assert reading_problems(reading, ZONES) == {}
+
+
+def test_the_check_after_the_course_needs_a_session_done_or_the_course_cancelled():
+    assert not final_check_possible(course_cancelled=False, completed_sessions=0)
+    assert final_check_possible(course_cancelled=False, completed_sessions=1)
+    assert final_check_possible(course_cancelled=True, completed_sessions=0)
+
+
+def test_a_reading_equal_but_for_empty_zones_and_spaces_is_the_same():
+    zone = Figures(150, D("55.0"), D("45.0"))
+    base = Reading(method="trichoscopy", zones={"frontoparietal": zone}, device="Aramo")
+    padded = Reading(
+        method="trichoscopy",
+        zones={"frontoparietal": Figures(150, D("55"), D("45")), "occipital": Figures(None)},
+        device=" Aramo ",
+    )
+    assert same_reading(base, padded)
+    assert not same_reading(
+        base, Reading(method="trichoscopy", zones={"frontoparietal": zone}, device="Aramo", grade="I")
+    )
