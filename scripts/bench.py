@@ -8,6 +8,7 @@ room bookings. Location "Bench 0" has 200 sessions on every one of the 100 fille
 
     python scripts/bench.py reports   # just the reports: each for a month, one location and all 50
     python scripts/bench.py waitlist  # just the waiting list: a freed time against 1,000 and 10,000 entries
+    python scripts/bench.py floor     # just issue 22's hot paths, each as a multiple of the trivial request
 """
 
 from __future__ import annotations
@@ -855,6 +856,9 @@ def main() -> int:
     use_bench_database()
     setup_django()
     build()
+    if sys.argv[1:] == ["floor"]:  # just issue 22's paths, each beside the trivial request
+        _print_floor()
+        return 0
     if sys.argv[1:] == ["portal"]:
         queries, median, p95 = bench_portal()
         print(f"portal home: queries {queries}, median {median:.1f} ms, p95 {p95:.1f} ms")
@@ -972,6 +976,25 @@ def main() -> int:
     _print_reports(reports)
     _print_waitlist(waitlist)
     return 0
+
+
+def _print_floor() -> None:
+    """The hot paths of issue 22 and the trivial request, measured in one run, without the rest."""
+    _, trivial_ms, _ = bench_trivial()
+    sessions, (cal_q, cal_med, _cal_p95) = bench_calendar()
+    book_q, book_med, _book_p95, book_rate = bench_booking()
+    search_q, search_med, _search_p95 = bench_search()
+    portal_q, portal_med, _portal_p95 = bench_portal()
+    print(f"[bench] {os.cpu_count()} cores; trivial request (/readyz) median {trivial_ms:.2f} ms")
+    print(f"{'path':<44} {'queries':>7} {'median ms':>9} {'x trivial':>9}  target")
+    for name, q, med, target in (
+        (f"day grid ({sessions} sessions, 1M in the table)", cal_q, cal_med, "≤ 4 q, ≤ 10 ms, ≤ 20x"),
+        ("book a 12-session course", book_q, book_med, "≤ 8 q, ≤ 20 ms"),
+        ("patient search, 100,000 patients", search_q, search_med, "≤ 10 ms"),
+        ("portal home (12-session course)", portal_q, portal_med, "≤ 10 ms"),
+    ):
+        print(f"{name:<44} {q:>7} {med:>9.1f} {med / trivial_ms:>8.1f}x  {target}")
+    print(f"{'4 registrars booking at one location':<44} {'':>7} {book_rate:>9.1f} courses/s  ≥ 100 /s")
 
 
 def _print_reports(results) -> None:
