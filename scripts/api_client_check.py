@@ -60,7 +60,7 @@ def main() -> int:
     ok = False
     try:
         deploy.reset(server_url, redis_url)
-        _prepare(env, work)
+        deploy.prepare_api(env, work, timeout=60)
         port = deploy.free_port()
         procs = deploy.start(env, work, port, names=("gunicorn",))
         deploy.wait_for_web(port, procs)
@@ -83,14 +83,6 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     deploy.say("PASSED" if ok else f"FAILED (files in {work})")
     return 0 if ok else 1
-
-
-def _prepare(env: dict, work: Path) -> None:
-    """deploy_check's preparation less collectstatic and the superuser: the API serves no static file."""
-    manage = [deploy.PY, str(deploy.ROOT / "manage.py")]
-    deploy._run(env, work, "migrate", [*manage, "migrate", "--noinput"], timeout=60)
-    local = {**env, "DJANGO_SETTINGS_MODULE": "clinic.settings.local"}  # seed_demo refuses DEBUG off
-    deploy._run(local, work, "seed_demo", [*manage, "seed_demo"], timeout=60)
 
 
 def _download_schema(port: int, work: Path) -> Path:

@@ -231,6 +231,14 @@ def prepare(env: dict, work: Path, timeout: float = 90) -> None:
             raise CheckFailed("the reminders tick is not registered with beat (migration scheduling 0005)")
 
 
+def prepare_api(env: dict, work: Path, timeout: float = 90) -> None:
+    """prepare() less collectstatic, the superuser and beat: what the API's checks need (the API
+    serves no static file; its errors are JSON, not templates)."""
+    manage = [PY, str(ROOT / "manage.py")]
+    _run(env, work, "migrate", [*manage, "migrate", "--noinput"], timeout)
+    _run({**env, "DJANGO_SETTINGS_MODULE": "clinic.settings.local"}, work, "seed_demo", [*manage, "seed_demo"], timeout)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
