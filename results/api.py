@@ -135,7 +135,20 @@ class CheckOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Check
-        fields = ["id", "course", "patient", "location", "kind", "after_session", "taken_at", "trichoscopy", "photos"]
+        fields = [
+            "id",
+            "course",
+            "patient",
+            "location",
+            "kind",
+            "after_session",
+            "taken_at",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "trichoscopy",
+            "photos",
+        ]
+        read_only_fields = ["withdrawn_at", "withdrawal_reason"]
 
     def _versions(self, check) -> list:
         return sorted(check.trichoscopies.all(), key=lambda t: -t.version)
@@ -293,6 +306,20 @@ class CheckPhotosApi(APIView):
 
 class WithdrawInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, allow_blank=True)
+
+
+class CheckWithdrawApi(APIView):
+    """Withdraw a check recorded in error, with the reason; its photos are withdrawn with it."""
+
+    permission_classes = [api_permission("results.record")]
+
+    @extend_schema(request=WithdrawInSerializer, responses={200: CheckDetailSerializer})
+    def post(self, request, pk):
+        check = selectors.check_get_for_user(request.user, pk)
+        data = WithdrawInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.check_withdraw(actor=request.user, request=request, check=check, reason=data.validated_data["reason"])
+        return Response(CheckDetailSerializer(_check_with_details(request.user, check.pk)).data)
 
 
 class PhotoWithdrawApi(APIView):

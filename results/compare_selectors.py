@@ -138,7 +138,7 @@ def course_comparison_for_user(user, course_pk, *, from_pk: int | None = None, t
     """The comparison of a course's checks (those at the user's locations); another course's check 404."""
     course = course_get_for_user(user, course_pk, action="results.view")
     checks = _checks(
-        Check.objects.filter(course=course, location_id__in=location_ids_of(user)).select_related("patient")
+        Check.objects.in_force().filter(course=course, location_id__in=location_ids_of(user)).select_related("patient")
     )
     before, after = _pick(checks, from_pk), _pick(checks, to_pk)
     if (before is None) != (after is None):  # one chosen: the other stays the default
@@ -157,7 +157,7 @@ class CourseResults:
 
 def patient_results(patient) -> list[CourseResults]:
     """The patient's own checks, course by course (the latest checked first), each compared first to latest."""
-    checks = _checks(Check.objects.filter(patient=patient).select_related("course__procedure"))
+    checks = _checks(Check.objects.in_force().filter(patient=patient).select_related("course__procedure"))
     groups: dict[int | None, list[Check]] = {}
     for check in checks:
         groups.setdefault(check.course_id, []).append(check)

@@ -52,6 +52,8 @@ def _check(c) -> dict:
         "kind": c.kind,
         "after_session": c.after_session,
         "taken_at": when(c.taken_at),
+        "withdrawn_at": when(c.withdrawn_at),
+        "withdrawal_reason": c.withdrawal_reason,
     }
 
 

@@ -151,3 +151,7 @@ class CheckForm(TrichoscopyForm):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why is the photo withdrawn?"), max_length=1000)
+
+
+class CheckWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the check withdrawn?"), max_length=1000)

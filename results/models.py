@@ -99,6 +99,12 @@ class CheckKind(models.TextChoices):
     FINAL = "final", _("after the course")
 
 
+class CheckQuerySet(models.QuerySet):
+    def in_force(self):
+        """The checks that count: not withdrawn as recorded in error."""
+        return self.filter(withdrawn_at=None)
+
+
 class Check(models.Model):
     """One visit at which results are taken: the trichoscopy (versions) and the photos hang on it."""
 
@@ -117,6 +123,16 @@ class Check(models.Model):
     taken_at = models.DateTimeField(_("taken at"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Recorded in error (the wrong course or patient, the wrong kind): withdrawn, never deleted. A
+    # withdrawn check keeps its figures and photos for the record but shows in no comparison, frees
+    # its place in the course and takes no new figures or photos.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True, max_length=1000)
+
+    objects = CheckQuerySet.as_manager()
 
     class Meta:
         ordering = ["taken_at", "id"]
@@ -136,6 +152,26 @@ class Check(models.Model):
             ),
             plausible_moment(
                 "taken_at", "check_taken_at_plausible", _("The time of the check must be from 1 January 2000 to now.")
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at=None, withdrawn_by=None, withdrawal_reason="")
+                | (Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~Q(withdrawal_reason="")),
+                name="check_withdrawal_complete",
+                violation_error_message=_("Say why the check is withdrawn."),
+            ),
+            # One check before and one after a course, one checkpoint per session, among those not
+            # withdrawn (the service says so first; this holds when two clinicians record at once).
+            models.UniqueConstraint(
+                fields=["course", "kind"],
+                condition=Q(kind__in=["baseline", "final"], withdrawn_at=None),
+                name="check_one_of_a_kind_per_course",
+                violation_error_message=_("This course already has this check."),
+            ),
+            models.UniqueConstraint(
+                fields=["course", "after_session"],
+                condition=Q(kind="checkpoint", withdrawn_at=None),
+                name="check_one_checkpoint_per_session",
+                violation_error_message=_("This course already has a checkpoint after this session."),
             ),
         ]
 

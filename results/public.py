@@ -46,6 +46,7 @@ def published_photos(procedure) -> QuerySet[Photo]:
         publishable=True,
         withdrawn_at=None,
         erased_at=None,
+        result_check__withdrawn_at=None,  # its photos are withdrawn with it; this holds regardless
         result_check__course__procedure=procedure,
         patient_id__in=publication_consented_patient_ids(),
     )

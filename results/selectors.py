@@ -47,9 +47,10 @@ def latest_trichoscopies() -> Prefetch:
 
 
 def checks_of_course(course) -> list[Check]:
-    """The course's checks in time order, with their trichoscopy versions and shown photos (3 queries)."""
+    """The course's checks in force in time order, with their trichoscopy versions and shown photos (3 queries)."""
     return list(
-        Check.objects.filter(course=course)
+        Check.objects.in_force()
+        .filter(course=course)
         .order_by("taken_at", "id")
         .prefetch_related(
             latest_trichoscopies(),

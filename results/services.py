@@ -56,7 +56,7 @@ def _kind_problem(course, kind: str, after_session: int | None) -> ValidationErr
     ):
         message = _("The check after the course comes once at least one of its sessions has taken place.")
         return ValidationError({"kind": ValidationError(message, code="final_too_early")})
-    taken = Check.objects.filter(course=course, kind=kind)
+    taken = Check.objects.in_force().filter(course=course, kind=kind)
     if kind == CheckKind.CHECKPOINT:
         taken = taken.filter(after_session=after_session)
     if taken.exists():
@@ -68,6 +68,14 @@ def _kind_problem(course, kind: str, after_session: int | None) -> ValidationErr
         }
         return ValidationError(messages[kind], code="check_exists")
     return None
+
+
+def _check_in_force(check: Check) -> Check:
+    """The check's row, locked for the write that follows; a withdrawn check takes nothing new."""
+    check = Check.objects.select_for_update().get(pk=check.pk)
+    if check.withdrawn_at is not None:
+        raise ValidationError(_("This check is withdrawn: it takes no new figures or photos."), code="check_withdrawn")
+    return check
 
 
 def _raise_problems(reading: Reading) -> None:
@@ -144,8 +152,17 @@ def check_create(
         taken_at=taken_at,
         created_by=actor,
     )
-    check.full_clean(exclude=["patient", "course", "location", "created_by"])
-    check.save()
+    # The constraints were said above in plain words (_check_moment, _kind_problem); Django's own
+    # validation of them would only repeat the reads. The database has the last word.
+    check.full_clean(exclude=["patient", "course", "location", "created_by"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            check.save()
+    except IntegrityError:
+        # The check above passed, so another clinician recorded the same check meanwhile.
+        raise _kind_problem(course, kind, after_session) or ValidationError(
+            _("This course already has this check."), code="check_exists"
+        ) from None
     record = None
     if reading is not None:
         record = _create_trichoscopy(actor=actor, check=check, reading=reading, previous=None, reason="")
@@ -164,7 +181,7 @@ def check_create(
 def trichoscopy_sign(*, actor, check: Check, reading: Reading, request=None) -> Trichoscopy:
     """Add the trichoscopy to a check recorded without one (version 1)."""
     _require_recorder(actor, check.location_id)
-    check = Check.objects.select_for_update().get(pk=check.pk)
+    check = _check_in_force(check)
     if Trichoscopy.objects.filter(result_check=check).exists():
         raise ValidationError(
             _("This check already has its trichoscopy: correct it instead."), code="trichoscopy_exists"
@@ -187,6 +204,7 @@ def trichoscopy_amend(*, actor, previous: Trichoscopy, reason: str, reading: Rea
                 )
             }
         )
+    _check_in_force(check)
     locked = Trichoscopy.objects.select_for_update().get(pk=previous.pk)
     if Trichoscopy.objects.filter(amends=locked).exists():
         raise ValidationError(
@@ -241,6 +259,7 @@ def photo_add(*, actor, check: Check, zone: str, upload, request=None) -> Photo:
     photo.thumbnail.save("thumb.jpg", small.as_file("thumb.jpg"), save=False)
     try:
         with transaction.atomic():
+            _check_in_force(check)
             photo.save()
             audit_record(
                 request=request,
@@ -256,6 +275,45 @@ def photo_add(*, actor, check: Check, zone: str, upload, request=None) -> Photo:
         photo.thumbnail.storage.delete(photo.thumbnail.name)
         raise
     return photo
+
+
+@transaction.atomic
+def check_withdraw(*, actor, check: Check, reason: str, request=None) -> Check:
+    """Withdraw a check recorded in error (the wrong course, patient or kind): who, when and why are
+    kept with the row, its figures stay as signed, its photos are withdrawn with it (so none can be
+    published), and it leaves the comparisons and frees its place in the course."""
+    _require_recorder(actor, check.location_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ValidationError(_("Say why the check is withdrawn."), code="withdrawal_reason_required")}
+        )
+    reason = reason[:1000]
+    now = timezone.now()
+    if (
+        Check.objects.filter(pk=check.pk, withdrawn_at=None).update(
+            withdrawn_at=now, withdrawn_by=actor, withdrawal_reason=reason
+        )
+        != 1
+    ):
+        raise ValidationError(_("This check is already withdrawn."), code="already_withdrawn")
+    photos = list(
+        Photo.objects.filter(result_check=check, withdrawn_at=None, erased_at=None).values_list("pk", flat=True)
+    )
+    photo_reason = (_("The check is withdrawn: %(reason)s") % {"reason": reason})[:1000]
+    Photo.objects.filter(pk__in=photos).update(
+        withdrawn_at=now, withdrawn_by=actor, withdrawal_reason=photo_reason, publishable=False
+    )
+    audit_record(
+        request=request,
+        actor=actor,
+        action=Action.UPDATE,
+        patient=check.patient_id,
+        record=check,
+        detail={"withdrawn": True, "reason": reason[:500], "photos": photos},
+    )
+    check.refresh_from_db()
+    return check
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ app_name = "results"
 urlpatterns = [
     path("courses/<int:course_pk>/checks/new/", views.check_create_view, name="check-create"),
     path("checks/<int:pk>/", views.check_view, name="check"),
+    path("checks/<int:pk>/withdraw/", views.check_withdraw_view, name="check-withdraw"),
     path("checks/<int:pk>/trichoscopy/", views.trichoscopy_create_view, name="trichoscopy-create"),
     path("checks/<int:pk>/photos/", views.photo_upload_view, name="photo-upload"),
     path("trichoscopies/<int:pk>/amend/", views.trichoscopy_amend_view, name="trichoscopy-amend"),

@@ -18,7 +18,7 @@ from core.policy import permission_required
 from scheduling.selectors import course_get_for_user
 
 from . import selectors, services
-from .forms import CheckForm, TrichoscopyForm, WithdrawForm
+from .forms import CheckForm, CheckWithdrawForm, TrichoscopyForm, WithdrawForm
 from .models import Check, CheckKind, MeasurementZone, Photo, PhotoZone, Trichoscopy, ZoneMeasurement
 
 MAX_FILES_PER_UPLOAD = 20  # a check's standard set is 7 zones; room for retakes
@@ -138,6 +138,23 @@ def check_view(request, pk: int):
     )
     with timezone.override(check.location.tz):
         return render(request, "results/check.html", {**context, "withdraw_form": WithdrawForm()})
+
+
+@permission_required("results.record")
+@require_POST
+def check_withdraw_view(request, pk: int):
+    check = selectors.check_get_for_user(request.user, pk)
+    form = CheckWithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the check is withdrawn."))
+        return redirect(check)
+    try:
+        services.check_withdraw(actor=request.user, request=request, check=check, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(check)
+    messages.success(request, _("The check is withdrawn; its record stays. Its place in the course is free again."))
+    return redirect(check.course or check.patient)
 
 
 @permission_required("results.record")

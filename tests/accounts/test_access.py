@@ -82,6 +82,7 @@ MATRIX = {
     "results:trichoscopy-amend": (DENIED, DENIED, OK, DENIED, LOGIN),
     "results:photo-upload": (DENIED, DENIED, 405, DENIED, LOGIN),
     "results:photo-withdraw": (DENIED, DENIED, 405, DENIED, LOGIN),
+    "results:check-withdraw": (DENIED, DENIED, 405, DENIED, LOGIN),
     "results:photo-publishable": (DENIED, DENIED, 405, DENIED, LOGIN),
     "portal:session-report": (DENIED, DENIED, DENIED, OK, LOGIN),  # the completed session's form
     # the clinic's public pages of results and reviews: anyone, no sign-in (tests/results/test_public_gallery.py)
@@ -317,6 +318,7 @@ def _url(name, records):
         "results:photo-publishable": "photo",
         "results:check-create": "course",
         "results:check": "result-check",
+        "results:check-withdraw": "result-check",
         "results:trichoscopy-create": "result-check",
         "results:photo-upload": "result-check",
         "results:trichoscopy-amend": "trichoscopy",

@@ -55,6 +55,7 @@ API_MATRIX = {
     "api-check-amend": ("post", "result-check", (DENIED, DENIED, BAD, DENIED, ANON)),
     "api-check-photos": ("post", "result-check", (DENIED, DENIED, 415, DENIED, ANON)),  # multipart only
     "api-photo-withdraw": ("post", "photo", (DENIED, DENIED, BAD, DENIED, ANON)),
+    "api-check-withdraw": ("post", "result-check", (DENIED, DENIED, BAD, DENIED, ANON)),
     # reviews: the approved ones in public (?procedure= or ?clinician= needed); a patient reviews her own course
     "api-reviews": ("get", None, (BAD, BAD, BAD, BAD, BAD)),
     "api-me-course-review": ("post", "course", (DENIED, DENIED, DENIED, BAD, ANON)),
