@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Q, Value
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, F, IntegerField, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from consents.selectors import consent_states_bulk
@@ -53,9 +55,29 @@ class ClinicalFacts:
 
 
 def load_clinical_facts(patient_id: int) -> ClinicalFacts:
-    """Three queries: current screenings (with procedures and answers) and current ice tests; a fourth,
-    the consents, only when a procedure that needs one is asked about."""
-    return load_clinical_facts_bulk([patient_id]).get(patient_id, ClinicalFacts((), ()))
+    """One patient's facts in one query: the current screenings (with procedures and answers) and
+    the current ice tests together (UNION ALL); the contraindications' names in a second only when
+    any is present, the consents only when a procedure that needs one is asked about."""
+    screenings = _current_screenings([patient_id]).annotate(kind=Value(0), at=F("examined_at"), number=F("fitzpatrick"))
+    none = Value([], output_field=ArrayField(BigIntegerField()))
+    ice_tests = _current_ice_tests([patient_id]).annotate(
+        kind=Value(1),
+        at=F("performed_at"),
+        procedure_ids=none,
+        absolute_ids=none,
+        relative_ids=none,
+        number=Cast("passed", IntegerField()),
+    )
+    columns = ("kind", "patient_id", "at", "id", "procedure_ids", "absolute_ids", "relative_ids", "number")
+    rows = list(
+        screenings.values_list(*columns)
+        .order_by()
+        .union(ice_tests.values_list(*columns).order_by(), all=True)
+        .order_by("kind", "-at", "-id")
+    )
+    screening_rows = [(*row[1:3], *row[4:]) for row in rows if row[0] == 0]
+    ice_rows = [(row[1], row[2], bool(row[7])) for row in rows if row[0] == 1]
+    return _facts_by_patient([patient_id], screening_rows, ice_rows)[patient_id]
 
 
 def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
@@ -64,36 +86,52 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
     in one (PostgreSQL arrays, in the contraindications' order), those contraindications' names in a
     second only when any is present, the current ice tests in a third."""
     patient_ids = list(patient_ids)
+    rows = _current_screenings(patient_ids).order_by("-examined_at", "-id")
+    ice_tests = _current_ice_tests(patient_ids).order_by("-performed_at", "-id")
+    return _facts_by_patient(
+        patient_ids,
+        list(
+            rows.values_list(
+                "patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids", "fitzpatrick"
+            )
+        ),
+        list(ice_tests.values_list("patient_id", "performed_at", "passed")),
+    )
+
+
+def _current_screenings(patient_ids):
+    """Current screenings with their procedures and present contraindications aggregated (PostgreSQL
+    arrays, in the contraindications' order)."""
     present = Q(answers__present=True)
     in_order = ["answers__contraindication__slug"]
-    screenings = (
-        Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
-        .annotate(
-            procedure_ids=ArrayAgg("procedures__id", default=Value([])),
-            absolute_ids=ArrayAgg(
-                "answers__contraindication_id",
-                filter=present & Q(answers__severity=Severity.ABSOLUTE),
-                order_by=in_order,
-                default=Value([]),
-            ),
-            relative_ids=ArrayAgg(
-                "answers__contraindication_id",
-                filter=present & Q(answers__severity=Severity.RELATIVE, answers__override_reason=""),
-                order_by=in_order,
-                default=Value([]),
-            ),
-        )
-        .order_by("-examined_at", "-id")
+    return Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).annotate(
+        procedure_ids=ArrayAgg("procedures__id", default=Value([])),
+        absolute_ids=ArrayAgg(
+            "answers__contraindication_id",
+            filter=present & Q(answers__severity=Severity.ABSOLUTE),
+            order_by=in_order,
+            default=Value([]),
+        ),
+        relative_ids=ArrayAgg(
+            "answers__contraindication_id",
+            filter=present & Q(answers__severity=Severity.RELATIVE, answers__override_reason=""),
+            order_by=in_order,
+            default=Value([]),
+        ),
     )
-    rows = list(
-        screenings.values_list(
-            "patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids", "fitzpatrick"
-        )
-    )
-    named = {i for row in rows for i in (*row[3], *row[4])}
+
+
+def _current_ice_tests(patient_ids):
+    return IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
+
+
+def _facts_by_patient(patient_ids, screening_rows, ice_rows) -> dict[int, ClinicalFacts]:
+    """Facts from rows newest first: screenings (patient, examined, procedures, absolute, relative,
+    phototype) and ice tests (patient, performed, passed)."""
+    named = {i for row in screening_rows for i in (*row[3], *row[4])}
     names = {c.pk: c.name for c in Contraindication.objects.filter(pk__in=named)} if named else {}
     by_patient: dict[int, tuple[list, list]] = {pid: ([], []) for pid in patient_ids}
-    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids, fitzpatrick in rows:
+    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids, fitzpatrick in screening_rows:
         by_patient[patient_id][0].append(
             ScreeningFacts(
                 examined_at=examined_at,
@@ -104,10 +142,7 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
                 fitzpatrick=fitzpatrick,
             )
         )
-    ice_tests = IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).order_by(
-        "-performed_at", "-id"
-    )
-    for patient_id, performed_at, passed in ice_tests.values_list("patient_id", "performed_at", "passed"):
+    for patient_id, performed_at, passed in ice_rows:
         by_patient[patient_id][1].append(IceTestFacts(performed_at=performed_at, passed=passed))
     consents = _Consents(patient_ids)
     return {pid: ClinicalFacts(tuple(s), tuple(t), consents, pid) for pid, (s, t) in by_patient.items()}
