@@ -128,6 +128,16 @@ def test_each_session_holds_its_own_rooms_at_its_own_times_and_the_audit_names_t
 
 
 @pytest.mark.django_db
+def test_a_procedure_that_needs_no_room_or_device_books_its_sessions_alone(
+    registrar, clinic, eligible_patient, cryo, location
+):
+    cryo.resource_kinds.clear()
+    course = book(registrar, eligible_patient, cryo, location, preview(eligible_patient, cryo, location, count=10))
+    assert Session.objects.filter(course=course).count() == 10
+    assert not ResourceBooking.objects.filter(session__course=course).exists()
+
+
+@pytest.mark.django_db
 def test_a_failed_ice_test_refuses_the_booking_with_the_reason(
     registrar, clinic, eligible_patient, clinician, cryo, location
 ):
