@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
 from django.db.models import Q, Value
 from django.utils import timezone
 
@@ -52,10 +53,45 @@ class ClinicalFacts:
         return next((t for t in self.ice_tests if t.performed_at <= when), None)
 
 
+# One patient's current screenings (each with its procedures and its present contraindications, in
+# their order) and current ice tests, newest first: the rows the bulk read gives, in one statement
+# and without the ORM's compiling of aggregates over joins (a booking's costliest Python).
+_ONE_PATIENT_SQL = """
+SELECT 0 AS kind, s.examined_at AS at, s.id,
+  ARRAY(SELECT p.procedure_id FROM procedures_screening_procedures p WHERE p.screening_id = s.id),
+  ARRAY(SELECT a.contraindication_id FROM procedures_screeninganswer a
+        JOIN procedures_contraindication c ON c.id = a.contraindication_id
+        WHERE a.screening_id = s.id AND a.present AND a.severity = %(absolute)s ORDER BY c.slug),
+  ARRAY(SELECT a.contraindication_id FROM procedures_screeninganswer a
+        JOIN procedures_contraindication c ON c.id = a.contraindication_id
+        WHERE a.screening_id = s.id AND a.present AND a.severity = %(relative)s AND a.override_reason = ''
+        ORDER BY c.slug),
+  s.fitzpatrick
+FROM procedures_screening s
+WHERE s.patient_id = %(patient)s AND NOT EXISTS (SELECT 1 FROM procedures_screening n WHERE n.amends_id = s.id)
+UNION ALL
+SELECT 1, t.performed_at, t.id, NULL, NULL, NULL, t.passed::int
+FROM procedures_icetest t
+WHERE t.patient_id = %(patient)s AND NOT EXISTS (SELECT 1 FROM procedures_icetest n WHERE n.amends_id = t.id)
+ORDER BY kind, at DESC, id DESC
+"""
+
+
 def load_clinical_facts(patient_id: int) -> ClinicalFacts:
-    """Three queries: current screenings (with procedures and answers) and current ice tests; a fourth,
-    the consents, only when a procedure that needs one is asked about."""
-    return load_clinical_facts_bulk([patient_id]).get(patient_id, ClinicalFacts((), ()))
+    """One patient's facts in one query: the current screenings (with procedures and answers) and
+    the current ice tests together; the contraindications' names in a second only when any is
+    present, the consents only when a procedure that needs one is asked about."""
+    params = {"patient": patient_id, "absolute": Severity.ABSOLUTE, "relative": Severity.RELATIVE}
+    with connection.cursor() as cursor:
+        cursor.execute(_ONE_PATIENT_SQL, params)
+        rows = cursor.fetchall()
+    screenings = [
+        (patient_id, at, procedures, absolute, relative, n)
+        for kind, at, _id, procedures, absolute, relative, n in rows
+        if kind == 0
+    ]
+    ice_tests = [(patient_id, at, bool(n)) for kind, at, _id, *_arrays, n in rows if kind == 1]
+    return _facts_by_patient([patient_id], screenings, ice_tests)[patient_id]
 
 
 def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
@@ -64,36 +100,52 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
     in one (PostgreSQL arrays, in the contraindications' order), those contraindications' names in a
     second only when any is present, the current ice tests in a third."""
     patient_ids = list(patient_ids)
+    rows = _current_screenings(patient_ids).order_by("-examined_at", "-id")
+    ice_tests = _current_ice_tests(patient_ids).order_by("-performed_at", "-id")
+    return _facts_by_patient(
+        patient_ids,
+        list(
+            rows.values_list(
+                "patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids", "fitzpatrick"
+            )
+        ),
+        list(ice_tests.values_list("patient_id", "performed_at", "passed")),
+    )
+
+
+def _current_screenings(patient_ids):
+    """Current screenings with their procedures and present contraindications aggregated (PostgreSQL
+    arrays, in the contraindications' order)."""
     present = Q(answers__present=True)
     in_order = ["answers__contraindication__slug"]
-    screenings = (
-        Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
-        .annotate(
-            procedure_ids=ArrayAgg("procedures__id", default=Value([])),
-            absolute_ids=ArrayAgg(
-                "answers__contraindication_id",
-                filter=present & Q(answers__severity=Severity.ABSOLUTE),
-                order_by=in_order,
-                default=Value([]),
-            ),
-            relative_ids=ArrayAgg(
-                "answers__contraindication_id",
-                filter=present & Q(answers__severity=Severity.RELATIVE, answers__override_reason=""),
-                order_by=in_order,
-                default=Value([]),
-            ),
-        )
-        .order_by("-examined_at", "-id")
+    return Screening.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).annotate(
+        procedure_ids=ArrayAgg("procedures__id", default=Value([])),
+        absolute_ids=ArrayAgg(
+            "answers__contraindication_id",
+            filter=present & Q(answers__severity=Severity.ABSOLUTE),
+            order_by=in_order,
+            default=Value([]),
+        ),
+        relative_ids=ArrayAgg(
+            "answers__contraindication_id",
+            filter=present & Q(answers__severity=Severity.RELATIVE, answers__override_reason=""),
+            order_by=in_order,
+            default=Value([]),
+        ),
     )
-    rows = list(
-        screenings.values_list(
-            "patient_id", "examined_at", "procedure_ids", "absolute_ids", "relative_ids", "fitzpatrick"
-        )
-    )
-    named = {i for row in rows for i in (*row[3], *row[4])}
+
+
+def _current_ice_tests(patient_ids):
+    return IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True)
+
+
+def _facts_by_patient(patient_ids, screening_rows, ice_rows) -> dict[int, ClinicalFacts]:
+    """Facts from rows newest first: screenings (patient, examined, procedures, absolute, relative,
+    phototype) and ice tests (patient, performed, passed)."""
+    named = {i for row in screening_rows for i in (*row[3], *row[4])}
     names = {c.pk: c.name for c in Contraindication.objects.filter(pk__in=named)} if named else {}
     by_patient: dict[int, tuple[list, list]] = {pid: ([], []) for pid in patient_ids}
-    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids, fitzpatrick in rows:
+    for patient_id, examined_at, procedure_ids, absolute_ids, relative_ids, fitzpatrick in screening_rows:
         by_patient[patient_id][0].append(
             ScreeningFacts(
                 examined_at=examined_at,
@@ -104,10 +156,7 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
                 fitzpatrick=fitzpatrick,
             )
         )
-    ice_tests = IceTest.objects.filter(patient_id__in=patient_ids, amended_by__isnull=True).order_by(
-        "-performed_at", "-id"
-    )
-    for patient_id, performed_at, passed in ice_tests.values_list("patient_id", "performed_at", "passed"):
+    for patient_id, performed_at, passed in ice_rows:
         by_patient[patient_id][1].append(IceTestFacts(performed_at=performed_at, passed=passed))
     consents = _Consents(patient_ids)
     return {pid: ClinicalFacts(tuple(s), tuple(t), consents, pid) for pid, (s, t) in by_patient.items()}

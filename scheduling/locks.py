@@ -72,10 +72,11 @@ def booking_lock_keys(
 # itself: a dewar the procedures use refuses bookings on the days it runs dry, and its forecast is the
 # location's every session), then every key in ascending order: the patient's and the clinicians'
 # from Python, and each room's or device's the procedures could use, per hour, found here. An Append
-# runs its branches in order and the second is sorted, so the locks are taken in that order.
+# runs its branches in order and the second is sorted, so the locks are taken in that order. It also
+# says whether any of those rooms or devices is a dewar (then the booking asks the nitrogen forecast).
 _LOCK_BOOKING_SQL = """
 WITH usable AS (
-  SELECT r.id, d.refuse_when_dry
+  SELECT r.id, d.refuse_when_dry, d.id IS NOT NULL AS dewar
   FROM scheduling_resource r
   JOIN procedures_procedure_resource_kinds pk ON pk.resourcekind_id = r.kind_id
   LEFT JOIN scheduling_dewar d ON d.resource_id = r.id
@@ -95,7 +96,8 @@ SELECT count(
     WHEN k IS NOT NULL THEN pg_advisory_xact_lock(k)
     WHEN whole THEN pg_advisory_xact_lock(%(space)s, %(location)s)
     ELSE pg_advisory_xact_lock_shared(%(space)s, %(location)s)
-  END)
+  END),
+  EXISTS (SELECT 1 FROM usable WHERE dewar)
 FROM ordered
 """
 
@@ -106,9 +108,12 @@ def lock_booking(
     patient_id: int,
     procedure_ids: Iterable[int],
     sessions: Iterable[tuple[int | None, datetime.datetime, datetime.datetime]],
-) -> None:
+) -> bool:
     """A booking's locks, in one statement. A session whose clinician is still to be chosen (None)
-    could take any of them: the booking then takes the location's lock exclusively."""
+    could take any of them: the booking then takes the location's lock exclusively.
+
+    Returns whether a dewar is among the rooms and devices the procedures could use there (read by
+    the same statement, so the booking spares the nitrogen check's query when there is none)."""
     sessions = list(sessions)
     whole = any(clinician_id is None for clinician_id, _start, _end in sessions)
     keys, hours = booking_lock_keys(patient_id=patient_id, sessions=[s for s in sessions if s[0] is not None])
@@ -125,3 +130,4 @@ def lock_booking(
                 "space": _SCHEDULE_LOCK_SPACE,
             },
         )
+        return cursor.fetchone()[1]

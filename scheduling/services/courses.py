@@ -38,6 +38,7 @@ from .common import (
     require,
     slot_problems,
 )
+from .course_insert import insert_course
 from .coverage import coverage_problems
 from .dewars import nitrogen_booking_check
 from .freed import waitlist_slots_freed
@@ -162,7 +163,7 @@ def _create_course(
     *, actor, patient, procedure, location, specs, resources, combined_with=None, treatment=None
 ) -> Course:
     rules = Rules.of(procedure)
-    course = Course.objects.create(
+    course = Course(
         **course_fields(procedure, treatment),
         patient=patient,
         procedure=procedure,
@@ -175,49 +176,48 @@ def _create_course(
         exclusive=not procedure.allow_concurrent_courses,
         created_by=actor,
     )
-    sessions = Session.objects.bulk_create(
-        [
-            Session(
-                course=course,
-                patient=patient,
-                location=location,
-                clinician_id=s.clinician_id,
-                start=s.start,
-                end=s.start + rules.duration,
-                companion_of_id=getattr(s, "companion_of_id", None),
-            )
-            for s in specs
-        ]
-    )
-    ResourceBooking.objects.bulk_create(
-        [
-            ResourceBooking(session=session, resource_id=rid, start=session.start, end=session.end)
-            for session, rids in zip(sessions, resources, strict=True)
-            for rid in rids
-        ]
-    )
+    sessions = [
+        Session(
+            patient=patient,
+            location=location,
+            clinician_id=s.clinician_id,
+            start=s.start,
+            end=s.start + rules.duration,
+            companion_of_id=getattr(s, "companion_of_id", None),
+        )
+        for s in specs
+    ]
+    bookings = [
+        ResourceBooking(resource_id=rid, start=session.start, end=session.end)
+        for session, rids in zip(sessions, resources, strict=True)
+        for rid in rids
+    ]
+    insert_course(course, sessions, bookings)  # one statement for the three tables
     for spec, rids in zip(specs, resources, strict=True):
         spec.resource_ids = rids
     course.created_sessions = sessions
     return course
 
 
-def _booking_problems(*, patient, procedure, location, specs, combined_procedure, companions):
+def _booking_problems(*, patient, procedure, location, specs, combined_procedure, companions, dewars: bool):
+    """`dewars`: whether the procedures could use a dewar there (else the nitrogen has nothing to forecast)."""
     rules = Rules.of(procedure)
     problems = active_course_problems(patient, procedure)
     problems += spacing_problems(location.tz, rules, [s.start for s in specs])
     found, resources = slot_problems(patient=patient, procedure=procedure, location=location, specs=specs)
     problems += found
-    problems += nitrogen_booking_check(procedure=procedure, location=location, starts=[s.start for s in specs])[0]
+    if dewars:
+        problems += nitrogen_booking_check(procedure=procedure, location=location, starts=[s.start for s in specs])[0]
     other_resources = []
     if companions:
         other_found, other_resources = slot_problems(
             patient=patient, procedure=combined_procedure, location=location, specs=companions
         )
         other_found += spacing_problems(location.tz, Rules.of(combined_procedure), [c.start for c in companions])
-        other_found += nitrogen_booking_check(
-            procedure=combined_procedure, location=location, starts=[c.start for c in companions]
-        )[0]
+        if dewars:
+            other_found += nitrogen_booking_check(
+                procedure=combined_procedure, location=location, starts=[c.start for c in companions]
+            )[0]
         other_found = active_course_problems(patient, combined_procedure) + other_found
         problems += [
             _("%(procedure)s: %(problem)s") % {"procedure": combined_procedure.name, "problem": p} for p in other_found
@@ -232,10 +232,11 @@ def _link_partners(companions: list[SessionSpec], sessions: list[Session]) -> No
         companion.companion_of_id = sessions[index].pk if index is not None else None
 
 
-def _lock_what_booking_touches(*, location, patient, booked) -> None:
+def _lock_what_booking_touches(*, location, patient, booked) -> bool:
     """Lock the patient, the sessions' clinicians and every room or device they could hold, at their
-    hours (scheduling.locks): bookings that cannot clash run side by side."""
-    lock_booking(
+    hours (scheduling.locks): bookings that cannot clash run side by side. Returns whether a dewar is
+    among those rooms and devices."""
+    return lock_booking(
         location_id=location.pk,
         patient_id=patient.pk,
         procedure_ids=[procedure.pk for procedure, _specs in booked],
@@ -295,7 +296,7 @@ def course_book(
     )
     try:
         with transaction.atomic():
-            _lock_what_booking_touches(
+            dewars = _lock_what_booking_touches(
                 location=location,
                 patient=patient,
                 booked=[(procedure, specs), *([(combined_procedure, companions)] if companions else [])],
@@ -307,6 +308,7 @@ def course_book(
                 specs=specs,
                 combined_procedure=combined_procedure,
                 companions=companions,
+                dewars=dewars,
             )
             if problems:
                 raise coded(problems, "not_bookable")

@@ -109,6 +109,35 @@ def test_booking_creates_every_session_with_its_room_and_dewar_and_the_price(
 
 
 @pytest.mark.django_db
+def test_each_session_holds_its_own_rooms_at_its_own_times_and_the_audit_names_the_course(
+    registrar, clinic, eligible_patient, cryo, location
+):
+    from audit.models import AuditEvent
+
+    course = book(registrar, eligible_patient, cryo, location, preview(eligible_patient, cryo, location, count=12))
+    stored = Course.objects.get(pk=course.pk)
+    assert stored.created_by == registrar and stored.created_at is not None and stored.status == "active"
+    sessions = list(Session.objects.filter(course=course).prefetch_related("bookings"))
+    assert sorted(s.pk for s in sessions) == sorted(s.pk for s in course.created_sessions)
+    for session in sessions:
+        assert session.patient_id == eligible_patient.pk and session.created_at is not None
+        assert len(session.bookings.all()) == 2
+        assert {(b.start, b.end) for b in session.bookings.all()} == {(session.start, session.end)}
+    event = AuditEvent.objects.get(record_type="scheduling.course", record_id=course.pk)
+    assert event.detail == {"sessions": 12, "combined": 0}
+
+
+@pytest.mark.django_db
+def test_a_procedure_that_needs_no_room_or_device_books_its_sessions_alone(
+    registrar, clinic, eligible_patient, cryo, location
+):
+    cryo.resource_kinds.clear()
+    course = book(registrar, eligible_patient, cryo, location, preview(eligible_patient, cryo, location, count=10))
+    assert Session.objects.filter(course=course).count() == 10
+    assert not ResourceBooking.objects.filter(session__course=course).exists()
+
+
+@pytest.mark.django_db
 def test_a_failed_ice_test_refuses_the_booking_with_the_reason(
     registrar, clinic, eligible_patient, clinician, cryo, location
 ):
@@ -268,6 +297,8 @@ def test_booking_a_twelve_session_course_runs_a_fixed_handful_of_queries(
     assert course.sessions.count() == 12
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     # The permission's groups, the locks, the patient's active courses, what stands over the days
-    # (hours, closures, leave, clinicians, rooms), who and what is busy, the screening and the ice
-    # test, the dewars, the course, its sessions, their rooms, the exclusion checks, the audit row.
-    assert len(statements) == 13, "\n".join(statements)
+    # (hours, closures, leave, clinicians, rooms), who and what is busy, the screenings and ice
+    # tests (one query), the course with its sessions and their rooms (one statement), the exclusion
+    # checks, the audit row. No dewar is usable here: the locks' statement says so, and the nitrogen
+    # forecast is not read.
+    assert len(statements) == 9, "\n".join(statements)
