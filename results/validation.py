@@ -87,16 +87,20 @@ def figures_problems(figures: Figures) -> list[tuple[str, str, str]]:
     if not _range(figures.mean_diameter, DIAMETER_MIN, DIAMETER_MAX):
         message = _("The mean shaft diameter is in µm, from %(min)d to %(max)d (terminal hairs are above 40).")
         found.append(("mean_diameter", message % {"min": DIAMETER_MIN, "max": DIAMETER_MAX}, "diameter_range"))
-    if found:
-        return found
+    # A sum is checked when both its shares are in range, whatever else is wrong: all is said at once.
+    out_of_range = {name for name, _message, _code in found}
+
+    def both(a: str, b: str) -> bool:
+        return getattr(figures, a) is not None and getattr(figures, b) is not None and not {a, b} & out_of_range
+
     terminal, vellus = figures.terminal_share, figures.vellus_share
-    if terminal is not None and vellus is not None and abs(terminal + vellus - 100) > TERMINAL_VELLUS_TOLERANCE:
+    if both("terminal_share", "vellus_share") and abs(terminal + vellus - 100) > TERMINAL_VELLUS_TOLERANCE:
         message = _(
             "Terminal and vellus hairs are all the hairs counted: their shares add up to 100 %% (now %(sum)s %%)."
         )
         found.append(("vellus_share", message % {"sum": terminal + vellus}, "shares_sum"))
     anagen, telogen = figures.anagen_share, figures.telogen_share
-    if anagen is not None and telogen is not None and not 100 - CATAGEN_MAX <= anagen + telogen <= 100:
+    if both("anagen_share", "telogen_share") and not 100 - CATAGEN_MAX <= anagen + telogen <= 100:
         message = _("Anagen and telogen shares add up to 90-100 %% (the rest is catagen; now %(sum)s %%).")
         found.append(("telogen_share", message % {"sum": anagen + telogen}, "shares_sum"))
     return found

@@ -14,7 +14,9 @@ a second, and it asserts:
   and sends idempotent requests, and any request it could not deliver, to the other one); the
   requests in flight on the dead node at the kill may fail: they are counted and printed;
 - every reminder that fell due was sent exactly once while both workers were taking batches
-  (a local SMTP server counts each Message-ID), and both workers sent some.
+  (a local SMTP server counts each Message-ID), and both workers sent some;
+- a public page read 60 times at once from one address is answered 20 times at once (and 5 a
+  second after) and otherwise refused with 429 by nginx, while the sign-in page right after is not.
 """
 
 from __future__ import annotations
@@ -100,6 +102,33 @@ def reminders_state(cluster: Cluster, sessions: list[int]) -> tuple[int, int]:
         due, sent = cur.fetchone()
     db.close()
     return due, sent
+
+
+def _get(url: str) -> int:
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the cluster's self-signed certificate
+    try:
+        with urllib.request.urlopen(url, timeout=10, context=context) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def public_burst(cluster: Cluster, count: int = 60) -> tuple[dict[int, int], int]:
+    """`count` reads of a public page at once from one address: the answers by status, then the
+    status of the sign-in page asked right after (not a public page: not limited)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _n: _get(f"{cluster.url}/reviews/cryomassage-contact/"), range(count)))
+    by_status: dict[int, int] = defaultdict(int)
+    for status in statuses:
+        by_status[status] += 1
+    return dict(by_status), _get(f"{cluster.url}/accounts/login/")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -192,6 +221,8 @@ def main() -> int:
                 time.sleep(1)
                 due, sent = reminders_state(cluster, data["reminders"])
             workers = {n: (work / f"worker{n}.log").read_text().count("send_dispatches") for n in (1, 2)}
+            burst, unlimited = public_burst(cluster)
+            say(f"a public page read 60 times at once: {burst}; the sign-in page right after: {unlimited}")
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     kill = kill_at[0] if kill_at else float("inf")
     before = [r for r in rows if r["answered"] < kill and not r["ok"]]
@@ -217,6 +248,12 @@ def main() -> int:
             not duplicates and sum(sink.ids.values()) >= sent,
         ),
         (f"both workers sent reminders (batches per worker: {workers})", all(workers.values())),
+        (
+            f"a public page read too fast from one address is refused with 429 past its burst ({burst})",
+            # 20 at once, plus the 5 a second that come back while the burst is answered
+            burst.get(429, 0) >= 10 and burst.get(200, 0) >= 20 and set(burst) <= {200, 429},
+        ),
+        (f"the sign-in page right after it is not limited ({unlimited})", unlimited == 200),
     ]
     for name, ok in checks:
         print(f"  [{'ok' if ok else 'FAIL'}] {name}")

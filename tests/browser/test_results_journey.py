@@ -35,7 +35,7 @@ def _record_check(page, *, density, terminal, diameter, taken_at, photo):
     page.locator("#id_frontoparietal-vellus_share").fill(str(100 - float(terminal)))
     page.locator("#id_frontoparietal-mean_diameter").fill(diameter)
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign", exact=True).click()
+        page.get_by_role("button", name="Record the check", exact=True).click()
     assert shown(page.get_by_text("The check is recorded."))
     page.locator("#photo-vertex").set_input_files(str(photo))
     with page.expect_navigation():

@@ -41,7 +41,7 @@ def test_a_clinician_records_a_check_and_its_photos_on_a_phone(
     page.get_by_label("Терминальные волосы, %").first.fill("63.5")
     page.get_by_label("Веллусные волосы, %").first.fill("36.5")
     assert page.evaluate(FITS)
-    page.get_by_role("button", name="Подписать").click()
+    page.get_by_role("button", name="Записать контроль").click()
     page.wait_for_url(lambda url: "/results/checks/" in url)
     assert page.evaluate(FITS)
     vertex = page.locator('input[name="photo-vertex"]')

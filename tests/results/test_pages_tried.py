@@ -67,6 +67,17 @@ def test_the_grade_names_its_scale_in_a_closed_select(clinician, patient, cryo, 
     assert '<option value="hamilton:3v">Гамильтон–Норвуд: 3v</option>' in page
 
 
+def test_a_new_check_is_recorded_and_only_figures_are_signed(clinician, patient, cryo, registrar):
+    """The new check's button said «Подписать» even with no figures, when nothing is signed."""
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    page = login(clinician).get(reverse("results:check-create", args=[course.pk]), **RU).content.decode()
+    assert ">Записать контроль</button>" in page and ">Подписать</button>" not in page
+    assert "Показатели, внесённые здесь, подписываются вашим именем." in page
+    check = make_check(course, kind=CheckKind.BASELINE, days_ago=0, clinician=clinician)
+    page = login(clinician).get(reverse("results:trichoscopy-create", args=[check.pk]), **RU).content.decode()
+    assert ">Подписать</button>" in page
+
+
 def test_a_refused_photo_is_named_by_its_zone_with_a_capital(results_course, clinician):
     check = results_course.result_checks.get(kind=CheckKind.BASELINE)
     fake = SimpleUploadedFile("IMG_0002.jpg", b"hello, not a photo", content_type="image/jpeg")

@@ -50,6 +50,14 @@ def test_anagen_and_telogen_leave_room_for_catagen_only():
     assert _codes(Figures(150, anagen_share=D("90"), telogen_share=D("20"))) == {("telogen_share", "shares_sum")}
 
 
+def test_a_figure_out_of_range_does_not_hide_another_pairs_sum():
+    """A density of 5000 used to hide that terminal and vellus added up to 140 %, until it was fixed."""
+    codes = _codes(Figures(5000, D("70"), D("70"), anagen_share=D("60"), telogen_share=D("20")))
+    assert codes == {("density", "density_range"), ("vellus_share", "shares_sum"), ("telogen_share", "shares_sum")}
+    # A share out of range is said alone: its pair's sum would only repeat it.
+    assert _codes(Figures(150, D("120"), D("70"))) == {("terminal_share", "share_range")}
+
+
 def test_one_share_alone_is_accepted():
     assert figures_problems(Figures(150, terminal_share=D("60"))) == []
 
