@@ -6,6 +6,8 @@ from .models import EDITABLE_FIELDS, Patient
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or phone"), required=False, max_length=100)
+    # Pages of 50 without a total (README, "What the app does"); past 100 pages, narrowing the search is quicker.
+    page = forms.IntegerField(required=False, min_value=1, max_value=100)
 
 
 class PatientForm(forms.ModelForm):
