@@ -21,6 +21,7 @@ from django.db.models.functions import Collate, Replace, Upper
 _NON_DIGITS = re.compile(r"\D+")
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
 MAX_WORDS = 6
+WHOLE_NUMBER = 10  # digits of a Russian national number
 
 # The name as search compares it. Byte order ("C") lets a LIKE 'ПЕТР%' be a range of the btree, read in
 # the order the list is shown; the indexes in patients.models are built on exactly this expression.
@@ -62,6 +63,8 @@ def search_tiers(query: str) -> list[Tier]:
         digits = national_digits(query)
         if len(digits) >= 3:
             starts = Q(phone_digits__startswith=digits)
+            if len(digits) >= WHOLE_NUMBER:  # a whole number is found by its start; "contains" only costs
+                return [Tier(starts, by_name)]
             return [Tier(starts, by_name), Tier(Q(phone_digits__contains=digits) & ~starts, by_name)]
     text = search_text(query)
     starts = Q(search_key__startswith=text)

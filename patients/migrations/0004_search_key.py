@@ -45,6 +45,9 @@ class Migration(migrations.Migration):
                 name="patient_search_key_trgm",
             ),
         ),
+        # Statistics of the new expression, so the planner knows how common a word is (walk the btree in
+        # order for a common one, the trigram index for a rare one) before autovacuum gets to it.
+        migrations.RunSQL("ANALYZE patients_patient", reverse_sql=migrations.RunSQL.noop, elidable=True),
         migrations.RemoveIndex(
             model_name="patient",
             name="patient_name_trgm",

@@ -71,6 +71,15 @@ def test_a_phone_that_starts_with_the_digits_comes_before_one_that_contains_them
 
 
 @pytest.mark.django_db
+def test_a_whole_number_is_found_by_its_start_alone(location):
+    [patient] = make(location, "Anna Last", phone="+79161234567")
+    make(location, "Boris Other", phone="+79031916123")
+    with CaptureQueriesContext(connection) as ctx:
+        assert patient_list(query="8 916 123-45-67") == [patient]
+    assert len(ctx.captured_queries) == 1  # a 10-digit national number cannot sit inside another
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("limit", [1, 2, 3, 4, 7])
 def test_pages_follow_each_other_across_the_ranks_without_gaps_or_repeats(location, limit):
     make(location, *[f"Petrova {n}" for n in range(5)], *[f"Anna Petrova {n}" for n in range(6)], "Other One")
