@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -34,6 +35,7 @@ def patient_list_view(request):
             "form": form,
             "patients": page.patients,
             "query": query,
+            "patient_url": reverse("patient-detail", args=[0])[:-2],  # one reverse, not one per row
             "page_number": number,
             "previous_url": _page_url(query, number - 1) if number > 1 else "",
             "next_url": _page_url(query, number + 1) if page.has_next else "",
