@@ -11,7 +11,7 @@ from audit.services import audit_list_read
 from core.forms import apply_service_error
 from core.policy import allowed, permission_required
 
-from .forms import PatientForm, PatientSearchForm
+from .forms import MAX_PAGES, PatientForm, PatientSearchForm
 from .models import Patient
 from .registration import patient_register_from_form
 from .selectors import patient_get_for_user, patient_search
@@ -38,7 +38,8 @@ def patient_list_view(request):
             "patient_url": reverse("patient-detail", args=[0])[:-2],  # one reverse, not one per row
             "page_number": number,
             "previous_url": _page_url(query, number - 1) if number > 1 else "",
-            "next_url": _page_url(query, number + 1) if page.has_next else "",
+            "next_url": _page_url(query, number + 1) if page.has_next and number < MAX_PAGES else "",
+            "last_page_full": page.has_next and number >= MAX_PAGES,
             "can_register": allowed(request.user, "patient.register"),
         },
     )

@@ -153,10 +153,20 @@ def test_the_list_page_pages_without_a_total(as_registrar, location):
 
 
 @pytest.mark.django_db
-def test_a_page_out_of_range_still_searches_for_what_was_typed(as_registrar, location):
+def test_a_page_out_of_range_says_so_and_still_searches_for_what_was_typed(as_registrar, location):
     make(location, "Petrova Anna", "Sidorova Olga")
-    page = as_registrar.get(reverse("patients:list"), {"q": "Petrova", "page": 1000}).content.decode()
+    page = as_registrar.get(reverse("patients:list"), {"q": "Petrova", "page": 21}).content.decode()
+    assert "Pages after page 20 are not shown: narrow the search." in page
     assert "Petrova Anna" in page and "Sidorova Olga" not in page
+
+
+@pytest.mark.django_db
+def test_the_last_page_shown_offers_no_next_page_but_says_more_match(as_registrar, location, monkeypatch):
+    monkeypatch.setattr("patients.views.PAGE_SIZE", 2)
+    make(location, *[f"Petrova {n:02d}" for n in range(45)])
+    page = as_registrar.get(reverse("patients:list"), {"q": "Petrova", "page": 20}).content.decode()
+    assert "Petrova 38" in page and "Petrova 39" in page and "Petrova 40" not in page
+    assert 'rel="next"' not in page and "More patients match: narrow the search to find them." in page
 
 
 @pytest.mark.django_db
