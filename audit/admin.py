@@ -18,6 +18,7 @@ class AuditEventAdmin(ReadOnlyAdministratorAdmin):
         patients app sits above this one, so the model is looked up by name rather than imported."""
         found, duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            patients = apps.get_model("patients", "Patient").objects.filter(full_name__icontains=search_term.strip())
+            # the patients' own search (any part of the name, ё as е, or the phone), from its trigram indexes
+            patients = apps.get_model("patients", "Patient").objects.search(search_term)
             found |= queryset.filter(patient_id__in=patients.values("pk")[:200])
         return found, duplicates

@@ -1,6 +1,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from phonenumber_field.serializerfields import PhoneNumberField
-from rest_framework import generics, serializers
+from rest_framework import generics, pagination, serializers
 from rest_framework.response import Response
 
 from accounts.locations import location_ids_of
@@ -10,7 +10,7 @@ from audit.services import audit_list_read, audit_record
 from core.policy import api_permission
 
 from .models import EDITABLE_FIELDS, Patient
-from .selectors import patient_get_for_user, patient_list
+from .selectors import patient_get_for_user, patient_search, patients_visible_to
 from .services import patient_register, patient_update
 
 
@@ -47,26 +47,71 @@ class PatientCreateSerializer(PatientSerializer):
         fields = [*PatientSerializer.Meta.fields, "confirm_duplicate"]
 
 
+class SearchPagination(pagination.LimitOffsetPagination):
+    """limit and offset as elsewhere, but no total: `next` says whether more match (a count would read them all)."""
+
+    max_limit = 200
+
+    def paginate_search(self, request, search):
+        """The page `search(offset=, limit=)` gives for the request's limit and offset."""
+        self.request, self.limit, self.offset = request, self.get_limit(request), self.get_offset(request)
+        self.page = search(offset=self.offset, limit=self.limit)
+        return self.page.patients
+
+    def get_next_link(self):
+        if not self.page.has_next:
+            return None
+        return self._link(self.offset + self.limit)
+
+    def _link(self, offset: int):
+        url = pagination.replace_query_param(self.request.build_absolute_uri(), self.limit_query_param, self.limit)
+        if offset <= 0:
+            return pagination.remove_query_param(url, self.offset_query_param)
+        return pagination.replace_query_param(url, self.offset_query_param, offset)
+
+    def get_previous_link(self):
+        return self._link(max(self.offset - self.limit, 0)) if self.offset > 0 else None
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        full = super().get_paginated_response_schema(schema)
+        full["properties"].pop("count")
+        full["required"] = ["results"]
+        return full
+
+
 class PatientListCreateApi(generics.ListCreateAPIView):
     permission_classes = [api_permission("patient.register", safe="patient.view")]
+    pagination_class = SearchPagination
 
     def get_serializer_class(self):
         return PatientCreateSerializer if self.request.method == "POST" else PatientSerializer
 
     def get_queryset(self):
-        return patient_list(query=self.request.query_params.get("q", "")[:100], limit=200, user=self.request.user)
+        return patients_visible_to(self.request.user)
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="Any part of the name, or the phone in any format")]
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="The name's start, or any part of it (names that start with it come first), "
+                "or the phone in any format",
+            )
+        ]
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        rows = response.data["results"] if isinstance(response.data, dict) else response.data
-        audit_list_read(request=request, record_type="patients.patient", ids=[row["id"] for row in rows])
-        return response
+        query = request.query_params.get("q", "")[:100]
+        patients = self.paginator.paginate_search(
+            request, lambda **page: patient_search(query=query, user=request.user, **page)
+        )
+        audit_list_read(request=request, record_type="patients.patient", ids=[p.pk for p in patients])
+        return self.get_paginated_response(self.get_serializer(patients, many=True).data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -3,9 +3,19 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import EDITABLE_FIELDS, Patient
 
+MAX_PAGES = 20
+
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or phone"), required=False, max_length=100)
+    # Pages of 50 without a total (README, "What the app does"). A deep page walks its offset (page 100 of a
+    # common surname: 70 ms); nobody at the desk pages through a thousand patients to find one.
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGES,
+        error_messages={"max_value": _("Pages after page %(limit_value)s are not shown: narrow the search.")},
+    )
 
 
 class PatientForm(forms.ModelForm):

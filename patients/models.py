@@ -3,14 +3,15 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Lower, Now, Upper
+from django.db.models import F
+from django.db.models.functions import Lower, Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from core import dates
 
-from .search import patient_search_filter
+from .search import SEARCH_KEY, patient_search_filter
 
 
 class Sex(models.TextChoices):
@@ -29,8 +30,13 @@ def validate_not_future(value: datetime.date) -> None:
 
 
 class PatientQuerySet(models.QuerySet):
+    def with_search_key(self):
+        """The name as search compares and orders it (patients.search.SEARCH_KEY), for filter and order_by."""
+        return self.alias(search_key=SEARCH_KEY)
+
     def search(self, query: str):
-        return self.filter(patient_search_filter(query))
+        """Every match of the query, unranked; patients.selectors.patient_search ranks and pages them."""
+        return self.with_search_key().filter(patient_search_filter(query))
 
 
 # What the registrar may set on a patient: the form, the API serializer and the services use this one list
@@ -87,8 +93,10 @@ class Patient(models.Model):
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         indexes = [
-            # icontains compiles to UPPER(full_name::text) LIKE UPPER(...): index that expression.
-            GinIndex(OpClass(Upper("full_name"), name="gin_trgm_ops"), name="patient_name_trgm"),
+            # Both on patients.search.SEARCH_KEY, the expression search filters and orders by: the btree
+            # serves "the name starts with" in order with the page's limit, the trigram index "any part".
+            models.Index(SEARCH_KEY, F("id"), name="patient_search_key"),
+            GinIndex(OpClass(SEARCH_KEY, name="gin_trgm_ops"), name="patient_search_key_trgm"),
             GinIndex(fields=["phone_digits"], name="patient_phone_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(Lower("full_name"), "date_of_birth", name="patient_name_dob"),
         ]

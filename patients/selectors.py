@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
@@ -5,7 +7,7 @@ from accounts.locations import location_ids_of
 from core.policy import require
 
 from .models import Patient
-from .search import national_digits
+from .search import national_digits, search_tiers
 
 
 def patients_visible_to(user):
@@ -25,10 +27,42 @@ def patient_get_for_user(user, pk, *, action: str = "patient.view") -> Patient:
     return get_object_or_404(patients_visible_to(user).select_related("home_location"), pk=pk)
 
 
-def patient_list(*, query: str = "", limit: int = 50, user=None):
-    """Patients matching a search, with their home location, in one query; only `user`'s when given."""
-    patients = Patient.objects.all() if user is None else patients_visible_to(user)
-    return patients.search(query).select_related("home_location")[:limit]
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of a search: its patients, best match first, and whether another page follows (no total)."""
+
+    patients: list[Patient]
+    offset: int
+    limit: int
+    has_next: bool
+
+
+def patient_search(*, query: str = "", offset: int = 0, limit: int = 50, user=None) -> PatientPage:
+    """A page of the patients a search finds, ranked (patients.search), with their home location.
+
+    One query while the first rank fills the page, one more for the next rank when it does not, and a
+    capped count only on a page that starts past the end of a rank. Only `user`'s patients when given.
+    """
+    base = Patient.objects.all() if user is None else patients_visible_to(user)
+    base = base.with_search_key().select_related("home_location")
+    found: list[Patient] = []
+    skip = offset
+    for tier in search_tiers(query):
+        matches = base.filter(tier.condition).order_by(*tier.order)
+        rows = list(matches[skip : skip + limit + 1 - len(found)])
+        if skip and not rows:
+            skip -= matches[:skip].count()  # the page starts after this rank: how much of the offset it took
+            continue
+        found += rows
+        skip = 0
+        if len(found) > limit:
+            break
+    return PatientPage(patients=found[:limit], offset=offset, limit=limit, has_next=len(found) > limit)
+
+
+def patient_list(*, query: str = "", limit: int = 50, user=None) -> list[Patient]:
+    """The first `limit` patients a search finds, best match first (patient_search's first page)."""
+    return patient_search(query=query, limit=limit, user=user).patients
 
 
 def patient_possible_duplicates(*, phone, full_name: str, date_of_birth, exclude_id: int | None = None):

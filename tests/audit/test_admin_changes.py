@@ -196,3 +196,11 @@ def test_an_api_token_changed_in_the_admin_leaves_its_key_out_of_the_trail(admin
     assert event.record_type == "accounts.apitoken"
     assert token.key_hash not in str(event.detail) and raw not in str(event.detail)
     assert "object" not in event.detail
+
+
+@pytest.mark.django_db
+def test_the_trail_is_found_by_the_patients_name_as_the_desk_searches_it(administrator, patient, other_patient):
+    AuditEvent.objects.create(actor_name="someone", action="view", patient_id=patient.pk, record_type="x")
+    AuditEvent.objects.create(actor_name="someone", action="view", patient_id=other_patient.pk, record_type="y")
+    page = login(administrator).get(reverse("admin:audit_auditevent_changelist"), {"q": "petrovna IVAN"})
+    assert [e.patient_id for e in page.context["cl"].result_list] == [patient.pk]

@@ -67,7 +67,7 @@ def test_an_empty_search_result_reads_nobody_and_writes_nothing(registrar, patie
 @pytest.mark.django_db
 def test_the_patient_list_page_is_one_audit_event_naming_the_patients_shown(as_registrar, registrar, location):
     patients = PatientFactory.create_batch(3, home_location=location)
-    few = queries_of(lambda: as_registrar.get("/patients/"))
+    few = queries_of(lambda: as_registrar.get("/patients/?q=Number"))
     PatientFactory.create_batch(30, home_location=location)
     many = queries_of(lambda: as_registrar.get("/patients/?q=Number"))
     assert few[0] == many[0] and few[1] == many[1] == 1
