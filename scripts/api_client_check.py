@@ -181,7 +181,8 @@ class Journey:
         procedure = next(p for p in procedures if p.slug == PROCEDURE)
         patients = patients_list.sync(client=registrar)
         assert isinstance(patients, PaginatedPatientList) and patients.results, patients
-        step(f"{len(procedures)} procedures, {patients.count} patients, typed")
+        # The patient list pages without a total (a count would read every match): next says if more.
+        step(f"{len(procedures)} procedures, {len(patients.results)} patients on the first page, typed")
         return procedure, patients.results[0].home_location
 
     def cleared_patient(self, registrar, doctor, procedure, location: int, n: int) -> int:
