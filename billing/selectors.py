@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
@@ -137,18 +138,42 @@ def cashier_day(*, location, day: datetime.date):
 
 
 def course_balances(courses_with_sessions) -> dict[int, Balance]:
-    """Balances of several courses in one query: pairs of (course, its sessions already read)."""
+    """Balances of several courses in one query: pairs of (course, its sessions already read).
+
+    Courses read through with_money() already carry their sums: then no query at all."""
     pairs = list(courses_with_sessions)
-    sums = {
-        pk: (paid, refunded)
-        for pk, paid, refunded in Course.objects.filter(pk__in=[course.pk for course, _ in pairs])
-        .annotate(paid=_total_of(Payment), refunded=_total_of(Refund))
-        .values_list("pk", "paid", "refunded")
-    }
+    sums = {course.pk: (course.paid, course.refunded) for course, _ in pairs if hasattr(course, "paid")}
+    missing = [course.pk for course, _ in pairs if course.pk not in sums]
+    if missing:
+        sums.update(
+            (pk, (paid, refunded))
+            for pk, paid, refunded in Course.objects.filter(pk__in=missing)
+            .annotate(paid=_total_of(Payment), refunded=_total_of(Refund))
+            .values_list("pk", "paid", "refunded")
+        )
     return {
         course.pk: course_balance(course, sessions=sessions, paid=sums[course.pk][0], refunded=sums[course.pk][1])
         for course, sessions in pairs
     }
+
+
+def with_money(courses, *, tz):
+    """Courses annotated, in their own query, with `paid`, `refunded` and `payment_years` (the years in
+    `tz` of their payments): the portal home's balances and tax-certificate years without queries of
+    their own (course_balances and paid_years_of read them)."""
+    years = (
+        Payment.objects.filter(course_id=OuterRef("pk"))
+        .annotate(year=ExtractYear("taken_at", tzinfo=tz))
+        .order_by()
+        .values("year")
+        .distinct()
+    )
+    return courses.annotate(paid=_total_of(Payment), refunded=_total_of(Refund), payment_years=ArraySubquery(years))
+
+
+def paid_years_of(courses) -> list[int]:
+    """paid_years() from a patient's courses (all of them) read through with_money(): no query."""
+    return sorted({int(year) for course in courses for year in course.payment_years}, reverse=True)
 
 
 def _total_of(model):

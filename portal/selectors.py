@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Location
+from billing.selectors import course_balances, paid_years_of, with_money
+from patients.models import Patient
 from scheduling.models import (
     BookingRequest,
     BookingRequestStatus,
@@ -18,6 +20,7 @@ from scheduling.models import (
     CourseStatus,
     Session,
     SessionStatus,
+    WaitlistEntry,
 )
 from scheduling.progress import CourseProgress, progress_by_course, session_numbers
 from scheduling.services import can_change_online
@@ -35,6 +38,8 @@ class Overview:
     numbers: dict[int, tuple[int, int]]
     history: list = dataclasses.field(default_factory=list)  # past and cancelled sessions, latest first
     reportable: list = dataclasses.field(default_factory=list)  # completed sessions a problem may be reported on
+    balances: dict = dataclasses.field(default_factory=dict)  # course id -> billing's Balance, for `courses`
+    paid_years: list = dataclasses.field(default_factory=list)  # years paid in, newest first (tax certificates)
 
     @property
     def last_reportable(self):
@@ -57,13 +62,17 @@ class Overview:
         return self.upcoming[1:]
 
 
-def patient_sessions(patient, *, since: datetime.datetime | None = None, course_id: int | None = None) -> list:
+def patient_sessions(
+    patient, *, since: datetime.datetime | None = None, course_id: int | None = None, courses: dict | None = None
+) -> list:
     """A patient's sessions in time order, with course, procedure, location and clinician attached.
 
     Two queries (three when a session is at another clinic) instead of one five-table join: a
     patient's sessions share one or two courses, procedures and locations, so each is loaded and
     built once, not per row (the join cost about twice as much, most of it building the same
-    objects again and again). Each session says whether a move request of it is open.
+    objects again and again). Each session says whether a move request of it is open. `courses`:
+    the patient's courses by id, already read (the home reads them with their money), so that only
+    a course missing from them is read.
     """
 
     queryset = (
@@ -82,7 +91,10 @@ def patient_sessions(patient, *, since: datetime.datetime | None = None, course_
     sessions = list(queryset.order_by("start", "pk"))
     if not sessions:
         return sessions
-    courses = Course.objects.select_related("procedure").in_bulk({s.course_id for s in sessions})
+    courses = dict(courses or {})
+    missing = {s.course_id for s in sessions} - courses.keys()
+    if missing:
+        courses.update(Course.objects.select_related("procedure").in_bulk(missing))
     home = patient.home_location if "home_location" in patient._state.fields_cache else None
     location_ids = {s.location_id for s in sessions}
     if home is not None and location_ids == {home.pk}:
@@ -95,6 +107,17 @@ def patient_sessions(patient, *, since: datetime.datetime | None = None, course_
     return sessions
 
 
+def home_patient(user):
+    """The login's patient with its home location (services.own_patient) and `on_waitlist`: whether
+    any waiting-list entry of hers exists, so that the home reads the entries only then. One query."""
+    return (
+        Patient.objects.select_related("home_location")
+        .annotate(on_waitlist=Exists(WaitlistEntry.objects.filter(patient=OuterRef("pk"))))
+        .filter(user=user)
+        .first()
+    )
+
+
 def _by_pk(name: str):
     """A cheap reverse() for URLs whose only argument is an integer pk (dozens on one page add up)."""
     pattern = reverse(name, args=[987654321])
@@ -102,9 +125,13 @@ def _by_pk(name: str):
 
 
 def overview(patient, now: datetime.datetime | None = None) -> Overview:
-    """Everything on the portal home, in patient_sessions' queries."""
+    """Everything on the portal home in two queries: the patient's courses with their money, then the sessions."""
     now = now or timezone.now()
-    sessions = patient_sessions(patient)
+    courses = with_money(
+        Course.objects.filter(patient=patient).select_related("procedure"), tz=patient.home_location.tz
+    )
+    courses = {course.pk: course for course in courses}
+    sessions = patient_sessions(patient, courses=courses)
     numbers = session_numbers(sessions)
     upcoming, past, history, aftercare = [], [], [], {}
     confirm_url, cancel_url, move_url, report_url = (
@@ -136,7 +163,7 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
                 reportable.append(session)
             procedure = session.course.procedure
             aftercare[procedure.pk] = procedure
-    courses = [
+    shown = [
         progress
         for progress in progress_by_course(sessions)
         if progress.course.status == CourseStatus.ACTIVE or any(s in upcoming for s in progress.sessions)
@@ -147,9 +174,11 @@ def overview(patient, now: datetime.datetime | None = None) -> Overview:
     return Overview(
         upcoming,
         past[:PAST_SHOWN],
-        courses,
+        shown,
         list(aftercare.values()),
         numbers,
         history=history[:PAST_SHOWN],
         reportable=reportable,
+        balances=course_balances((p.course, p.sessions) for p in shown),
+        paid_years=paid_years_of(courses.values()),
     )
