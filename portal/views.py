@@ -46,7 +46,7 @@ def _in_patient_time(patient):
 @permission_required("portal.use")
 def portal_home_view(request):
     """Upcoming sessions with what to do before, course progress, past sessions, aftercare, contacts."""
-    patient = services.own_patient(request.user)
+    patient = selectors.home_patient(request.user)
     if patient is None:
         return render(request, "portal/home.html", {"patient": None})
     with _in_patient_time(patient):

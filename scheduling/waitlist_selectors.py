@@ -35,5 +35,7 @@ def waitlist_entry_get_for_user(user, pk: int) -> WaitlistEntry:
 
 
 def waitlist_of_patient(patient):
-    """A patient's own entries, newest first, with their offers (the portal)."""
-    return _with_offers(WaitlistEntry.objects.filter(patient=patient)).order_by("-created_at", "-id")
+    """A patient's own entries, newest first, with what the portal home writes of each (one query:
+    the procedure, the location and the cancelled session an entry replaces; not the offers)."""
+    entries = WaitlistEntry.objects.filter(patient=patient).select_related("procedure", "location", "replaces")
+    return entries.order_by("-created_at", "-id")

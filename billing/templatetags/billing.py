@@ -16,7 +16,6 @@ from ..forms import PaymentForm, PaymentLinkForm, RefundForm
 from ..money import rub as rub_text
 from ..selectors import (
     course_balance,
-    course_balances,
     course_payment_links,
     course_payments,
     course_refunds,
@@ -75,18 +74,6 @@ def course_money(context, course, sessions=None):
         "link_form": PaymentLinkForm(initial={"amount": amount_field(balance.due)}),
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.simple_tag
-def tax_years(patient) -> list[int]:
-    """{% tax_years patient as years %}: the years the patient paid in, newest first (the portal's links)."""
-    return paid_years(patient)
-
-
-@register.simple_tag
-def patient_balances(progresses) -> dict:
-    """{% patient_balances overview.courses as money %}: the portal's courses' balances, two queries for all."""
-    return course_balances((p.course, p.sessions) for p in progresses)
 
 
 @register.filter

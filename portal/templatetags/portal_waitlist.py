@@ -9,7 +9,8 @@ register = template.Library()
 
 @register.inclusion_tag("portal/_waitlist.html")
 def waitlist_block(patient):
-    entries = list(waitlist_of_patient(patient)[:20]) if patient else []
+    # No query for a patient read without one entry (portal.selectors.home_patient's `on_waitlist`).
+    entries = list(waitlist_of_patient(patient)[:20]) if patient and getattr(patient, "on_waitlist", True) else []
     # Entries the clinic made itself for cancelled sessions of a course (the replacement comes first):
     # she asked for nothing, so one folded line says it and the sessions stay first on a phone.
     return {"entries": entries, "only_replacements": bool(entries) and all(e.replaces_id for e in entries)}

@@ -77,9 +77,22 @@ def test_home_runs_a_fixed_number_of_queries_whatever_the_number_of_sessions(
     ten = page_queries(me, reverse("portal:home"))
     book_course(registrar, eligible_patient, cryo, location, count=12, hour=14, first_day=next_weekday(1, location.tz))
     twenty_two = page_queries(me, reverse("portal:home"))
-    # 7, whatever the sessions: the user, the patient, the sessions, the courses; the balance's
-    # payments and refunds in one query and the years paid in (billing); the waiting-list entries.
-    assert ten == twenty_two <= 7
+    # 4, whatever the sessions: the user, the patient (and whether she is on the waiting list), her
+    # courses with their procedures, payments, refunds and years paid in, the sessions. The waiting
+    # list's entries are read only when there are some (the next test).
+    assert ten == twenty_two == 4
+
+
+def test_home_reads_the_waiting_list_only_for_a_patient_on_it_and_shows_a_new_entry_at_once(
+    me, patient, registrar, cryo, location
+):
+    from ..scheduling.waitlist_helpers import join
+
+    without = page_queries(me, reverse("portal:home"))
+    join(registrar, patient, cryo, location)
+    home = me.get(reverse("portal:home")).content.decode()
+    assert 'class="mb-2 waitlist-entry"' in home and "Leave the waiting list" in home
+    assert page_queries(me, reverse("portal:home")) == without + 1  # the entries
 
 
 def test_confirming_attendance(me, sessions):
