@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import Location
 from billing.selectors import course_balances, paid_years_of, with_money
@@ -131,8 +132,8 @@ def _by_pk(name: str):
 def _write_lines(later: list, history: list) -> None:
     """The words of each one-line session, written here in one pass rather than by filters and
     blocktranslate tags per line (those were about a third of the page's rendering): `when`, and for
-    a later session `of` ("3 of 12") and `hidden` (what its links say to a screen reader), for a past
-    one `report_hidden`. In the active time zone and language, as the template's filters would."""
+    a later session `of` ("3 of 12") and `hidden` / `cancel_hidden` (what its links say to a screen
+    reader), for a past one `report_hidden`. In the active time zone and language, as the template's filters would."""
     for session in later:
         start = timezone.localtime(session.start)
         session.when = dates.short_date(start, time=True)
@@ -141,7 +142,13 @@ def _write_lines(later: list, history: list) -> None:
             if session.number
             else ""
         )
-        session.hidden = _("the session of %(when)s") % {"when": dates.long_date(start)} if session.can_change else ""
+        if session.can_change:
+            day = {"when": dates.long_date(start)}
+            session.hidden = _("the session of %(when)s") % day
+            # After "Cancel", which in Russian already says «сеанс» («Отменить сеанс»): the day alone there.
+            session.cancel_hidden = pgettext("after the Cancel link of a session", "the session of %(when)s") % day
+        else:
+            session.hidden = session.cancel_hidden = ""
     for session in history:
         start = timezone.localtime(session.start)
         session.when = dates.short_date(start, year=True, time=True)

@@ -33,3 +33,13 @@ def test_staff_pages_follow_the_browser(client, registrar):
     client.force_login(registrar)
     assert '<html lang="ru"' in client.get(reverse("patients:list"), HTTP_ACCEPT_LANGUAGE="ru").text
     assert '<html lang="en"' in client.get(reverse("patients:list"), HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_a_later_sessions_cancel_link_says_the_session_once_to_a_screen_reader(client, patient, patient_user, sessions):
+    Patient.objects.filter(pk=patient.pk).update(preferred_language="ru")
+    client.force_login(patient_user)
+    page = client.get(reverse("portal:home")).text
+    # «Отменить сеанс» already names the session: the hidden words give only its day, not «сеанс сеанс 5 декабря».
+    assert 'Отменить сеанс<span class="visually-hidden"> ' in page
+    assert 'Отменить сеанс<span class="visually-hidden"> сеанс' not in page
+    assert 'Перенести<span class="visually-hidden"> сеанс ' in page  # «Перенести» still says which
