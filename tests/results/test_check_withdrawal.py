@@ -131,6 +131,8 @@ def test_the_page_withdraws_with_a_reason_and_then_offers_nothing_to_add(baselin
     page = as_clinician.get(baseline.get_absolute_url()).content.decode()
     assert "This check is withdrawn" in page and "Wrong course" in page
     assert url not in page and reverse("results:photo-upload", args=[baseline.pk]) not in page
+    # Nothing can be added now: not "No photos yet", as if more were to come.
+    assert "No photos yet." not in page and "No photos." in page
     course_page = as_clinician.get(baseline.course.get_absolute_url()).content.decode()
     assert baseline.get_absolute_url() not in course_page
 
