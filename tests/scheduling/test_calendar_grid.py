@@ -21,6 +21,18 @@ from .test_pages_and_api import _make_eligible
 # ---------------------------------------------------------------- the arithmetic (no database)
 
 
+def test_todays_column_is_not_shaded_like_leave_or_a_flagged_session():
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    today = re.search(r"\.calendar-grid \.ec \{[^}]*--ec-today-bg-color:\s*(#[0-9a-f]+)", css)
+    leave = re.search(r"\.ec-leave, [^{]*\{ background-color: (#[0-9a-f]+)", css)
+    flagged = re.search(r"\.ec-event\.ec-flagged \{ background-color: (#[0-9a-f]+)", css)
+    assert today and leave and flagged  # Event Calendar's own pale yellow would read as the legend's "on leave"
+    assert today.group(1) not in {leave.group(1), flagged.group(1)}
+
+
+
 def test_a_session_splits_the_working_time_into_two_free_gaps():
     working = (minutes("09:00"), minutes("18:00"))
     assert free_gaps(working, [(minutes("10:00"), minutes("10:20"))]) == [(540, 600), (620, 1080)]
