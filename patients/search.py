@@ -54,18 +54,22 @@ class Tier:
     order: tuple[str, ...]
 
 
+def is_phone_query(query: str) -> bool:
+    """Whether the query is read as a phone number (digits and the signs a number is written with)."""
+    return bool(_PHONE_LIKE.match(query.strip())) and len(national_digits(query)) >= 3
+
+
 def search_tiers(query: str) -> list[Tier]:
     """The ranks a query is answered in, best first; each excludes what the ones before it found."""
     by_name = ("search_key", "id")
     if not query.strip():
         return [Tier(Q(), by_name)]
-    if _PHONE_LIKE.match(query.strip()):
+    if is_phone_query(query):
         digits = national_digits(query)
-        if len(digits) >= 3:
-            starts = Q(phone_digits__startswith=digits)
-            if len(digits) >= WHOLE_NUMBER:  # a whole number is found by its start; "contains" only costs
-                return [Tier(starts, by_name)]
-            return [Tier(starts, by_name), Tier(Q(phone_digits__contains=digits) & ~starts, by_name)]
+        starts = Q(phone_digits__startswith=digits)
+        if len(digits) >= WHOLE_NUMBER:  # a whole number is found by its start; "contains" only costs
+            return [Tier(starts, by_name)]
+        return [Tier(starts, by_name), Tier(Q(phone_digits__contains=digits) & ~starts, by_name)]
     text = search_text(query)
     starts = Q(search_key__startswith=text)
     anywhere = Q()

@@ -14,6 +14,7 @@ from core.policy import allowed, permission_required
 from .forms import MAX_PAGES, PatientForm, PatientSearchForm
 from .models import Patient
 from .registration import patient_register_from_form
+from .search import is_phone_query
 from .selectors import patient_get_for_user, patient_search
 from .services import patient_update
 
@@ -40,6 +41,8 @@ def patient_list_view(request):
             "previous_url": _page_url(query, number - 1) if number > 1 else "",
             "next_url": _page_url(query, number + 1) if page.has_next and number < MAX_PAGES else "",
             "last_page_full": page.has_next and number >= MAX_PAGES,
+            # How the results are ordered, said only when there are some, in the terms of what was typed.
+            "ranking": ("phone" if is_phone_query(query) else "name") if query and page.patients else "",
             "can_register": allowed(request.user, "patient.register"),
         },
     )

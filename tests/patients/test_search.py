@@ -153,6 +153,22 @@ def test_the_list_page_pages_without_a_total(as_registrar, location):
 
 
 @pytest.mark.django_db
+def test_the_list_says_how_it_ranks_in_the_terms_of_what_was_typed_and_only_when_something_was_found(
+    as_registrar, location
+):
+    make(location, "Petrova Anna", phone="+79161112233")
+    names_rule, numbers_rule = "Names that start with what you typed", "Numbers that start with what you typed"
+
+    def page(q):
+        return as_registrar.get(reverse("patients:list"), {"q": q}).content.decode()
+
+    by_name, by_phone, nothing = page("Petrova"), page("(916) 111-22"), page("Nobody")
+    assert names_rule in by_name and numbers_rule not in by_name
+    assert numbers_rule in by_phone and names_rule not in by_phone and "Petrova Anna" in by_phone
+    assert "No patient matches this search." in nothing and names_rule not in nothing
+
+
+@pytest.mark.django_db
 def test_a_page_out_of_range_says_so_and_still_searches_for_what_was_typed(as_registrar, location):
     make(location, "Petrova Anna", "Sidorova Olga")
     page = as_registrar.get(reverse("patients:list"), {"q": "Petrova", "page": 21}).content.decode()
