@@ -32,7 +32,6 @@ def test_todays_column_is_not_shaded_like_leave_or_a_flagged_session():
     assert today.group(1) not in {leave.group(1), flagged.group(1)}
 
 
-
 def test_a_session_splits_the_working_time_into_two_free_gaps():
     working = (minutes("09:00"), minutes("18:00"))
     assert free_gaps(working, [(minutes("10:00"), minutes("10:20"))]) == [(540, 600), (620, 1080)]
