@@ -20,7 +20,7 @@ from audit.services import audit_list_read, audit_sessions_read
 from core import dates
 from core.dates import short_date
 from core.policy import allowed, permission_required
-from patients.selectors import patient_list
+from patients.selectors import patient_search
 
 from . import selectors, services
 from .forms import CalendarBookForm, CalendarForm, MoveForm
@@ -169,7 +169,8 @@ def calendar_book_view(request):
             query["clinician"] = clinician.pk
         context["wizard_query"] = urlencode(query)
         if data.get("q"):
-            context["patients"] = list(patient_list(query=data["q"], limit=20, user=request.user))
+            found = patient_search(query=data["q"], limit=20, user=request.user)
+            context["patients"], context["more_found"] = found.patients, found.has_next
             audit_list_read(request=request, record_type="patients.patient", ids=[p.pk for p in context["patients"]])
     return render(request, "scheduling/calendar_book.html", context, status=400 if form.errors else 200)
 

@@ -13,7 +13,7 @@ from core.forms import apply_service_error
 from core.policy import permission_required
 from patients.forms import PatientSearchForm
 from patients.registration import patient_register_from_form
-from patients.selectors import patient_list
+from patients.selectors import patient_search
 
 from . import inbox, services
 from .forms import RequestCloseForm
@@ -51,7 +51,8 @@ def request_detail_view(request, pk: int):
 def _request_page(request, booking_request, form, status: int = 200):
     search = PatientSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() and search.cleaned_data["q"] else booking_request.phone
-    found = list(patient_list(query=query, limit=20, user=request.user))
+    page = patient_search(query=query, limit=20, user=request.user)
+    found = list(page.patients)
     if booking_request.patient and booking_request.patient not in found:
         found.insert(0, booking_request.patient)
     context = {
@@ -59,6 +60,7 @@ def _request_page(request, booking_request, form, status: int = 200):
         "form": form,
         "query": query,
         "found": found,
+        "more_found": page.has_next,
         "wizard_query": urlencode(inbox.wizard_query(booking_request)),
     }
     return render(request, "scheduling/request.html", context, status=status)

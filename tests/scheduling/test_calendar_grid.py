@@ -322,6 +322,18 @@ def test_a_free_gap_finds_the_patient_and_starts_the_wizard_there(as_registrar, 
 
 
 @pytest.mark.django_db
+def test_a_free_gaps_patient_search_says_when_more_match_than_it_lists(as_registrar, first, location):
+    for n in range(21):
+        PatientFactory(full_name=f"Petrova {n:02d}", home_location=location)
+    day = first.start.astimezone(location.tz).date() + datetime.timedelta(days=1)
+    url = f"{reverse('scheduling:calendar-book')}?location={location.pk}&day={day}&time=15:30"
+    many = as_registrar.get(url + "&q=Petrova").content.decode()
+    assert many.count("Book a course for Petrova") == 20 and "More patients match: narrow the search" in many
+    few = as_registrar.get(url + "&q=Petrova 05").content.decode()
+    assert few.count("Book a course for Petrova") == 1 and "More patients match" not in few
+
+
+@pytest.mark.django_db
 def test_the_gap_page_of_another_location_is_refused(first, location, registrar):
     far = UserFactory(role="registrar", locations=[LocationFactory(name="Far branch")])
     url = f"{reverse('scheduling:calendar-book')}?location={location.pk}&day=2030-01-01&time=10:00&q=Ivanova"

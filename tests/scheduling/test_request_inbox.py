@@ -190,3 +190,17 @@ def test_the_service_itself_refuses_a_patient_the_user_does_not_see(registrar, w
     assert refused.value.error_list[0].code == "invalid_patient"
     website_request.refresh_from_db()
     assert website_request.status == BookingRequestStatus.NEW and website_request.patient_id is None
+
+
+@pytest.mark.django_db
+def test_the_requests_patient_search_says_when_more_match_than_it_lists_and_names_each_booking_link(
+    as_registrar, website_request, location
+):
+    for n in range(21):
+        PatientFactory(full_name=f"Petrova {n:02d}", home_location=location)
+    url = reverse("scheduling:request", args=[website_request.pk])
+    many = as_registrar.get(url, {"q": "Petrova"}).content.decode()
+    assert many.count('name="patient"') == 20 and "More patients match: narrow the search to find them." in many
+    assert 'aria-label="Book a course for Petrova 00"' in many  # not twenty links all called "Book a course"
+    few = as_registrar.get(url, {"q": "Petrova 05"}).content.decode()
+    assert few.count('name="patient"') == 1 and "More patients match" not in few
