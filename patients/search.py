@@ -41,6 +41,19 @@ def national_digits(raw: str) -> str:
     return digits
 
 
+_TRUNK_PREFIX = re.compile(r"^\s*(?:\+\s*7|[78](?=[\s(\-.]))")
+
+
+def search_digits(raw: str) -> str:
+    """The national digits of what was typed, part of a number too: '8 916 123' and '+7 (916) 12' are
+    searched as 916123 and 91612 (a trunk 8 or a country code 7 written apart from the rest is not
+    part of the number); a whole number as national_digits reads it."""
+    digits = national_digits(raw)
+    if len(digits) >= WHOLE_NUMBER:
+        return digits
+    return _NON_DIGITS.sub("", _TRUNK_PREFIX.sub("", raw, count=1))
+
+
 def search_text(text: str) -> str:
     """What was typed as SEARCH_KEY holds names: single spaces, upper case, ё as е."""
     return " ".join(text.split()[:MAX_WORDS]).upper().replace("Ё", "Е")
@@ -56,7 +69,7 @@ class Tier:
 
 def is_phone_query(query: str) -> bool:
     """Whether the query is read as a phone number (digits and the signs a number is written with)."""
-    return bool(_PHONE_LIKE.match(query.strip())) and len(national_digits(query)) >= 3
+    return bool(_PHONE_LIKE.match(query.strip())) and len(search_digits(query)) >= 3
 
 
 def search_tiers(query: str) -> list[Tier]:
@@ -65,7 +78,7 @@ def search_tiers(query: str) -> list[Tier]:
     if not query.strip():
         return [Tier(Q(), by_name)]
     if is_phone_query(query):
-        digits = national_digits(query)
+        digits = search_digits(query)
         starts = Q(phone_digits__startswith=digits)
         if len(digits) >= WHOLE_NUMBER:  # a whole number is found by its start; "contains" only costs
             return [Tier(starts, by_name)]

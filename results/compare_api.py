@@ -91,7 +91,11 @@ ComparisonSerializer = type(
     (serializers.Serializer,),
     {
         "checks": CheckFiguresSerializer(many=True, help_text="Every check, in time order."),
-        "from": serializers.IntegerField(source="before.pk", allow_null=True, help_text="The check compared from."),
+        "from": serializers.IntegerField(
+            source="before.pk",
+            allow_null=True,
+            help_text="The check compared from; null: only a check after the course.",
+        ),
         "to": serializers.IntegerField(source="after.pk", allow_null=True, help_text="null: only one check so far."),
         "zones": ZoneChangesSerializer(many=True),
         "photos": PhotoPairSerializer(many=True),

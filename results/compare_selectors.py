@@ -18,7 +18,7 @@ from scheduling.selectors import course_get_for_user
 
 from . import chart
 from .comparison import METRICS, ZoneChanges, compare, plain_words
-from .models import Check, MeasurementZone, Photo, PhotoZone
+from .models import Check, CheckKind, MeasurementZone, Photo, PhotoZone
 from .selectors import current_trichoscopy, latest_trichoscopies
 
 ZONE_ORDER = {zone.value: n for n, zone in enumerate(PhotoZone)}
@@ -108,9 +108,12 @@ def trend_of(checks: list[Check]) -> tuple[chart.Trend | None, MeasurementZone |
 
 
 def comparison_of(checks: list[Check], before: Check | None = None, after: Check | None = None) -> Comparison:
-    """Compare `before` with `after` (default: the first and the latest of `checks`), earlier first."""
+    """Compare `before` with `after` (default: the first and the latest of `checks`), earlier first.
+    A single check stands on its side: a check after the course is an "after" with nothing before it."""
     if before is None and after is None and checks:
         before, after = checks[0], checks[-1] if len(checks) > 1 else None
+        if len(checks) == 1 and before.kind == CheckKind.FINAL:
+            before, after = None, before
     if before is not None and after is not None and (after.taken_at, after.pk) < (before.taken_at, before.pk):
         before, after = after, before
     trend, zone = trend_of(checks)

@@ -23,7 +23,15 @@ from core.policy import require
 from scheduling.models import CourseStatus, SessionStatus
 
 from .models import Check, CheckKind, MeasurementZone, Photo, PhotoZone, Trichoscopy, ZoneMeasurement
-from .validation import FIGURES, Figures, Reading, final_check_possible, reading_problems, same_reading
+from .validation import (
+    FIGURES,
+    Figures,
+    Reading,
+    check_moment_problem,
+    final_check_possible,
+    reading_problems,
+    same_reading,
+)
 
 PHOTO_LIMITS = images.Limits(max_bytes=15 * 1024 * 1024, max_pixels=50_000_000, max_side=4000)
 THUMBNAIL_SIDE = 400
@@ -143,6 +151,11 @@ def check_create(
     after_session = after_session if kind == CheckKind.CHECKPOINT else None
     if problem := _kind_problem(course, kind, after_session):
         raise problem
+    first_held = (
+        course.sessions.filter(status=SessionStatus.COMPLETED).order_by("start").values_list("start", flat=True).first()
+    )
+    if found := check_moment_problem(kind, taken_at, first_held, course.location.tz):
+        raise ValidationError({"taken_at": ValidationError(found[0], code=found[1])})
     check = Check(
         patient_id=course.patient_id,
         course=course,

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import DENSITY_MAX, DENSITY_MIN, DIAMETER_MAX, DIAMETER_MIN, GRADES, Method, Scale
+from core import dates
+
+from .models import DENSITY_MAX, DENSITY_MIN, DIAMETER_MAX, DIAMETER_MIN, GRADES, CheckKind, Method, Scale
 
 SHARES = ("terminal_share", "vellus_share", "anagen_share", "telogen_share")
 FIGURES = ("density", *SHARES, "mean_diameter")
@@ -138,6 +140,23 @@ def same_reading(a: Reading, b: Reading) -> bool:
         return texts, zones
 
     return essence(a) == essence(b)
+
+
+def check_moment_problem(kind: str, taken_at, first_held, tz) -> tuple[str, str] | None:
+    """The time a check says it was taken against the course's first session that took place
+    (`first_held`, its start, or None): a check before the course comes before it. A blank time
+    means now, which is wrong for a check before a course already under way: it would compare the
+    end of the course with itself. (message, code) or None; `tz` is the location's, in which the
+    session's time is said. (A check after the course needs a session held: final_check_possible.)"""
+    if first_held is None:
+        return None
+    when = dates.long_date(first_held.astimezone(tz), time=True)
+    if kind == CheckKind.BASELINE and taken_at > first_held:
+        message = _(
+            "The check before the course is taken before its first session (%(when)s): enter the time it was taken."
+        )
+        return message % {"when": when}, "baseline_after_start"
+    return None
 
 
 def final_check_possible(*, course_cancelled: bool, completed_sessions: int) -> bool:

@@ -71,6 +71,22 @@ def test_a_phone_that_starts_with_the_digits_comes_before_one_that_contains_them
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("written", ["8 916 123-45", "8(916)123", "+7 916 123", "+7(916)1234", "916 123"])
+def test_part_of_a_number_written_with_its_trunk_8_or_country_code_is_found(location, written):
+    """'8 916 111-22' found nobody: the 8 was dropped from a whole number only."""
+    [patient] = make(location, "Anna Last", phone="+79161234567")
+    make(location, "Boris Other", phone="+79031916000")
+    assert patient_list(query=written) == [patient]
+
+
+@pytest.mark.django_db
+def test_digits_run_together_are_searched_as_typed(location):
+    """'8916' without a space may be part of a number (…8916…): nothing is dropped from it."""
+    [inside] = make(location, "Anna Last", phone="+79038916000")
+    assert patient_list(query="8916") == [inside]
+
+
+@pytest.mark.django_db
 def test_a_whole_number_is_found_by_its_start_alone(location):
     [patient] = make(location, "Anna Last", phone="+79161234567")
     make(location, "Boris Other", phone="+79031916123")
