@@ -114,40 +114,47 @@ def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:
     return {pid: ClinicalFacts(tuple(s), tuple(t), consents, pid) for pid, (s, t) in by_patient.items()}
 
 
-# The same facts as load_clinical_facts_bulk, as one JSON text per patient that another query computes
-# beside its own rows (the day calendar: its sessions' patients), so that no list of ids travels back
-# as parameters and no second round trip is made. [screenings, ice tests], each newest first (null
-# when none); a screening is [examined at, procedure ids, absolute present, relative present not
-# cleared, phototype], names in the contraindications' order; an ice test is [performed at, passed].
-# Times are clamped as core.db reads them, and come as ISO text. Read back with clinical_facts_from_json;
-# tests/procedures/test_clinical_facts_sql.py holds the two ways to the same facts.
+# The same facts as load_clinical_facts_bulk, as one JSON text per patient, read by another query beside
+# its own rows (the day calendar: its sessions' patients) so that no second round trip is made and no
+# list of ids travels back as parameters. [screenings, ice tests], each newest first (null when none);
+# a screening is [examined at, procedure ids, absolute present, relative present not cleared,
+# phototype], names in the contraindications' order; an ice test is [performed at, passed]. Times are
+# clamped as core.db reads them, and come as ISO text. Each table is read once for all the patients
+# (`= ANY` of their ids), not once per patient: 200 correlated lookups cost more than the rest of the
+# calendar's query. Read back with clinical_facts_from_json; tests/procedures/test_clinical_facts_sql.py
+# holds the two ways to the same facts.
 _CLAMPED = "LEAST(GREATEST({0}, '0001-01-02 00:00+00'::timestamptz), '9999-12-30 00:00+00'::timestamptz)"
 _PRESENT = """ARRAY(SELECT {name} FROM procedures_screeninganswer an
-                   JOIN procedures_contraindication ci ON ci.id = an.contraindication_id
-                   WHERE an.screening_id = sc.id AND an.present AND an.severity = '{severity}'{extra}
-                   ORDER BY ci.slug)"""
-CLINICAL_FACTS_SQL = f"""json_build_array(
-  (SELECT json_agg(json_build_array(
-            {_CLAMPED.format("sc.examined_at")},
-            ARRAY(SELECT sp.procedure_id FROM procedures_screening_procedures sp WHERE sp.screening_id = sc.id),
-            {_PRESENT.format(name="{name}", severity=Severity.ABSOLUTE, extra="")},
-            {_PRESENT.format(name="{name}", severity=Severity.RELATIVE, extra=" AND an.override_reason = ''")},
-            sc.fitzpatrick) ORDER BY sc.examined_at DESC, sc.id DESC)
-   FROM procedures_screening sc
-   WHERE sc.patient_id = {{patient}}
-     AND NOT EXISTS (SELECT FROM procedures_screening v WHERE v.amends_id = sc.id)),
-  (SELECT json_agg(json_build_array({_CLAMPED.format("it.performed_at")}, it.passed)
-                   ORDER BY it.performed_at DESC, it.id DESC)
-   FROM procedures_icetest it
-   WHERE it.patient_id = {{patient}}
-     AND NOT EXISTS (SELECT FROM procedures_icetest v WHERE v.amends_id = it.id))
-)::text"""  # noqa: S608 (constants only; the patient is a column's name)
+                     JOIN procedures_contraindication ci ON ci.id = an.contraindication_id
+                     WHERE an.screening_id = sc.id AND an.present AND an.severity = '{severity}'{extra}
+                     ORDER BY ci.slug)"""
+CLINICAL_FACTS_SQL = f"""SELECT ids.patient_id, json_build_array(sc.list, it.list)::text AS facts
+FROM unnest({{ids}}) AS ids(patient_id)
+LEFT JOIN (
+  SELECT sc.patient_id, json_agg(json_build_array(
+           {_CLAMPED.format("sc.examined_at")},
+           ARRAY(SELECT sp.procedure_id FROM procedures_screening_procedures sp WHERE sp.screening_id = sc.id),
+           {_PRESENT.format(name="{name}", severity=Severity.ABSOLUTE, extra="")},
+           {_PRESENT.format(name="{name}", severity=Severity.RELATIVE, extra=" AND an.override_reason = ''")},
+           sc.fitzpatrick) ORDER BY sc.examined_at DESC, sc.id DESC) AS list
+  FROM procedures_screening sc
+  WHERE sc.patient_id = ANY({{ids}}) AND NOT EXISTS (SELECT FROM procedures_screening v WHERE v.amends_id = sc.id)
+  GROUP BY sc.patient_id
+) AS sc ON sc.patient_id = ids.patient_id
+LEFT JOIN (
+  SELECT it.patient_id, json_agg(json_build_array({_CLAMPED.format("it.performed_at")}, it.passed)
+                                 ORDER BY it.performed_at DESC, it.id DESC) AS list
+  FROM procedures_icetest it
+  WHERE it.patient_id = ANY({{ids}}) AND NOT EXISTS (SELECT FROM procedures_icetest v WHERE v.amends_id = it.id)
+  GROUP BY it.patient_id
+) AS it ON it.patient_id = ids.patient_id"""  # noqa: S608 (constants only; `ids` is an SQL array expression)
 
 
-def clinical_facts_sql(patient: str, *, english: bool) -> str:
-    """The SQL expression of the facts of the patient whose id is the column `patient` (JSON text)."""
+def clinical_facts_sql(ids: str, *, english: bool) -> str:
+    """A SELECT of (patient_id, facts) for the distinct patient ids of the SQL array expression `ids`
+    (say "ARRAY(SELECT DISTINCT patient_id FROM day)"), for a query to join to its rows."""
     name = "COALESCE(NULLIF(ci.name_en, ''), ci.name_ru)" if english else "ci.name_ru"  # Bilingual.name_for
-    return CLINICAL_FACTS_SQL.format(patient=patient, name=name)
+    return CLINICAL_FACTS_SQL.format(ids=ids, name=name)
 
 
 def clinical_facts_from_json(found: dict[int, str | None]) -> dict[int, ClinicalFacts]:

@@ -95,17 +95,17 @@ class CalendarEntry:
 
 
 CALENDAR_SQL = """
-SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name}, s.clinician_id, u.first_name,
-       u.last_name, u.username, s.patient_id, pr.slug, s.status, s.sequence,
-       (s.start AT TIME ZONE %(tz)s)::date, to_char(s.start AT TIME ZONE %(tz)s, 'HH24:MI'),
-       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI'), r.id, r.name,
-       pr.id, pr.active, pr.requires_ice_test, pr.screening_valid_days, pr.ice_test_valid_days,
+SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name} AS procedure_name, s.clinician_id,
+       u.first_name, u.last_name, u.username, s.patient_id, pr.slug, s.status, s.sequence,
+       (s.start AT TIME ZONE %(tz)s)::date AS local_day, to_char(s.start AT TIME ZONE %(tz)s, 'HH24:MI') AS local_start,
+       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI') AS local_end, r.id AS room_id, r.name AS room_name,
+       pr.id AS procedure_id, pr.active, pr.requires_ice_test, pr.screening_valid_days, pr.ice_test_valid_days,
        pr.ice_test_min_hours_before, pr.records_cover_course,
        (SELECT min(f.start) FROM scheduling_session f
          WHERE f.course_id = s.course_id AND f.status = ANY(%(statuses)s)) AS course_first_start,
        (SELECT count(*) FROM scheduling_session n
          WHERE n.course_id = s.course_id AND n.status = ANY(%(statuses)s) AND n.start <= s.start) AS place,
-       c.session_count{facts}
+       c.session_count
 FROM scheduling_session s
 JOIN scheduling_course c ON c.id = s.course_id
 JOIN procedures_procedure pr ON pr.id = c.procedure_id
@@ -114,7 +114,12 @@ JOIN accounts_user u ON u.id = s.clinician_id
 LEFT JOIN scheduling_resourcebooking b ON b.session_id = s.id AND b.active
 LEFT JOIN scheduling_resource r ON r.id = b.resource_id
 WHERE s.location_id = %(location)s AND s.start >= %(begin)s AND s.start < %(end)s AND s.status = ANY(%(statuses)s)
-ORDER BY s.start, s.id, r.name
+"""
+# With the patients' clinical facts (procedures.eligibility), read once per patient, not per room row.
+CALENDAR_WITH_FACTS_SQL = """
+WITH day AS MATERIALIZED ({sessions})
+SELECT day.*, f.facts FROM day LEFT JOIN ({facts}) AS f ON f.patient_id = day.patient_id
+ORDER BY day.start, day.id, day.room_name
 """
 
 
@@ -148,10 +153,15 @@ def _calendar_rows(location, first: datetime.date, days: int, facts: bool) -> li
     hundreds of datetimes here), which the ORM could only express with raw annotations anyway."""
     begin = datetime.datetime.combine(first, datetime.time.min, tzinfo=location.tz)
     english = (get_language() or "ru").startswith("en")
-    facts_sql = f",\n       {clinical_facts_sql('s.patient_id', english=english)}" if facts else ""
+    sessions = CALENDAR_SQL.format(procedure_name="name_en" if english else "name_ru")
+    if facts:
+        ids = "ARRAY(SELECT DISTINCT patient_id FROM day)"
+        sql = CALENDAR_WITH_FACTS_SQL.format(sessions=sessions, facts=clinical_facts_sql(ids, english=english))
+    else:
+        sql = f"{sessions}ORDER BY start, id, room_name"
     with connection.cursor() as cursor:
         cursor.execute(
-            CALENDAR_SQL.format(procedure_name="name_en" if english else "name_ru", facts=facts_sql),
+            sql,
             {
                 "location": location.pk,
                 "begin": begin,

@@ -17,10 +17,7 @@ from ..helpers import store_odd_ice_test, store_odd_screening
 def _facts_in_sql(patient_ids) -> dict:
     english = translation.get_language().startswith("en")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.id, {clinical_facts_sql('p.id', english=english)} FROM unnest(%s::int[]) AS p(id)",
-            [list(patient_ids)],
-        )
+        cursor.execute(clinical_facts_sql("%(ids)s::int[]", english=english), {"ids": list(patient_ids)})
         return clinical_facts_from_json(dict(cursor.fetchall()))
 
 
