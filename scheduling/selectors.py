@@ -321,7 +321,9 @@ def booking_warnings(
             )
         )
     out: dict[int, list[Warning]] = {}
-    patient_url = reverse("patient-detail", args=[0])[:-2]  # one reverse, not one per warning: a calendar has hundreds
+    # Reversed and translated once, not once per warning: a calendar has hundreds.
+    patient_url = reverse("patient-detail", args=[0])[:-2]
+    ineligible, on_closure = _("No longer eligible: %(reason)s"), _("Falls on a closure: %(reason)s")
     for row, day in zip(rows, days, strict=True):
         decision = eligibility(
             patient=None,
@@ -334,7 +336,7 @@ def booking_warnings(
         )
         found = [
             Warning(
-                r.message if r.code in CONSENT_CODES else _("No longer eligible: %(reason)s") % {"reason": r.message},
+                r.message if r.code in CONSENT_CODES else ineligible % {"reason": r.message},
                 f"{patient_url}{row.patient_id}/",
             )
             for r in decision.reasons
@@ -342,9 +344,7 @@ def booking_warnings(
         if cautions:
             found += [Warning(w.message, f"{patient_url}{row.patient_id}/", caution=True) for w in decision.warnings]
         found += [
-            Warning(
-                _("Falls on a closure: %(reason)s") % {"reason": c.reason}, reverse("scheduling:closure", args=[c.pk])
-            )
+            Warning(on_closure % {"reason": c.reason}, reverse("scheduling:closure", args=[c.pk]))
             for c in closures
             if c.location_id == row.location_id and c.starts_on <= day <= c.ends_on
         ]
