@@ -2,10 +2,11 @@
 locations_of) true: forget them on any change."""
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.dispatch import receiver
 
-from .locations import forget_cached_locations, forget_locations
+from .locations import forget_cached_locations, forget_locations, locations_of
 from .models import Location, User, forget_group_names
 from .tokens import tokens_revoke_all
 
@@ -47,6 +48,13 @@ def _user_locations_changed(sender, instance, action, reverse, pk_set, **kwargs)
 def _location_changed(sender, instance, **kwargs):
     # A new name or time zone shows on the staff's next page (a new location has no staff yet).
     forget_cached_locations(instance.staff.values_list("pk", flat=True))
+
+
+@receiver(user_logged_in, dispatch_uid="locations-at-sign-in")
+def _locations_at_sign_in(sender, user, **kwargs):
+    # Read into Redis at sign-in (as the second factor's check does the roles), so that the first page
+    # is as quick as the next.
+    locations_of(user)
 
 
 @receiver(post_save, sender=User, dispatch_uid="revoke-api-tokens-on-password-change")
