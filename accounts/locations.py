@@ -8,31 +8,64 @@ Patients work nowhere.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from core.roles import Role
 
-from .models import Location
+from .models import Location, User
 
 _CACHE = "_locations_of_cache"
 
 
 def locations_of(user) -> list[Location]:
-    """The user's locations, by name; the first is the default. One query per request (kept on the user)."""
+    """The user's locations, by name; the first is the default. Kept on the user for the request;
+    a registrar's or clinician's list also in Redis (every page of theirs asks), forgotten by
+    accounts.signals on any change to their locations or to a location."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, _CACHE, None)
     if cached is None:
-        queryset = Location.objects.order_by("name").only("id", "name", "time_zone")
+        queryset = Location.objects.order_by("name").only(*_FIELDS)
         if user.has_role(Role.ADMINISTRATOR):
-            cached = list(queryset)
+            cached = list(queryset)  # every location: not cached, a new one must show at once
         elif user.is_clinic_staff:
-            cached = list(queryset.filter(staff=user))
+            cached = _staff_locations(user, queryset)
         else:
             cached = []
         setattr(user, _CACHE, cached)
     return cached
+
+
+LOCATIONS_CACHE_SECONDS = 300
+_FIELDS = ("id", "name", "time_zone")
+
+
+def _locations_key(user_id: int, joined) -> str:
+    # The join time keeps two users apart even where an id comes back (a restored database).
+    return f"user-locations:{user_id}:{joined.timestamp() if joined else 0}"
+
+
+def _staff_locations(user, queryset) -> list[Location]:
+    key = _locations_key(user.pk, user.date_joined)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(queryset.filter(staff=user).values_list(*_FIELDS))
+        cache.set(key, rows, LOCATIONS_CACHE_SECONDS)
+    # The same deferred instances the query gives (another field read loads it), without the query.
+    return [Location.from_db(connection.alias, _FIELDS, row) for row in rows]
+
+
+def forget_cached_locations(user_ids) -> None:
+    """Forget the users' cached locations now and again at commit, so that a page read between the
+    two (still seeing the old rows) cannot keep them for long."""
+    users = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "date_joined")
+    keys = [_locations_key(pk, joined) for pk, joined in users]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def location_ids_of(user) -> set[int]:
@@ -48,7 +81,7 @@ def user_works_at(user, location: Location | int | None) -> bool:
 
 
 def forget_locations(user) -> None:
-    """Drop the per-request cache (after the user's locations change within a request or a test)."""
+    """Drop the per-request list kept on the user object (after her locations change within a request)."""
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
 

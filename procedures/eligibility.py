@@ -7,6 +7,7 @@ loaded in a fixed number of queries and can be reused for every session of a cou
 from __future__ import annotations
 
 import datetime
+import json
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -160,6 +161,76 @@ def _facts_by_patient(patient_ids, screening_rows, ice_rows) -> dict[int, Clinic
         by_patient[patient_id][1].append(IceTestFacts(performed_at=performed_at, passed=passed))
     consents = _Consents(patient_ids)
     return {pid: ClinicalFacts(tuple(s), tuple(t), consents, pid) for pid, (s, t) in by_patient.items()}
+
+
+# The same facts as load_clinical_facts_bulk, as one JSON text per patient, read by another query beside
+# its own rows (the day calendar: its sessions' patients) so that no second round trip is made and no
+# list of ids travels back as parameters. [screenings, ice tests], each newest first (null when none);
+# a screening is [examined at, procedure ids, absolute present, relative present not cleared,
+# phototype], names in the contraindications' order; an ice test is [performed at, passed]. Times are
+# clamped as core.db reads them, and come as ISO text. Each table is read once for all the patients
+# (`= ANY` of their ids), not once per patient: 200 correlated lookups cost more than the rest of the
+# calendar's query. Read back with clinical_facts_from_json; tests/procedures/test_clinical_facts_sql.py
+# holds the two ways to the same facts.
+_CLAMPED = "LEAST(GREATEST({0}, '0001-01-02 00:00+00'::timestamptz), '9999-12-30 00:00+00'::timestamptz)"
+_PRESENT = """ARRAY(SELECT {name} FROM procedures_screeninganswer an
+                     JOIN procedures_contraindication ci ON ci.id = an.contraindication_id
+                     WHERE an.screening_id = sc.id AND an.present AND an.severity = '{severity}'{extra}
+                     ORDER BY ci.slug)"""
+CLINICAL_FACTS_SQL = f"""SELECT ids.patient_id, json_build_array(sc.list, it.list)::text AS facts
+FROM unnest({{ids}}) AS ids(patient_id)
+LEFT JOIN (
+  SELECT sc.patient_id, json_agg(json_build_array(
+           {_CLAMPED.format("sc.examined_at")},
+           ARRAY(SELECT sp.procedure_id FROM procedures_screening_procedures sp WHERE sp.screening_id = sc.id),
+           {_PRESENT.format(name="{name}", severity=Severity.ABSOLUTE, extra="")},
+           {_PRESENT.format(name="{name}", severity=Severity.RELATIVE, extra=" AND an.override_reason = ''")},
+           sc.fitzpatrick) ORDER BY sc.examined_at DESC, sc.id DESC) AS list
+  FROM procedures_screening sc
+  WHERE sc.patient_id = ANY({{ids}}) AND NOT EXISTS (SELECT FROM procedures_screening v WHERE v.amends_id = sc.id)
+  GROUP BY sc.patient_id
+) AS sc ON sc.patient_id = ids.patient_id
+LEFT JOIN (
+  SELECT it.patient_id, json_agg(json_build_array({_CLAMPED.format("it.performed_at")}, it.passed)
+                                 ORDER BY it.performed_at DESC, it.id DESC) AS list
+  FROM procedures_icetest it
+  WHERE it.patient_id = ANY({{ids}}) AND NOT EXISTS (SELECT FROM procedures_icetest v WHERE v.amends_id = it.id)
+  GROUP BY it.patient_id
+) AS it ON it.patient_id = ids.patient_id"""  # noqa: S608 (constants only; `ids` is an SQL array expression)
+
+
+def clinical_facts_sql(ids: str, *, english: bool) -> str:
+    """A SELECT of (patient_id, facts) for the distinct patient ids of the SQL array expression `ids`
+    (say "ARRAY(SELECT DISTINCT patient_id FROM day)"), for a query to join to its rows."""
+    name = "COALESCE(NULLIF(ci.name_en, ''), ci.name_ru)" if english else "ci.name_ru"  # Bilingual.name_for
+    return CLINICAL_FACTS_SQL.format(ids=ids, name=name)
+
+
+def clinical_facts_from_json(found: dict[int, str | None]) -> dict[int, ClinicalFacts]:
+    """Patients' facts from clinical_facts_sql's values, by patient id: load_clinical_facts_bulk's answer."""
+    at = datetime.datetime.fromisoformat
+    consents = _Consents(found)
+    out = {}
+    for patient_id, text in found.items():
+        screenings, ice_tests = json.loads(text) if text else (None, None)
+        out[patient_id] = ClinicalFacts(
+            tuple(
+                ScreeningFacts(
+                    examined_at=at(examined_at),
+                    procedure_ids=frozenset(procedure_ids),
+                    absolute_present=tuple(absolute),
+                    relative_present_not_cleared=tuple(relative),
+                    fitzpatrick=fitzpatrick,
+                )
+                for examined_at, procedure_ids, absolute, relative, fitzpatrick in screenings or ()
+            ),
+            tuple(
+                IceTestFacts(performed_at=at(performed_at), passed=passed) for performed_at, passed in ice_tests or ()
+            ),
+            consents,
+            patient_id,
+        )
+    return out
 
 
 def procedure_facts(procedure: Procedure) -> ProcedureFacts:

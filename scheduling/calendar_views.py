@@ -56,7 +56,7 @@ def calendar_view(request):
     tz = location.tz
     day = data.get("date") or (moving.start.astimezone(tz).date() if moving else timezone.localdate(timezone=tz))
     view, by, layout = data.get("view") or "day", data.get("by") or "clinician", data.get("layout") or "grid"
-    grid = selectors.calendar(location=location, day=day, view=view, by=by)
+    grid = selectors.calendar(location=location, day=day, view=view, by=by, facts=True)  # facts: for the warnings
     frame = calendar_frame(location=location, first=grid["days"][0], last=grid["days"][-1])
     warnings = selectors.calendar_warnings(grid["sessions"], location, frame.closures)
     audit_sessions_read(request=request, sessions=grid["sessions"])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.locations import location_ids_of
 from core.dates import short_date
 from core.policy import require
-from procedures.eligibility import eligibility, load_clinical_facts_bulk
+from procedures.eligibility import clinical_facts_from_json, clinical_facts_sql, eligibility, load_clinical_facts_bulk
 from procedures.rules import BOOKING, CONSENT_CODES, SESSION
 
 from .availability import load_availability
@@ -91,14 +91,15 @@ class CalendarEntry:
     course_first_start: datetime.datetime | None = None
     number: int | None = None  # "session n of m" (scheduling.progress's rule, in the query)
     of: int = 0
+    facts: str | None = None  # the patient's clinical facts, when asked for (procedures.eligibility's JSON)
 
 
 CALENDAR_SQL = """
-SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name}, s.clinician_id, u.first_name,
-       u.last_name, u.username, s.patient_id, pr.slug, s.status, s.sequence,
-       (s.start AT TIME ZONE %(tz)s)::date, to_char(s.start AT TIME ZONE %(tz)s, 'HH24:MI'),
-       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI'), r.id, r.name,
-       pr.id, pr.active, pr.requires_ice_test, pr.screening_valid_days, pr.ice_test_valid_days,
+SELECT s.id, s.course_id, s.start, s."end", p.full_name, pr.{procedure_name} AS procedure_name, s.clinician_id,
+       u.first_name, u.last_name, u.username, s.patient_id, pr.slug, s.status, s.sequence,
+       (s.start AT TIME ZONE %(tz)s)::date AS local_day, to_char(s.start AT TIME ZONE %(tz)s, 'HH24:MI') AS local_start,
+       to_char(s."end" AT TIME ZONE %(tz)s, 'HH24:MI') AS local_end, r.id AS room_id, r.name AS room_name,
+       pr.id AS procedure_id, pr.active, pr.requires_ice_test, pr.screening_valid_days, pr.ice_test_valid_days,
        pr.ice_test_min_hours_before, pr.records_cover_course,
        (SELECT min(f.start) FROM scheduling_session f
          WHERE f.course_id = s.course_id AND f.status = ANY(%(statuses)s)) AS course_first_start,
@@ -113,7 +114,12 @@ JOIN accounts_user u ON u.id = s.clinician_id
 LEFT JOIN scheduling_resourcebooking b ON b.session_id = s.id AND b.active
 LEFT JOIN scheduling_resource r ON r.id = b.resource_id
 WHERE s.location_id = %(location)s AND s.start >= %(begin)s AND s.start < %(end)s AND s.status = ANY(%(statuses)s)
-ORDER BY s.start, s.id, r.name
+"""
+# With the patients' clinical facts (procedures.eligibility), read once per patient, not per room row.
+CALENDAR_WITH_FACTS_SQL = """
+WITH day AS MATERIALIZED ({sessions})
+SELECT day.*, f.facts FROM day LEFT JOIN ({facts}) AS f ON f.patient_id = day.patient_id
+ORDER BY day.start, day.id, day.room_name
 """
 
 
@@ -124,15 +130,16 @@ def _rule(name, values):
     return SimpleNamespace(name=name, **dict(zip(keys, values, strict=True)))
 
 
-def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clinician"):
+def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clinician", facts: bool = False):
     """Sessions of a location for a day or a week, grouped by clinician or by room: one query.
 
     Plain values rather than model instances: a busy day has hundreds of sessions, and building
-    four model objects for each costs more than the queries.
+    four model objects for each costs more than the queries. With `facts`, each entry also carries
+    its patient's clinical facts, read in the same query, for calendar_warnings.
     """
     days = 7 if view == "week" else 1
     first = day - datetime.timedelta(days=day.weekday()) if view == "week" else day
-    entries = _calendar_entries(_calendar_rows(location, first, days))
+    entries = _calendar_entries(_calendar_rows(location, first, days, facts), facts)
     return {
         "first": first,
         "days": [first + datetime.timedelta(days=i) for i in range(days)],
@@ -141,14 +148,20 @@ def calendar(*, location, day: datetime.date, view: str = "day", by: str = "clin
     }
 
 
-def _calendar_rows(location, first: datetime.date, days: int) -> list[tuple]:
+def _calendar_rows(location, first: datetime.date, days: int, facts: bool) -> list[tuple]:
     """One plain SQL query: local day and clock times come from PostgreSQL (cheaper than converting
     hundreds of datetimes here), which the ORM could only express with raw annotations anyway."""
     begin = datetime.datetime.combine(first, datetime.time.min, tzinfo=location.tz)
     english = (get_language() or "ru").startswith("en")
+    sessions = CALENDAR_SQL.format(procedure_name="name_en" if english else "name_ru")
+    if facts:
+        ids = "ARRAY(SELECT DISTINCT patient_id FROM day)"
+        sql = CALENDAR_WITH_FACTS_SQL.format(sessions=sessions, facts=clinical_facts_sql(ids, english=english))
+    else:
+        sql = f"{sessions}ORDER BY start, id, room_name"
     with connection.cursor() as cursor:
         cursor.execute(
-            CALENDAR_SQL.format(procedure_name="name_en" if english else "name_ru"),
+            sql,
             {
                 "location": location.pk,
                 "begin": begin,
@@ -160,19 +173,20 @@ def _calendar_rows(location, first: datetime.date, days: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _calendar_entries(rows) -> list[CalendarEntry]:
+def _calendar_entries(rows, facts: bool) -> list[CalendarEntry]:
     """One row per (session, room): a session with a room and a dewar comes twice, in room order."""
     entries: list[CalendarEntry] = []
     for row in rows:
         sid, course_id, start, stop, patient, procedure, cid, first_name, last_name, username = row[:10]
         patient_id, slug, status, sequence, local_day, local_start, local_end, room_id, room_name = row[10:19]
-        *rule, first_start, place, of = row[19:]
+        *rule, first_start, place, of = row[19:29]
         if not entries or entries[-1].id != sid:
             name = f"{first_name} {last_name}".strip() or username
             entries.append(
                 CalendarEntry(
                     sid, course_id, local_day, local_start, local_end, patient, procedure, cid, name, [], start,
                     stop, patient_id, slug, status, sequence, _rule(procedure, rule), first_start, place, of,
+                    row[29] if facts else None,
                 )
             )  # fmt: skip
         if room_id is not None:
@@ -264,27 +278,31 @@ def session_warnings(sessions, tz, *, stage: str = BOOKING, cautions: bool = Fal
 
 def calendar_warnings(entries, location, closures=None) -> dict[int, list[Warning]]:
     """The same warnings for a calendar's plain entries, which carry the procedure's rule already
-    (and `closures`, the location's closures of the days shown, when the caller has read them)."""
+    (and `closures`, the location's closures of the days shown, when the caller has read them; the
+    patients' clinical facts when read with calendar(facts=True): then no query at all)."""
+    scheduled = [e for e in entries if e.status == SessionStatus.SCHEDULED]
     rows = [
-        _Row(e.id, e.patient_id, e.course_id, location.pk, e.start_at, e.rule, e.course_first_start)
-        for e in entries
-        if e.status == SessionStatus.SCHEDULED
+        _Row(e.id, e.patient_id, e.course_id, location.pk, e.start_at, e.rule, e.course_first_start) for e in scheduled
     ]
-    return booking_warnings(rows, location.tz, closures)
+    read = all(e.facts is not None for e in scheduled)
+    facts = clinical_facts_from_json({e.patient_id: e.facts for e in scheduled}) if read else None
+    return booking_warnings(rows, location.tz, closures, facts=facts)
 
 
 def booking_warnings(
-    rows: list[_Row], tz, closures=None, *, stage: str = BOOKING, cautions: bool = False
+    rows: list[_Row], tz, closures=None, *, stage: str = BOOKING, cautions: bool = False, facts=None
 ) -> dict[int, list[Warning]]:
     """Sessions whose patient is no longer eligible, or whose day has become a closure; with
     `cautions`, also the eligibility's non-blocking warnings (Warning.caution: a darker phototype).
+    `facts`: the patients' clinical facts by id, when the caller has them (else read here).
 
     In a fixed number of queries, whatever the number of sessions.
     """
 
     if not rows:
         return {}
-    facts = load_clinical_facts_bulk({r.patient_id for r in rows})
+    if facts is None:
+        facts = load_clinical_facts_bulk({r.patient_id for r in rows})
     missing = {r.course_id for r in rows if r.course_first_start is None}
     firsts = dict(
         Session.objects.filter(course_id__in=missing, status__in=ACTIVE_STATUSES)
@@ -303,7 +321,9 @@ def booking_warnings(
             )
         )
     out: dict[int, list[Warning]] = {}
-    patient_url = reverse("patient-detail", args=[0])[:-2]  # one reverse, not one per warning: a calendar has hundreds
+    # Reversed and translated once, not once per warning: a calendar has hundreds.
+    patient_url = reverse("patient-detail", args=[0])[:-2]
+    ineligible, on_closure = _("No longer eligible: %(reason)s"), _("Falls on a closure: %(reason)s")
     for row, day in zip(rows, days, strict=True):
         decision = eligibility(
             patient=None,
@@ -316,7 +336,7 @@ def booking_warnings(
         )
         found = [
             Warning(
-                r.message if r.code in CONSENT_CODES else _("No longer eligible: %(reason)s") % {"reason": r.message},
+                r.message if r.code in CONSENT_CODES else ineligible % {"reason": r.message},
                 f"{patient_url}{row.patient_id}/",
             )
             for r in decision.reasons
@@ -324,9 +344,7 @@ def booking_warnings(
         if cautions:
             found += [Warning(w.message, f"{patient_url}{row.patient_id}/", caution=True) for w in decision.warnings]
         found += [
-            Warning(
-                _("Falls on a closure: %(reason)s") % {"reason": c.reason}, reverse("scheduling:closure", args=[c.pk])
-            )
+            Warning(on_closure % {"reason": c.reason}, reverse("scheduling:closure", args=[c.pk]))
             for c in closures
             if c.location_id == row.location_id and c.starts_on <= day <= c.ends_on
         ]

@@ -5,9 +5,11 @@ more than every query of the page together. Text that users typed is escaped wit
 django.utils.html.escape; the rest are numbers, times and URLs the app made itself.
 """
 
+import json
 from html import escape  # plain strings here: the stdlib escape, without Django's lazy-string wrapper
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
@@ -29,3 +31,14 @@ def calendar_items(sessions, course_url: str, view: str, by: str, warnings=None)
             f" {escape(s.patient)} · {escape(s.procedure)}{who}{notes}</li>"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every user-typed value above is escaped
+
+
+@register.filter
+def json_block(value, element_id: str):
+    """json_script's block, with letters beyond ASCII written as themselves: the grid's data block of a
+    busy Russian day is half the size (json_script writes each Cyrillic letter as a six-byte escape),
+    and made faster (json_script's str.translate is slow on text that is not ASCII). The same three
+    characters are escaped, so the block cannot end the script element or open a tag."""
+    text = json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+    text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    return mark_safe(f'<script id="{escape(element_id)}" type="application/json">{text}</script>')  # noqa: S308

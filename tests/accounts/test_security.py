@@ -242,3 +242,42 @@ def test_a_role_taken_away_stops_working_on_the_next_request(registrar):
     assert client.get(reverse("patients:list")).status_code == 200
     Group.objects.get(name="clinician").user_set.clear()
     assert client.get(reverse("patients:list")).status_code == 403
+
+
+def test_a_location_given_taken_away_or_renamed_shows_on_the_next_request(registrar, location):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Location
+
+    client = login(registrar)
+    other = Location.objects.create(name="North branch", address="x", phone="1")
+
+    def page(where=None):
+        query = {"location": where.pk} if where else {}
+        return client.get(reverse("scheduling:calendar"), query)
+
+    assert page(other).status_code == 403
+    registrar.locations.add(other)  # from her side
+    assert page(other).status_code == 200
+    with CaptureQueriesContext(connection) as read:
+        page(other)
+    assert not [q for q in read.captured_queries if "accounts_location" in q["sql"]]  # cached: no query
+    other.name = "Northern branch"
+    other.save()
+    assert "Northern branch" in page().content.decode()
+    other.time_zone = "Asia/Magadan"
+    other.save()
+    assert "Times: Asia/Magadan" in page(other).content.decode()
+    other.staff.remove(registrar)  # from the location's side
+    assert page(other).status_code == 403 and "Northern branch" not in page().content.decode()
+    other.staff.add(registrar)
+    assert page(other).status_code == 200
+    other.staff.clear()
+    assert page(other).status_code == 403
+    registrar.locations.add(other)
+    registrar.locations.clear()
+    assert page(location).status_code == 403 and page().status_code == 200  # no location: nothing to show
+    registrar.locations.add(location, other)
+    other.delete()
+    assert "Northern branch" not in page().content.decode() and page(location).status_code == 200

@@ -233,14 +233,14 @@ def test_the_page_s_queries_do_not_grow_with_the_sessions(week, as_registrar):
             course = week.course(PatientFactory(home_location=week.location))
             week.session(course, week.doc_a, at(day, hour, 0, week.tz), status=SessionStatus.NO_SHOW)
     assert _count(as_registrar, INDEX, RANGE) == first
-    # the user, her locations, six reports (two name their procedures: one query each), the audit
-    # event, and the form's clinicians and procedures as it is drawn
-    assert first == 13
+    # the user, six reports (two name their procedures: one query each), the audit event, and the
+    # form's clinicians and procedures as it is drawn; her locations come from Redis
+    assert first == 12
 
 
-# the user, her locations, the report's statement, the procedures' names (reports that name them,
-# when there are rows), the audit event
-API_QUERIES = {"utilisation": 4, "attendance": 4, "completion": 5, "patients": 4, "revenue": 5, "requests": 4}
+# the user, the report's statement, the procedures' names (reports that name them, when there are
+# rows), the audit event; her locations come from Redis
+API_QUERIES = {"utilisation": 3, "attendance": 3, "completion": 4, "patients": 3, "revenue": 4, "requests": 3}
 
 
 @pytest.mark.parametrize("name", list(REPORTS))

@@ -113,6 +113,9 @@ def test_an_odd_ice_test_leaves_the_worklist_and_the_preview_working(
     worklist = login(first.clinician).get(reverse("scheduling:worklist"), {"date": day})
     assert worklist.status_code == 200
     assert eligible_patient.full_name in worklist.content.decode()
+    calendar = login(registrar).get(reverse("scheduling:calendar"), {"location": location.pk, "date": day})
+    assert calendar.status_code == 200  # the grid reads the facts in its own query, clamped the same way
+    assert eligible_patient.full_name in calendar.content.decode()
     body = {
         "patient": eligible_patient.pk,
         "procedure": cryo.slug,
