@@ -231,10 +231,49 @@ def short_date(value, *, year: bool = False, time: bool = False) -> str:
     return text + (_clock(value) if time else "")
 
 
+# The zones of Russia and its neighbours by their city, as the desk says them; others by their key.
+RU_ZONE_CITIES = {
+    "Europe/Kaliningrad": "Калининград",
+    "Europe/Moscow": "Москва",
+    "Europe/Simferopol": "Симферополь",
+    "Europe/Volgograd": "Волгоград",
+    "Europe/Kirov": "Киров",
+    "Europe/Astrakhan": "Астрахань",
+    "Europe/Saratov": "Саратов",
+    "Europe/Ulyanovsk": "Ульяновск",
+    "Europe/Samara": "Самара",
+    "Asia/Yekaterinburg": "Екатеринбург",
+    "Asia/Omsk": "Омск",
+    "Asia/Novosibirsk": "Новосибирск",
+    "Asia/Barnaul": "Барнаул",
+    "Asia/Tomsk": "Томск",
+    "Asia/Novokuznetsk": "Новокузнецк",
+    "Asia/Krasnoyarsk": "Красноярск",
+    "Asia/Irkutsk": "Иркутск",
+    "Asia/Chita": "Чита",
+    "Asia/Yakutsk": "Якутск",
+    "Asia/Vladivostok": "Владивосток",
+    "Asia/Sakhalin": "Сахалин",
+    "Asia/Magadan": "Магадан",
+    "Asia/Kamchatka": "Камчатка",
+    "Asia/Anadyr": "Анадырь",
+    "Europe/Minsk": "Минск",
+    "Asia/Almaty": "Алматы",
+    "Asia/Tashkent": "Ташкент",
+    "Europe/Berlin": "Берлин",
+}
+
+
 def zone_label(tz, *, at=None) -> str:
-    """A time zone as staff of several zones read it: "Europe/Moscow, UTC+03:00"."""
+    """A time zone as staff of several zones read it: "Москва, UTC+03:00" ("Moscow, UTC+03:00");
+    a zone without a Russian name by its key ("America/New_York, UTC-05:00")."""
     if tz is None:
         return ""
     moment = (at or timezone.now()).astimezone(tz)
     offset = moment.strftime("%z")
-    return f"{getattr(tz, 'key', str(tz))}, UTC{offset[:3]}:{offset[3:]}"
+    key = getattr(tz, "key", str(tz))
+    if _russian():
+        name = RU_ZONE_CITIES.get(key, key)
+    else:
+        name = key.rsplit("/", 1)[-1].replace("_", " ") if key in RU_ZONE_CITIES else key
+    return f"{name}, UTC{offset[:3]}:{offset[3:]}"

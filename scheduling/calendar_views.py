@@ -101,6 +101,7 @@ def _grid_context(request, location, day, grid, frame, by, warnings, context) ->
         "date": day.isoformat(),
         "hours": data.pop("hours"),
         "offset": f"{noon[:3]}:{noon[3:]}",
+        "nowOffset": f"{now.strftime('%z')[:3]}:{now.strftime('%z')[3:]}",  # the location's, now
         "language": (request.LANGUAGE_CODE or "ru")[:2],
         "editable": context["can_manage"],
         "by": by,

@@ -26,6 +26,14 @@ from .planner import Rules, _candidate_starts, check_slot, closed_reason, spacin
 from .progress import session_places
 
 
+def after_colon(sentence: str) -> str:
+    """A reason written as a sentence, to follow a colon: its first letter small, unless it starts an
+    abbreviation ("ПРП", "UV") — «Допуска больше нет: холодовая проба не пройдена»."""
+    if len(sentence) > 1 and sentence[0].isupper() and not sentence[1].isupper():
+        return sentence[0].lower() + sentence[1:]
+    return sentence
+
+
 def _sessions_with_details(queryset):
     bookings = ResourceBooking.objects.select_related("resource").order_by("resource__name")
     # The session note's newest version, if any, in the same query.
@@ -336,7 +344,7 @@ def booking_warnings(
         )
         found = [
             Warning(
-                r.message if r.code in CONSENT_CODES else ineligible % {"reason": r.message},
+                r.message if r.code in CONSENT_CODES else ineligible % {"reason": after_colon(r.message)},
                 f"{patient_url}{row.patient_id}/",
             )
             for r in decision.reasons

@@ -240,6 +240,18 @@
     window.location.assign(options.bookUrl + "?" + query.toString());
   }
 
+  // Event Calendar draws "now" from the browser's clock in the browser's zone, while the grid's times
+  // are the location's wall clock: where the two zones differ now, its line would be hours off (a
+  // browser set to UTC drew 12:15 on a Moscow grid at 15:15), so it is drawn only where they agree.
+  function browserKeepsLocationTime(offset) {
+    var m = /^([+-])(\d\d):(\d\d)$/.exec(offset || "");
+    if (!m) {
+      return false;
+    }
+    var minutes = (m[1] === "-" ? -1 : 1) * (parseInt(m[2], 10) * 60 + parseInt(m[3], 10));
+    return minutes === -new Date().getTimezoneOffset();
+  }
+
   var columns = options.resources.length * (options.view === "resourceTimeGridWeek" ? 7 : 1);
   holder.style.minWidth = Math.max(columns, 1) * 7.5 + 4 + "rem"; // CSSOM: allowed by the CSP
   var calendar = window.EventCalendar.create(holder, {
@@ -261,7 +273,7 @@
     dayHeaderFormat: { weekday: "short", day: "numeric", month: "short" },
     datesAboveResources: true,
     height: "auto",
-    nowIndicator: true,
+    nowIndicator: browserKeepsLocationTime(options.nowOffset),
     editable: options.editable,
     eventStartEditable: options.editable,
     eventDurationEditable: false,

@@ -268,7 +268,7 @@ def test_a_location_given_taken_away_or_renamed_shows_on_the_next_request(regist
     assert "Northern branch" in page().content.decode()
     other.time_zone = "Asia/Magadan"
     other.save()
-    assert "Times: Asia/Magadan" in page(other).content.decode()
+    assert "Times: Magadan" in page(other).content.decode()
     other.staff.remove(registrar)  # from the location's side
     assert page(other).status_code == 403 and "Northern branch" not in page().content.decode()
     other.staff.add(registrar)

@@ -4,6 +4,7 @@ block put back), under the app's own CSP (no violation in the console), and axe-
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from scheduling.models import Session
 
@@ -121,6 +122,23 @@ def test_the_drawn_grid_has_no_serious_accessibility_problems_and_is_keyboard_re
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == []
+
+
+@pytest.mark.parametrize(("zone", "drawn"), [("Europe/Moscow", True), ("UTC", False), ("America/New_York", False)])
+def test_the_now_line_is_drawn_only_where_the_browser_keeps_the_locations_time(
+    browser, live_server, registrar, clinic, location, zone, drawn
+):
+    """Event Calendar draws "now" by the browser's clock: a browser in UTC drew it 3 hours early on a Moscow grid."""
+    context = browser.new_context(timezone_id=zone, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, registrar.username, PASSWORD)
+        today = timezone.now().astimezone(location.tz).date()
+        page.goto(f"{live_server.url}/scheduling/calendar/?location={location.pk}&date={today.isoformat()}")
+        page.locator("#calendar-grid .ec").first.wait_for(state="attached")
+        assert page.evaluate("window.clinicCalendar.getOption('nowIndicator')") is drawn
+    finally:
+        context.close()
 
 
 def test_a_click_on_a_free_time_starts_the_booking_wizard_there(

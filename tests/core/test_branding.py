@@ -106,13 +106,23 @@ def test_the_template_filters_show_a_moment_in_the_active_time_zone():
     assert text == "2 декабря 2026, 18:30 | ср, 2 дек., 18:30 | "
 
 
-def test_a_time_zone_is_named_with_its_offset():
-    moscow = zoneinfo.ZoneInfo("Europe/Moscow")
-    assert (
-        dates.zone_label(moscow, at=datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)) == "Europe/Moscow, UTC+03:00"
+def test_a_time_zone_is_named_by_its_city_with_its_offset():
+    """The course page said «Время: Europe/Moscow» on a Russian page."""
+    from django.utils import translation
+
+    moscow, berlin = zoneinfo.ZoneInfo("Europe/Moscow"), zoneinfo.ZoneInfo("Europe/Berlin")
+    winter, summer = (
+        datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC),
     )
-    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
-    assert dates.zone_label(berlin, at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC)) == "Europe/Berlin, UTC+02:00"
+    assert dates.zone_label(moscow, at=winter) == "Moscow, UTC+03:00"
+    assert dates.zone_label(berlin, at=summer) == "Berlin, UTC+02:00"
+    york = zoneinfo.ZoneInfo("America/New_York")
+    assert dates.zone_label(york, at=winter) == "America/New_York, UTC-05:00"  # no name of ours: its key
+    with translation.override("ru"):
+        assert dates.zone_label(moscow, at=winter) == "Москва, UTC+03:00"
+        assert dates.zone_label(zoneinfo.ZoneInfo("Asia/Magadan"), at=winter) == "Магадан, UTC+11:00"
+        assert dates.zone_label(york, at=winter) == "America/New_York, UTC-05:00"
 
 
 @pytest.mark.django_db

@@ -63,10 +63,8 @@ def test_the_form_says_so_at_the_time_field(course_under_way, clinician):
         reverse("results:check-create", args=[course_under_way.pk]), {"kind": "baseline", "method": "trichoscopy"}
     )
     assert page.status_code == 200 and not Check.objects.exists()
-    assert (
-        page.context["form"].errors["taken_at"] == [page.context["form"].errors["taken_at"][0]]
-        and "before its first session" in page.context["form"].errors["taken_at"][0]
-    )
+    [error] = page.context["form"].errors["taken_at"]
+    assert "before its first session" in error
 
 
 def test_a_lone_check_after_the_course_is_an_after_with_nothing_before(course_under_way, clinician, patient):
@@ -74,14 +72,20 @@ def test_a_lone_check_after_the_course_is_an_after_with_nothing_before(course_un
     make_trichoscopy(final, clinician=clinician, density=180, terminal="66.0")
     result = comparison_of([final])
     assert result.before is None and result.after == final and not result.complete
-    baseline = make_check(
+    checkpoint = make_check(
         course_under_way, kind=CheckKind.CHECKPOINT, after_session=1, days_ago=19, clinician=clinician
     )
-    assert comparison_of([baseline]).before == baseline  # any other lone check is the first
+    assert comparison_of([checkpoint]).before == checkpoint  # any other lone check is the first
     page = login(clinician).get(reverse("results_compare:course", args=[course_under_way.pk])).content.decode()
     assert "Only the check after the course is recorded" not in page  # two checks now
-    baseline.delete()
+    checkpoint.delete()
     page = login(clinician).get(reverse("results_compare:course", args=[course_under_way.pk])).content.decode()
     assert "Only the check after the course is recorded" in page
     [section] = patient_results(patient)
     assert section.comparison.after == final and section.comparison.before is None
+    api = APIClient()
+    api.force_authenticate(clinician)
+    answer = api.get(reverse("api-course-results-comparison", args=[course_under_way.pk])).json()
+    assert answer["from"] is None and answer["to"] == final.pk
+    portal = login(patient.user).get(reverse("portal:results")).content.decode()
+    assert "Ваш контроль после курса был" in portal and "сравнить не с чем" in portal  # her language

@@ -89,3 +89,11 @@ def test_the_course_page_offers_each_action_by_status_compared_with_the_choices(
     _started(first)
     page = login(first.clinician).get(url).content.decode()
     assert 'name="outcome" value="completed"' in page and 'name="outcome" value="no_show"' in page
+
+
+def test_a_reason_after_a_colon_starts_small_unless_it_is_an_abbreviation():
+    from scheduling.selectors import after_colon
+
+    assert after_colon("Холодовая проба не пройдена") == "холодовая проба не пройдена"
+    assert after_colon("ПРП не проводится при анемии") == "ПРП не проводится при анемии"
+    assert after_colon("") == "" and after_colon("A") == "A"
