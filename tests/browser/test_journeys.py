@@ -131,7 +131,7 @@ def test_a_website_request_becomes_a_patient_and_a_booking(
     assert Course.objects.get(patient=patient).sessions.count() == 10
 
     page.goto(request_url)
-    assert page.get_by_label(re.compile("Ольга Новикова")).is_checked()
+    assert page.get_by_role("radio", name=re.compile("Ольга Новикова")).is_checked()  # the link says her name too
     with page.expect_navigation():
         page.get_by_role("button", name="Done").click()
     closed = BookingRequest.objects.get(name="Ольга Новикова")
