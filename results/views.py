@@ -145,14 +145,15 @@ def check_view(request, pk: int):
 def check_withdraw_view(request, pk: int):
     check = selectors.check_get_for_user(request.user, pk)
     form = CheckWithdrawForm(request.POST)
+    refused = f"{check.get_absolute_url()}?withdraw=refused#check-withdraw"  # the form open again, in view
     if not form.is_valid():
         messages.error(request, _("Say why the check is withdrawn."))
-        return redirect(check)
+        return redirect(refused)
     try:
         services.check_withdraw(actor=request.user, request=request, check=check, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(check)
+        return redirect(refused)
     messages.success(request, _("The check is withdrawn; its record stays. Its place in the course is free again."))
     return redirect(check.course or check.patient)
 

@@ -126,6 +126,10 @@ def test_the_page_withdraws_with_a_reason_and_then_offers_nothing_to_add(baselin
     assert login(registrar).post(url, {"reason": "Wrong course"}).status_code == 403
     refused = as_clinician.post(url, {"reason": ""}, follow=True)
     assert "Say why the check is withdrawn." in refused.content.decode()
+    assert '<details class="mb-4" id="check-withdraw" open>' in refused.content.decode()  # the form stays open
+    assert (
+        '<details class="mb-4" id="check-withdraw">' in as_clinician.get(baseline.get_absolute_url()).content.decode()
+    )
     answer = as_clinician.post(url, {"reason": "Wrong course"})
     assert answer.status_code == 302 and answer.url == baseline.course.get_absolute_url()
     page = as_clinician.get(baseline.get_absolute_url()).content.decode()
