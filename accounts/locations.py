@@ -43,13 +43,17 @@ LOCATIONS_CACHE_SECONDS = 300
 _FIELDS = ("id", "name", "time_zone")
 
 
-def _locations_key(user_id: int, joined) -> str:
+def _version_key(user_id: int, joined) -> str:
     # The join time keeps two users apart even where an id comes back (a restored database).
-    return f"user-locations:{user_id}:{joined.timestamp() if joined else 0}"
+    return f"user-locations-version:{user_id}:{joined.timestamp() if joined else 0}"
 
 
 def _staff_locations(user, queryset) -> list[Location]:
-    key = _locations_key(user.pk, user.date_joined)
+    # The list is kept under the user's version, read before the query: a change that commits while
+    # this request reads the old rows bumps the version, so the stale list it then stores under the
+    # old one is never read (a plain delete-then-set could store it after the delete, for 300 s).
+    version_key = _version_key(user.pk, user.date_joined)
+    key = f"{version_key}:{cache.get(version_key, 0)}"
     rows = cache.get(key)
     if rows is None:
         rows = list(queryset.filter(staff=user).values_list(*_FIELDS))
@@ -58,14 +62,22 @@ def _staff_locations(user, queryset) -> list[Location]:
     return [Location.from_db(connection.alias, _FIELDS, row) for row in rows]
 
 
+def _bump(keys) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:  # no version yet: 0 was read, so any other number is new
+            cache.add(key, 1, None) or cache.incr(key)
+
+
 def forget_cached_locations(user_ids) -> None:
-    """Forget the users' cached locations now and again at commit, so that a page read between the
-    two (still seeing the old rows) cannot keep them for long."""
+    """Forget the users' cached locations: their version goes up now and again at commit, so that a
+    page read between the two (still seeing the old rows) stores its list under a dead version."""
     users = User.objects.filter(pk__in=list(user_ids)).values_list("pk", "date_joined")
-    keys = [_locations_key(pk, joined) for pk, joined in users]
+    keys = [_version_key(pk, joined) for pk, joined in users]
     if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        _bump(keys)
+        transaction.on_commit(lambda: _bump(keys))
 
 
 def location_ids_of(user) -> set[int]:

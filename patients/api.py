@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, pagination, serializers
@@ -51,10 +52,14 @@ class SearchPagination(pagination.LimitOffsetPagination):
     """limit and offset as elsewhere, but no total: `next` says whether more match (a count would read them all)."""
 
     max_limit = 200
+    max_offset = 10_000  # the list page stops at page 20 (1,000 patients): narrow the search instead
 
     def paginate_search(self, request, search):
         """The page `search(offset=, limit=)` gives for the request's limit and offset."""
         self.request, self.limit, self.offset = request, self.get_limit(request), self.get_offset(request)
+        if self.offset > self.max_offset:  # PostgreSQL's OFFSET is a bigint: 10**19 was a 500
+            message = _("Page through at most %(n)s patients: narrow the search instead.") % {"n": self.max_offset}
+            raise serializers.ValidationError({"offset": [message]}, code="offset_too_large")
         self.page = search(offset=self.offset, limit=self.limit)
         return self.page.patients
 

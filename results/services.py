@@ -12,6 +12,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,8 +152,14 @@ def check_create(
     after_session = after_session if kind == CheckKind.CHECKPOINT else None
     if problem := _kind_problem(course, kind, after_session):
         raise problem
+    # The first session that took place, or whose time has come though its outcome is not yet recorded.
     first_held = (
-        course.sessions.filter(status=SessionStatus.COMPLETED).order_by("start").values_list("start", flat=True).first()
+        course.sessions.filter(
+            Q(status=SessionStatus.COMPLETED) | Q(status=SessionStatus.SCHEDULED, start__lte=timezone.now())
+        )
+        .order_by("start")
+        .values_list("start", flat=True)
+        .first()
     )
     if found := check_moment_problem(kind, taken_at, first_held, course.location.tz):
         raise ValidationError({"taken_at": ValidationError(found[0], code=found[1])})

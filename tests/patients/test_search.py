@@ -227,3 +227,15 @@ def test_the_api_ranks_and_pages_as_the_list_page_does_and_sends_no_total(regist
     assert names(patient_list(query="petrova", limit=6)) == [
         p["full_name"] for p in first["results"] + second["results"]
     ]
+
+
+@pytest.mark.django_db
+def test_an_offset_past_the_cap_is_a_400_not_a_500(registrar, location):
+    """PostgreSQL's OFFSET is a bigint: ?offset=10**19 answered 500."""
+    make(location, "Petrova Anna")
+    client = APIClient()
+    client.force_authenticate(registrar)
+    for offset in (10_001, 10**19):
+        answer = client.get("/api/v1/patients/", {"q": "petrova", "offset": offset})
+        assert answer.status_code == 400 and answer.json()["error"]["fields"]["offset"], answer.content
+    assert client.get("/api/v1/patients/", {"q": "petrova", "offset": 10_000}).json()["results"] == []

@@ -58,6 +58,19 @@ def test_a_baseline_dated_now_on_a_course_under_way_is_refused_and_one_dated_bef
     assert check.taken_at == before
 
 
+def test_a_session_whose_time_has_come_counts_though_its_outcome_is_not_recorded(registrar, patient, cryo, clinician):
+    """The first session began this morning and nobody has marked it yet: a blank time is still after it."""
+    course = make_course(registrar, patient, cryo, clinician=clinician)
+    first = course.sessions.order_by("start").first()
+    start = timezone.now() - datetime.timedelta(hours=4)
+    type(first).objects.filter(pk=first.pk).update(start=start, end=start + datetime.timedelta(minutes=20))
+    with pytest.raises(ValidationError) as caught:
+        services.check_create(actor=clinician, course=course, kind=CheckKind.BASELINE)
+    assert caught.value.error_dict["taken_at"][0].code == "baseline_after_start"
+    type(first).objects.filter(pk=first.pk).update(status=SessionStatus.CANCELLED)  # a cancelled one does not
+    assert services.check_create(actor=clinician, course=course, kind=CheckKind.BASELINE).pk
+
+
 def test_the_form_says_so_at_the_time_field(course_under_way, clinician):
     page = login(clinician).post(
         reverse("results:check-create", args=[course_under_way.pk]), {"kind": "baseline", "method": "trichoscopy"}
