@@ -16,6 +16,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Q, Value
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from consents.selectors import consent_states_bulk
 
@@ -54,45 +55,15 @@ class ClinicalFacts:
         return next((t for t in self.ice_tests if t.performed_at <= when), None)
 
 
-# One patient's current screenings (each with its procedures and its present contraindications, in
-# their order) and current ice tests, newest first: the rows the bulk read gives, in one statement
-# and without the ORM's compiling of aggregates over joins (a booking's costliest Python).
-_ONE_PATIENT_SQL = """
-SELECT 0 AS kind, s.examined_at AS at, s.id,
-  ARRAY(SELECT p.procedure_id FROM procedures_screening_procedures p WHERE p.screening_id = s.id),
-  ARRAY(SELECT a.contraindication_id FROM procedures_screeninganswer a
-        JOIN procedures_contraindication c ON c.id = a.contraindication_id
-        WHERE a.screening_id = s.id AND a.present AND a.severity = %(absolute)s ORDER BY c.slug),
-  ARRAY(SELECT a.contraindication_id FROM procedures_screeninganswer a
-        JOIN procedures_contraindication c ON c.id = a.contraindication_id
-        WHERE a.screening_id = s.id AND a.present AND a.severity = %(relative)s AND a.override_reason = ''
-        ORDER BY c.slug),
-  s.fitzpatrick
-FROM procedures_screening s
-WHERE s.patient_id = %(patient)s AND NOT EXISTS (SELECT 1 FROM procedures_screening n WHERE n.amends_id = s.id)
-UNION ALL
-SELECT 1, t.performed_at, t.id, NULL, NULL, NULL, t.passed::int
-FROM procedures_icetest t
-WHERE t.patient_id = %(patient)s AND NOT EXISTS (SELECT 1 FROM procedures_icetest n WHERE n.amends_id = t.id)
-ORDER BY kind, at DESC, id DESC
-"""
-
-
 def load_clinical_facts(patient_id: int) -> ClinicalFacts:
-    """One patient's facts in one query: the current screenings (with procedures and answers) and
-    the current ice tests together; the contraindications' names in a second only when any is
-    present, the consents only when a procedure that needs one is asked about."""
-    params = {"patient": patient_id, "absolute": Severity.ABSOLUTE, "relative": Severity.RELATIVE}
+    """One patient's facts in one query (a booking's read): the SQL the day calendar joins to its
+    sessions (clinical_facts_sql), asked for this one patient; the consents are read only when a
+    procedure that needs one is asked about."""
+    english = (get_language() or "ru").startswith("en")
     with connection.cursor() as cursor:
-        cursor.execute(_ONE_PATIENT_SQL, params)
-        rows = cursor.fetchall()
-    screenings = [
-        (patient_id, at, procedures, absolute, relative, n)
-        for kind, at, _id, procedures, absolute, relative, n in rows
-        if kind == 0
-    ]
-    ice_tests = [(patient_id, at, bool(n)) for kind, at, _id, *_arrays, n in rows if kind == 1]
-    return _facts_by_patient([patient_id], screenings, ice_tests)[patient_id]
+        cursor.execute(clinical_facts_sql("%(ids)s::bigint[]", english=english), {"ids": [patient_id]})
+        found = dict(cursor.fetchall())
+    return clinical_facts_from_json({patient_id: found.get(patient_id)})[patient_id]
 
 
 def load_clinical_facts_bulk(patient_ids) -> dict[int, ClinicalFacts]:

@@ -1,4 +1,5 @@
-"""One patient's clinical facts, read for a booking in one query, are the facts the bulk read gives."""
+"""One patient's clinical facts, read for a booking in one query (the day calendar's SQL asked for one
+patient), are the facts the bulk read gives, in either language."""
 
 import datetime
 
@@ -53,3 +54,16 @@ def test_present_contraindications_are_named_as_the_bulk_read_names_them(
 def test_a_patient_without_records_has_no_facts(patient):
     facts = load_clinical_facts(patient.pk)
     assert facts.screenings == () and facts.ice_tests == ()
+
+
+def test_the_names_follow_the_readers_language(clinician, patient, cryo, cryo_contraindications):
+    from django.utils import translation
+
+    absolute = next(c for c in cryo_contraindications if c.severity == "absolute")
+    answers = {c.id: (c == absolute, "") for c in cryo_contraindications}
+    screening_sign(actor=clinician, patient=patient, procedures=[cryo], answers=answers, fitzpatrick=2)
+    for language in ("ru", "en"):
+        with translation.override(language):
+            facts = load_clinical_facts(patient.pk)
+            assert facts == load_clinical_facts_bulk([patient.pk])[patient.pk]
+            assert facts.screenings[0].absolute_present == (absolute.name,)
