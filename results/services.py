@@ -34,6 +34,8 @@ from .validation import (
     same_reading,
 )
 
+# The partial unique constraints of results.Check that say "one of a kind per course".
+ONE_OF_A_KIND = {"check_one_of_a_kind_per_course", "check_one_checkpoint_per_session"}
 PHOTO_LIMITS = images.Limits(max_bytes=15 * 1024 * 1024, max_pixels=50_000_000, max_side=4000)
 THUMBNAIL_SIDE = 400
 
@@ -178,8 +180,11 @@ def check_create(
     try:
         with transaction.atomic():
             check.save()
-    except IntegrityError:
-        # The check above passed, so another clinician recorded the same check meanwhile.
+    except IntegrityError as error:
+        # The check above passed, so another clinician recorded the same check meanwhile; any other
+        # refusal is not that and is not dressed up as it.
+        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) not in ONE_OF_A_KIND:
+            raise
         raise _kind_problem(course, kind, after_session) or ValidationError(
             _("This course already has this check."), code="check_exists"
         ) from None

@@ -157,3 +157,40 @@ def test_the_api_withdraws_and_says_why_it_refuses(baseline, clinician, registra
     desk = APIClient()
     desk.force_authenticate(registrar)
     assert desk.post(url, {"reason": "x"}, format="json").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clinicians_recording_the_same_check_at_once_get_the_plain_refusal(course, clinician):
+    """The service's own read misses a check another clinician is committing that moment; the
+    partial unique constraint refuses the second, and the refusal is the plain one."""
+    import threading
+
+    import psycopg2
+    from django.db import connection, connections
+
+    other = psycopg2.connect(**connection.get_connection_params())  # the other clinician's session
+    with other.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO results_check (patient_id, course_id, location_id, kind, taken_at, created_by_id,"
+            " created_at, withdrawal_reason) VALUES (%s, %s, %s, 'baseline', now(), %s, now(), '')",
+            [course.patient_id, course.pk, course.location_id, clinician.pk],
+        )  # not committed yet: invisible to the service's check, but it holds the unique index
+    outcome = {}
+
+    def record():
+        try:
+            services.check_create(actor=clinician, course=course, kind=CheckKind.BASELINE)
+            outcome["code"] = "recorded"
+        except ValidationError as error:
+            outcome["code"] = error.code
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=record)
+    worker.start()
+    worker.join(1.5)  # it waits on the index for the other transaction
+    other.commit()
+    other.close()
+    worker.join(10)
+    assert outcome == {"code": "check_exists"}
+    assert Check.objects.filter(course=course, kind=CheckKind.BASELINE).count() == 1
