@@ -37,6 +37,16 @@ def _with_limits(message: str, **limits):
     return lazy(lambda: gettext(message) % limits, str)()
 
 
+def withdrawal_complete(name: str, message) -> models.CheckConstraint:
+    """Not withdrawn, or withdrawn with who, when and why: the rule of a check's and a photo's withdrawal."""
+    return models.CheckConstraint(
+        condition=Q(withdrawn_at=None, withdrawn_by=None, withdrawal_reason="")
+        | (Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~Q(withdrawal_reason="")),
+        name=name,
+        violation_error_message=message,
+    )
+
+
 def _english() -> bool:
     return (get_language() or "ru").startswith("en")
 
@@ -153,12 +163,7 @@ class Check(models.Model):
             plausible_moment(
                 "taken_at", "check_taken_at_plausible", _("The time of the check must be from 1 January 2000 to now.")
             ),
-            models.CheckConstraint(
-                condition=Q(withdrawn_at=None, withdrawn_by=None, withdrawal_reason="")
-                | (Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~Q(withdrawal_reason="")),
-                name="check_withdrawal_complete",
-                violation_error_message=_("Say why the check is withdrawn."),
-            ),
+            withdrawal_complete("check_withdrawal_complete", _("Say why the check is withdrawn.")),
             # One check before and one after a course, one checkpoint per session, among those not
             # withdrawn (the service says so first; this holds when two clinicians record at once).
             models.UniqueConstraint(
@@ -393,12 +398,7 @@ class Photo(models.Model):
                 name="photo_zone_known",
                 violation_error_message=_("Unknown photo zone."),
             ),
-            models.CheckConstraint(
-                condition=Q(withdrawn_at=None, withdrawn_by=None, withdrawal_reason="")
-                | (Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~Q(withdrawal_reason="")),
-                name="photo_withdrawal_complete",
-                violation_error_message=_("Say why the photo is withdrawn."),
-            ),
+            withdrawal_complete("photo_withdrawal_complete", _("Say why the photo is withdrawn.")),
         ]
 
     def __str__(self):
