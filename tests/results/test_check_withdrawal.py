@@ -159,7 +159,8 @@ def test_the_api_withdraws_and_says_why_it_refuses(baseline, clinician, registra
     assert desk.post(url, {"reason": "x"}, format="json").status_code == 403
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the seeded rows come back after it
 def test_two_clinicians_recording_the_same_check_at_once_get_the_plain_refusal(course, clinician):
     """The service's own read misses a check another clinician is committing that moment; the
     partial unique constraint refuses the second, and the refusal is the plain one."""
